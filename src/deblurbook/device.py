@@ -1,0 +1,50 @@
+"""Pick the compute device and make the backend settings explicit.
+
+Code in the book is device-agnostic: it takes a ``torch.device`` from
+:func:`resolve` and never calls ``.cuda()``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+CHOICES = ("auto", "cpu", "cuda")
+
+
+def resolve(device: str = "auto", deterministic: bool = True) -> torch.device:
+    """``"auto"`` gives CUDA when available, else CPU. Sets cuDNN flags explicitly.
+
+    ``deterministic=True`` turns cuDNN autotuning off and asks for deterministic
+    kernels, so that a seeded run repeats; ``False`` lets cuDNN pick the fastest
+    kernels (``benchmark=True``), for long GPU runs where bitwise repeats do not
+    matter.
+    """
+    if device not in CHOICES:
+        raise ValueError(f"device must be one of {CHOICES}, got {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was asked for, but torch sees no CUDA GPU "
+                           f"(torch {torch.__version__}); use --device cpu or auto")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.backends.cudnn.benchmark = not deterministic
+    torch.backends.cudnn.deterministic = deterministic
+    return torch.device(device)
+
+
+def describe(device: torch.device) -> dict[str, str]:
+    """What a reader needs to know to compare timings: versions, device, threads."""
+    info = {
+        "torch": torch.__version__,
+        "device": str(device),
+        "cpu threads (torch)": str(torch.get_num_threads()),
+        "cpu cores (os)": str(os.cpu_count()),
+        "cuda available": str(torch.cuda.is_available()),
+        "cudnn.benchmark": str(torch.backends.cudnn.benchmark),
+        "cudnn.deterministic": str(torch.backends.cudnn.deterministic),
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+        info["cuda (torch build)"] = str(torch.version.cuda)
+    return info

@@ -1,0 +1,83 @@
+"""How a motion-blurred photograph forms.
+
+The benchmarks every paper trains on (GoPro, REDS, DVD, LODE, ...) were made
+by averaging consecutive frames of a high-frame-rate video in *linear*
+intensity: undo the camera response (gamma 2.2), average, re-apply it, and
+take the middle frame as ground truth (paper 003, appendix A.1, Eqs. 6-7;
+paper 002, Eqs. 1-2). For a linear motion the average is a convolution with
+a line-shaped kernel (paper 002, Eq. 12).
+
+Images are float arrays in [0, 1], ``HxW`` or ``HxWx3``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage
+
+GAMMA = 2.2
+
+
+def to_linear(image: np.ndarray, gamma: float = GAMMA) -> np.ndarray:
+    """Inverse camera response: display values in [0, 1] to linear intensity."""
+    return np.power(np.clip(image, 0.0, 1.0), gamma)
+
+
+def to_display(linear: np.ndarray, gamma: float = GAMMA) -> np.ndarray:
+    """Camera response: linear intensity in [0, 1] to display values."""
+    return np.power(np.clip(linear, 0.0, 1.0), 1.0 / gamma)
+
+
+def motion_kernel(dx: float, dy: float, oversample: int = 16) -> np.ndarray:
+    """Blur kernel of a linear motion by ``(dx, dy)`` pixels during the exposure.
+
+    The kernel is centred (the sharp frame is the middle of the exposure), has
+    odd side, sums to 1, and is anti-aliased: the segment from ``-d/2`` to
+    ``+d/2`` is sampled ``oversample`` times per pixel of length and each
+    sample is spread bilinearly over its four neighbours. That equals exactly
+    the average of frames shifted along the segment by bilinear interpolation,
+    so sub-pixel and diagonal motions are handled the same way as whole-pixel
+    ones. ``x`` runs along columns, ``y`` along rows. Returns float64.
+    """
+    if not (math.isfinite(dx) and math.isfinite(dy)):
+        raise ValueError(f"motion must be finite, got ({dx}, {dy})")
+    half = int(math.ceil(max(abs(dx), abs(dy)) / 2.0)) + 1
+    size = 2 * half + 1
+    n = max(1, int(math.ceil(math.hypot(dx, dy) * oversample)))
+    t = (np.arange(n) + 0.5) / n - 0.5  # midpoints of n equal slices of the exposure
+    xs, ys = half + t * dx, half + t * dy
+    x0, y0 = np.floor(xs).astype(int), np.floor(ys).astype(int)
+    fx, fy = xs - x0, ys - y0
+    kernel = np.zeros((size, size))
+    for oy, wy in ((0, 1 - fy), (1, fy)):
+        for ox, wx in ((0, 1 - fx), (1, fx)):
+            np.add.at(kernel, (y0 + oy, x0 + ox), wy * wx)
+    kernel /= kernel.sum()
+    return _trim_symmetric(kernel)
+
+
+def _trim_symmetric(kernel: np.ndarray) -> np.ndarray:
+    """Drop all-zero border rings, keeping the kernel centred and odd-sized."""
+    while kernel.shape[0] > 1 and not (kernel[0].any() or kernel[-1].any()
+                                       or kernel[:, 0].any() or kernel[:, -1].any()):
+        kernel = kernel[1:-1, 1:-1]
+    return kernel
+
+
+def blur_with_kernel(image: np.ndarray, kernel: np.ndarray, linear: bool = True,
+                     gamma: float = GAMMA) -> np.ndarray:
+    """Convolve ``image`` (HxW or HxWx3, [0, 1]) with ``kernel``, borders reflected.
+
+    With ``linear=True`` (what a camera does) the convolution happens in linear
+    intensity, between the inverse and forward camera response.
+    """
+    if kernel.ndim != 2:
+        raise ValueError(f"kernel must be 2-D, got shape {kernel.shape}")
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must be HxW or HxWxC, got shape {image.shape}")
+    work = to_linear(image, gamma) if linear else np.asarray(image, dtype=np.float64)
+    k = kernel if work.ndim == 2 else kernel[:, :, None]
+    out = ndimage.convolve(work, k, mode="reflect")
+    return to_display(out, gamma) if linear else np.clip(out, 0.0, 1.0)
