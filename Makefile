@@ -24,7 +24,7 @@ unit: install
 	$(PYTHON) -m pytest -q -m "not browser" tests
 
 nbval: install
-	$(PYTHON) -m pytest -q -p no:cacheprovider --nbval-lax notebooks
+	$(PYTHON) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=600 notebooks
 
 render: install
 	$(PYTHON) -m deblurbook.reproduce --profile smoke --device $(DEVICE)

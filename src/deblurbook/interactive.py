@@ -8,6 +8,9 @@ and a static matplotlib figure over a few chosen settings that always renders.
 
 from __future__ import annotations
 
+import base64
+import io
+
 from typing import Any, Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -34,21 +37,48 @@ def static_grid(render: Callable[..., np.ndarray], settings: Sequence[Mapping[st
     return fig
 
 
-def control(render: Callable[..., np.ndarray], **sliders: Any):
-    """An ``ipywidgets.interactive`` over ``render``; sliders as for ``interact``.
+def _figure(image: np.ndarray, title: str):
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.imshow(np.clip(image, 0, 1), cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+    return fig
 
-    Each keyword is a widget abbreviation (``(min, max, step)`` tuple, list,
-    or a widget). The function's image is drawn with matplotlib on each change.
+
+def _png_base64(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=72, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def control(render: Callable[..., np.ndarray], **sliders: Any):
+    """Sliders over ``render``'s keyword arguments and the image they give.
+
+    Each keyword is a widget abbreviation as for ``ipywidgets.interact``
+    (``(min, max, step)``, a list, or a widget). The image is drawn into an
+    ``Output`` widget by setting its ``outputs`` directly rather than inside a
+    ``with output:`` capture: the capture route can leave a headless executor
+    (papermill, nbval) waiting forever.
     """
     import ipywidgets as widgets
 
-    def show(**kwargs: Any) -> None:
-        image = render(**kwargs)
-        fig, ax = plt.subplots(figsize=(4, 4))
-        ax.imshow(np.clip(image, 0, 1), cmap="gray" if image.ndim == 2 else None,
-                  vmin=0, vmax=1)
-        ax.set_title(_label(kwargs), fontsize=9)
-        ax.axis("off")
-        plt.show()
+    controls = {}
+    for name, abbrev in sliders.items():
+        widget = widgets.interactive.widget_from_abbrev(abbrev)
+        if widget is None:
+            raise ValueError(f"cannot make a control for {name}={abbrev!r}")
+        widget.description = name
+        controls[name] = widget
+    output = widgets.Output()
 
-    return widgets.interactive(show, **sliders)
+    def redraw(_change: Any = None) -> None:
+        kwargs = {name: w.value for name, w in controls.items()}
+        fig = _figure(render(**kwargs), _label(kwargs))
+        output.outputs = ({"output_type": "display_data", "metadata": {},
+                           "data": {"image/png": _png_base64(fig), "text/plain": _label(kwargs)}},)
+
+    for widget in controls.values():
+        widget.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([*controls.values(), output])

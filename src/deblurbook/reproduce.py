@@ -32,6 +32,9 @@ from .paths import realdata_dir, repo_root
 from .toc import Entry, notebooks
 
 EXECUTED = Path("_build") / "executed"
+# Seconds one cell may run before papermill gives up: a hung cell must fail the
+# run with a message, not stall CI until its limit.
+CELL_TIMEOUT = {"smoke": 600, "small": 3600, "paper": None}
 
 
 @dataclass
@@ -118,6 +121,7 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
                     str(entry.path), str(tmp), parameters=parameters,
                     kernel_name="python3", cwd=str(entry.path.parent),
                     progress_bar=False, log_output=False,
+                    execution_timeout=CELL_TIMEOUT[parameters["profile"]],
                 )
             except Exception:
                 # keep the partially executed copy where the reader will look for it

@@ -1,0 +1,209 @@
+"""Sharp image content for the synthetic engine.
+
+Three sources, all local (nothing is downloaded):
+
+* real photographs bundled with scikit-image, scikit-learn and matplotlib,
+  listed in :data:`PHOTOS` with their licences, split into ``train`` and
+  ``test`` so that test content is never training content;
+* procedural dead-leaves images (occluding discs with power-law radii, a
+  standard synthetic prior with natural-image statistics), unlimited;
+* any folder of the user's own sharp images.
+
+All images are returned as float32 ``HxWx3`` arrays in [0, 1] (display
+values, sRGB-like); grey photographs are repeated to three channels.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Photo:
+    name: str
+    package: str  # where the file ships
+    file: str  # path inside the package's data folder
+    licence: str
+    split: str  # "train" or "test"
+
+
+PHOTOS: tuple[Photo, ...] = (
+    Photo("astronaut", "skimage", "astronaut.png", "public domain (NASA)", "train"),
+    Photo("camera", "skimage", "camera.png", "CC0 (Lav Varshney)", "train"),
+    Photo("chelsea", "skimage", "chelsea.png", "CC0 (Stefan van der Walt)", "train"),
+    Photo("hubble", "skimage", "hubble_deep_field.jpg", "public domain (NASA)", "train"),
+    Photo("coins", "skimage", "coins.png", "no known copyright restrictions", "train"),
+    Photo("brick", "skimage", "brick.png", "CC0 (CC0Textures)", "train"),
+    Photo("grass", "skimage", "grass.png", "CC0 (CC0Textures)", "train"),
+    Photo("gravel", "skimage", "gravel.png", "CC0 (CC0Textures)", "train"),
+    Photo("retina", "skimage", "retina.jpg", "CC0 (Häggström, Wikimedia)", "train"),
+    Photo("flower", "sklearn", "flower.jpg", "CC BY 2.0 (vultilion, Flickr)", "train"),
+    Photo("grace_hopper", "matplotlib", "grace_hopper.jpg", "public domain (US Navy)", "train"),
+    Photo("coffee", "skimage", "coffee.png", "CC0 (Rachel Michetti)", "test"),
+    Photo("rocket", "skimage", "rocket.jpg", "public domain (SpaceX)", "test"),
+    Photo("china", "sklearn", "china.jpg", "CC BY 2.0 (danielbuechele, Flickr)", "test"),
+    Photo("ihc", "skimage", "ihc.png", "no known copyright restrictions", "test"),
+)
+
+SPLITS = ("train", "test")
+
+
+def _package_data(package: str) -> Path:
+    if package == "skimage":
+        import skimage
+        return Path(skimage.__file__).parent / "data"
+    if package == "sklearn":
+        import sklearn
+        return Path(sklearn.__file__).parent / "datasets" / "images"
+    if package == "matplotlib":
+        import matplotlib
+        return Path(matplotlib.get_data_path()) / "sample_data"
+    raise ValueError(f"unknown package {package!r}")
+
+
+def as_rgb_float(image: np.ndarray, source: str = "image") -> np.ndarray:
+    """uint8/uint16/float, grey/RGB/RGBA to float32 HxWx3 in [0, 1]."""
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        image = image.astype(np.float32) / 255.0
+    elif image.dtype == np.uint16:
+        image = image.astype(np.float32) / 65535.0
+    elif np.issubdtype(image.dtype, np.floating):
+        image = image.astype(np.float32)
+    else:
+        raise ValueError(f"{source}: unsupported pixel type {image.dtype}")
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    elif image.ndim == 3 and image.shape[2] == 4:
+        image = image[:, :, :3]
+    elif image.ndim == 3 and image.shape[2] == 1:
+        image = np.repeat(image, 3, axis=2)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"{source}: expected an HxW or HxWx3 image, got shape {image.shape}")
+    return np.clip(image, 0.0, 1.0)
+
+
+@lru_cache(maxsize=None)
+def load_photo(name: str) -> np.ndarray:
+    """One bundled photograph by name (cached; do not modify the array)."""
+    from .images import read_image
+
+    photo = next((p for p in PHOTOS if p.name == name), None)
+    if photo is None:
+        raise ValueError(f"unknown photo {name!r}; known: {', '.join(p.name for p in PHOTOS)}")
+    with warnings.catch_warnings():  # several bundled photos are grey, and known to be
+        warnings.simplefilter("ignore", UserWarning)
+        image = read_image(_package_data(photo.package) / photo.file, allow_grey=True)
+    image.setflags(write=False)
+    return image
+
+
+def photo_names(split: str) -> list[str]:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    return [p.name for p in PHOTOS if p.split == split]
+
+
+def dead_leaves(size: tuple[int, int], rng: np.random.Generator, r_min: float = 2.0,
+                r_max: float | None = None, alpha: float = 3.0, max_discs: int = 4000,
+                cover: float = 0.995) -> np.ndarray:
+    """A dead-leaves image: discs dropped front to back until the image is covered.
+
+    Radii follow the power law ``p(r) ~ r^-alpha`` on ``[r_min, r_max]`` (alpha 3
+    gives the scale invariance of natural images); colours are uniform RGB.
+    Painting front to back (each disc only fills pixels still empty) stops as
+    soon as ``cover`` of the image is filled. Returns float32 HxWx3 in [0, 1].
+    """
+    h, w = size
+    r_max = r_max if r_max is not None else 0.25 * max(h, w)
+    image = np.zeros((h, w, 3), np.float32)
+    empty = np.ones((h, w), bool)
+    left = h * w
+    a, b = r_min ** (1 - alpha), r_max ** (1 - alpha)
+    yy, xx = np.ogrid[:h, :w]
+    for _ in range(max_discs):
+        r = (a + (b - a) * rng.random()) ** (1 / (1 - alpha))
+        cy, cx = rng.uniform(-r, h + r), rng.uniform(-r, w + r)
+        y0, y1 = max(int(cy - r), 0), min(int(cy + r) + 1, h)
+        x0, x1 = max(int(cx - r), 0), min(int(cx + r) + 1, w)
+        if y0 >= y1 or x0 >= x1:
+            continue
+        disc = ((yy[y0:y1] - cy) ** 2 + (xx[:, x0:x1] - cx) ** 2 <= r * r) & empty[y0:y1, x0:x1]
+        if disc.any():
+            image[y0:y1, x0:x1][disc] = rng.random(3)
+            empty[y0:y1, x0:x1][disc] = False
+            left -= int(disc.sum())
+            if left <= (1 - cover) * h * w:
+                break
+    if left:
+        image[empty] = rng.random(3)
+    return image
+
+
+def user_images(folder: str | Path) -> list[Path]:
+    """Image files (png, jpg, jpeg, tif, bmp) of a user's folder of sharp images."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: folder of sharp images not found")
+    files = sorted(p for p in folder.rglob("*")
+                   if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+    if not files:
+        raise FileNotFoundError(f"{folder}: no png/jpg/tif/bmp images inside")
+    return files
+
+
+class ContentPool:
+    """Draws sharp content for the engine: photos of one split, dead leaves, user images.
+
+    ``kinds`` weights the sources, e.g. ``{"photos": 0.5, "dead_leaves": 0.5}``.
+    Photos and user images are loaded once and cropped at random positions.
+    """
+
+    def __init__(self, split: str = "train", kinds: dict[str, float] | None = None,
+                 user_folder: str | Path | None = None):
+        self.split = split
+        self.kinds = dict(kinds or {"photos": 0.5, "dead_leaves": 0.5})
+        if user_folder is not None:
+            self.kinds.setdefault("user", 1.0)
+        unknown = set(self.kinds) - {"photos", "dead_leaves", "user"}
+        if unknown:
+            raise ValueError(f"unknown content kinds {sorted(unknown)}")
+        if self.kinds.get("user") and user_folder is None:
+            raise ValueError("content kind 'user' needs user_folder")
+        self.photos = photo_names(split)
+        self.user_files = user_images(user_folder) if user_folder is not None else []
+
+    def draw(self, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        """A float32 HxWx3 image of exactly ``size``."""
+        names = list(self.kinds)
+        p = np.array([self.kinds[n] for n in names], float)
+        kind = names[rng.choice(len(names), p=p / p.sum())]
+        if kind == "dead_leaves":
+            return dead_leaves(size, rng)
+        if kind == "photos":
+            source = load_photo(self.photos[rng.integers(len(self.photos))])
+        else:
+            from .images import read_image
+            source = read_image(self.user_files[rng.integers(len(self.user_files))], allow_grey=True)
+        return random_crop_resized(source, size, rng)
+
+
+def random_crop_resized(image: np.ndarray, size: tuple[int, int],
+                        rng: np.random.Generator) -> np.ndarray:
+    """A random crop of ``image`` at ``size``, upscaled first if the image is smaller."""
+    from skimage.transform import resize
+
+    h, w = size
+    ih, iw = image.shape[:2]
+    scale = max(h / ih, w / iw, 1.0)
+    if scale > 1.0:
+        image = resize(image, (int(np.ceil(ih * scale)), int(np.ceil(iw * scale))),
+                       order=1, anti_aliasing=False).astype(np.float32)
+        ih, iw = image.shape[:2]
+    y, x = rng.integers(ih - h + 1), rng.integers(iw - w + 1)
+    return np.ascontiguousarray(image[y:y + h, x:x + w], dtype=np.float32)
