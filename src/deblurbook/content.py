@@ -54,16 +54,17 @@ SPLITS = ("train", "test")
 
 
 def _package_data(package: str) -> Path:
-    if package == "skimage":
-        import skimage
-        return Path(skimage.__file__).parent / "data"
-    if package == "sklearn":
-        import sklearn
-        return Path(sklearn.__file__).parent / "datasets" / "images"
-    if package == "matplotlib":
-        import matplotlib
-        return Path(matplotlib.get_data_path()) / "sample_data"
-    raise ValueError(f"unknown package {package!r}")
+    """The package's data folder, found without importing it (sklearn is slow to import)."""
+    import importlib.util
+
+    folders = {"skimage": ("data",), "sklearn": ("datasets", "images"),
+               "matplotlib": ("mpl-data", "sample_data")}
+    if package not in folders:
+        raise ValueError(f"unknown package {package!r}")
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"package {package} is not installed")
+    return Path(spec.submodule_search_locations[0]).joinpath(*folders[package])
 
 
 def as_rgb_float(image: np.ndarray, source: str = "image") -> np.ndarray:

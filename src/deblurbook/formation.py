@@ -81,3 +81,62 @@ def blur_with_kernel(image: np.ndarray, kernel: np.ndarray, linear: bool = True,
     k = kernel if work.ndim == 2 else kernel[:, :, None]
     out = ndimage.convolve(work, k, mode="reflect")
     return to_display(out, gamma) if linear else np.clip(out, 0.0, 1.0)
+
+
+def average_frames(frames, gamma: float = GAMMA) -> np.ndarray:
+    """The benchmarks' blur: mean of display-valued frames taken in linear space.
+
+    ``frames``: a sequence of HxW[x3] images (or an array with frames first).
+    Paper 003 appendix A.1 (Eqs. 6-7): B = g(mean_i g^-1(S_i)), g^-1(x) = x^gamma.
+    """
+    stack = np.asarray(frames, dtype=np.float64)
+    if stack.ndim not in (3, 4) or len(stack) < 1:
+        raise ValueError(f"expected frames x H x W[ x 3], got shape {stack.shape}")
+    return to_display(to_linear(stack, gamma).mean(axis=0), gamma)
+
+
+def flow_to_kernel(flow: np.ndarray, duty: float = 1.0, oversample: int = 16,
+                   size: int | None = None) -> np.ndarray:
+    """Per-pixel blur kernels from a frame-to-frame flow (paper 002, Eq. 12).
+
+    During an exposure of ``duty`` times the frame interval a pixel with flow
+    ``(Fp, Fq)`` moves by ``duty * (Fp, Fq)``, so its kernel is the line
+    ``delta(Fq p - Fp q) / r`` of Eq. 12. We centre it on the middle of the
+    exposure (the ground truth is the middle frame; Eq. 10 integrates from the
+    start instead) and normalise it to sum 1, anti-aliased as
+    :func:`motion_kernel` is.
+
+    ``flow``: ``(2,)`` for one kernel (returns KxK) or ``HxWx2`` (returns
+    HxWxKxK, one kernel per pixel, all of the side needed by the largest flow,
+    or ``size`` if given). Returns float64.
+    """
+    if not 0.0 < duty <= 1.0:
+        raise ValueError(f"duty cycle r must be in (0, 1], got {duty}")
+    f = np.asarray(flow, dtype=np.float64)
+    if f.shape == (2,):
+        return motion_kernel(duty * f[0], duty * f[1], oversample)
+    if f.ndim != 3 or f.shape[-1] != 2:
+        raise ValueError(f"flow must be (2,) or HxWx2, got {f.shape}")
+    d = duty * f.reshape(-1, 2)
+    half = int(math.ceil(np.abs(d).max(initial=0.0) / 2.0)) + 1
+    natural = 2 * half - 1
+    if size is not None and (size % 2 == 0 or size < natural):
+        raise ValueError(f"size must be odd and at least {natural}, got {size}")
+    side = 2 * half + 1
+    n = max(1, int(math.ceil(np.hypot(d[:, 0], d[:, 1]).max(initial=0.0) * oversample)))
+    t = (np.arange(n) + 0.5) / n - 0.5
+    xs = half + t[None, :] * d[:, :1]  # (P, n)
+    ys = half + t[None, :] * d[:, 1:]
+    x0, y0 = np.floor(xs).astype(np.int64), np.floor(ys).astype(np.int64)
+    fx, fy = xs - x0, ys - y0
+    pixel = np.arange(len(d))[:, None] * side * side
+    kernels = np.zeros(len(d) * side * side)
+    for oy, wy in ((0, 1 - fy), (1, fy)):
+        for ox, wx in ((0, 1 - fx), (1, fx)):
+            idx = pixel + (y0 + oy) * side + (x0 + ox)
+            kernels += np.bincount(idx.ravel(), (wy * wx).ravel() / n, minlength=kernels.size)
+    kernels = kernels.reshape(f.shape[0], f.shape[1], side, side)[:, :, 1:-1, 1:-1]
+    if size is not None and size > natural:
+        pad = (size - natural) // 2
+        kernels = np.pad(kernels, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    return kernels
