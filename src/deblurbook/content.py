@@ -146,6 +146,43 @@ def dead_leaves(size: tuple[int, int], rng: np.random.Generator, r_min: float = 
     return image
 
 
+DEAD_LEAVES_BANK = 64  # textures per split, rendered lazily, each from its own seed
+DEAD_LEAVES_SIDE = 512
+
+
+@lru_cache(maxsize=2 * DEAD_LEAVES_BANK)
+def _dead_leaves_texture(split: str, index: int) -> np.ndarray:
+    seed = [SPLITS.index(split), index]
+    texture = dead_leaves((DEAD_LEAVES_SIDE, DEAD_LEAVES_SIDE), np.random.default_rng(seed),
+                          r_max=DEAD_LEAVES_SIDE / 8)
+    texture.setflags(write=False)
+    return texture
+
+
+def warm_dead_leaves(split: str = "train") -> None:
+    """Render the whole bank now (a one-off cost that draws otherwise pay lazily)."""
+    for index in range(DEAD_LEAVES_BANK):
+        _dead_leaves_texture(split, index)
+
+
+def dead_leaves_drawn(split: str, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A dead-leaves image of ``size``: a random crop of one of a bank of textures,
+    with a random flip, transpose and channel order (a pure function of ``rng``'s
+    state: the bank entry is chosen by index and rendered from its own seed).
+    Larger sizes than the bank's are rendered directly."""
+    h, w = size
+    if h > DEAD_LEAVES_SIDE or w > DEAD_LEAVES_SIDE:
+        return dead_leaves(size, rng)
+    texture = _dead_leaves_texture(split, int(rng.integers(DEAD_LEAVES_BANK)))
+    if rng.random() < 0.5:
+        texture = texture.transpose(1, 0, 2)
+    y, x = rng.integers(DEAD_LEAVES_SIDE - h + 1), rng.integers(DEAD_LEAVES_SIDE - w + 1)
+    crop = texture[y:y + h, x:x + w]
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    return np.ascontiguousarray(crop[..., rng.permutation(3)])
+
+
 def user_images(folder: str | Path) -> list[Path]:
     """Image files (png, jpg, jpeg, tif, bmp) of a user's folder of sharp images."""
     folder = Path(folder)
@@ -185,7 +222,7 @@ class ContentPool:
         p = np.array([self.kinds[n] for n in names], float)
         kind = names[rng.choice(len(names), p=p / p.sum())]
         if kind == "dead_leaves":
-            return dead_leaves(size, rng)
+            return dead_leaves_drawn(self.split, size, rng)
         if kind == "photos":
             source = load_photo(self.photos[rng.integers(len(self.photos))])
         else:

@@ -228,7 +228,7 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
     offsets = np.arange(n) - (n - 1) / 2
     t_ref = -interval * rng.uniform(1.0, 1.5)
     times = np.concatenate([offsets, interval + offsets, [t_ref]])
-    first, second, ref_index = slice(0, n), slice(n, 2 * n), 2 * n
+    ref_index = 2 * n
     centre = np.array([(w - 1) / 2, (h - 1) / 2])
 
     cam = Trajectory.draw(p.camera, rng, scale, n) if p.camera.speed[1] > 0 else Trajectory.still()
@@ -252,22 +252,37 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
         maps = camera @ motion.matrices(times, place) @ to_world
         layers.append(Layer(_premultiplied(rgb, alpha, gamma), maps, moving))
 
-    frames, alphas = _render(layers, size)
+    # render only the frames the asked-for signals need (the random draws above
+    # do not depend on this, so a signal's bits do not depend on the others asked)
+    wanted = list(range(n))
+    if {"blur_next", "sharp_next"} & set(signals):
+        wanted += list(range(n, 2 * n))
+    if "ref" in signals:
+        wanted.append(ref_index)
+    position = {t: i for i, t in enumerate(wanted)}
+    rendered = [replace(layer, maps=layer.maps[wanted]) for layer in layers]
+    frames_w, alphas_w = _render(rendered, size)
+
+    def frames_at(index):
+        return frames_w[[position[i] for i in index]] if isinstance(index, list) else frames_w[position[index]]
+
+    first_frames = frames_at(list(range(n)))
+    alphas = [a[:n] for a in alphas_w]
     out: dict[str, np.ndarray] = {"frames": np.array(n), "duty": np.array(duty)}
 
     def display(linear: torch.Tensor) -> np.ndarray:
         return linear.clamp(0, 1).pow(1 / gamma).permute(1, 2, 0).contiguous().numpy()
 
     if "blur" in signals:
-        out["blur"] = display(frames[first].mean(0))
+        out["blur"] = display(first_frames.mean(0))
     if "sharp" in signals:
-        out["sharp"] = display(frames[(n - 1) // 2])
+        out["sharp"] = display(first_frames[(n - 1) // 2])
     if "blur_next" in signals:
-        out["blur_next"] = display(frames[second].mean(0))
+        out["blur_next"] = display(frames_at(list(range(n, 2 * n))).mean(0))
     if "sharp_next" in signals:
-        out["sharp_next"] = display(frames[n + (n - 1) // 2])
+        out["sharp_next"] = display(frames_at(n + (n - 1) // 2))
     if "ref" in signals:
-        out["ref"] = display(frames[ref_index])
+        out["ref"] = display(frames_at(ref_index))
     if "flow" in signals or "mask" in signals:
         mid = (n - 1) // 2
         flow = np.zeros((h, w, 2), np.float32)
@@ -279,8 +294,8 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
             visible = alpha[mid].numpy() > 0.5
             flow[visible], sweep[visible] = moved[visible], swept[visible]
             if layer.moving:
-                coverage = alpha[first].numpy()
-                occlusion |= (coverage.max(0) - coverage.min(0)) > 0.1
+                coverage = alpha.numpy()
+                occlusion |= (coverage.max(0) - coverage.min(0)) > 0.02
         if "flow" in signals:
             out["flow"] = flow
         if "mask" in signals:

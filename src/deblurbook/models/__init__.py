@@ -1,0 +1,1 @@
+"""Networks: one module per paper, plus the shared building blocks in ``blocks``."""
