@@ -363,6 +363,24 @@ def realdata_reds_clips() -> dict[str, list[Pair]]:
             for clip in sorted(p for p in base.iterdir() if p.is_dir())}
 
 
+def levin_kernels() -> dict[str, np.ndarray]:
+    """The 8 real camera-shake kernels of Levin et al. (CVPR 2009), ``k1``..``k8``.
+
+    From ``../shared/realdata/kernels/levin09.npz``; float64, each summing to 1,
+    padded to odd sides where needed (the deconvolution baselines want a centre).
+    """
+    path = realdata_dir() / "kernels" / "levin09.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: Levin kernels not found (is ../shared beside the checkout?)")
+    kernels = {}
+    with np.load(path) as archive:
+        for name in sorted(archive.files, key=lambda n: int(n[1:])):
+            k = np.asarray(archive[name], dtype=np.float64)
+            k = np.pad(k, ((0, 1 - k.shape[0] % 2), (0, 1 - k.shape[1] % 2)))
+            kernels[name] = k / k.sum()
+    return kernels
+
+
 class PairDataset(Dataset):
     """Blurred/sharp pairs from disk as tensors; a pair of different sizes is an error."""
 

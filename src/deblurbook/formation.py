@@ -140,3 +140,20 @@ def flow_to_kernel(flow: np.ndarray, duty: float = 1.0, oversample: int = 16,
         pad = (size - natural) // 2
         kernels = np.pad(kernels, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     return kernels
+
+
+def shifted_frames(image: np.ndarray, dx: float, dy: float, count: int) -> np.ndarray:
+    """``count`` frames of ``image`` moving linearly by ``(dx, dy)`` over the exposure.
+
+    Frame i is the image shifted (bilinearly, borders reflected) by
+    ``t_i * (dx, dy)`` with ``t_i`` the midpoints of ``count`` equal slices of
+    [-1/2, 1/2]: a high-frame-rate video of a linear motion centred on the
+    middle frame. Returns (count, H, W[, 3]) float64.
+    """
+    if count < 1:
+        raise ValueError(f"count must be positive, got {count}")
+    image = np.asarray(image, dtype=np.float64)
+    t = (np.arange(count) + 0.5) / count - 0.5
+    extra = (0,) * (image.ndim - 2)
+    return np.stack([ndimage.shift(image, (ti * dy, ti * dx) + extra, order=1, mode="reflect")
+                     for ti in t])

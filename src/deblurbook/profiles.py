@@ -62,6 +62,7 @@ _PROFILES = (
         test_images=2,
         seeds=(0,),
         time_budget="seconds per notebook; whole book < 10 min on 2 CPU cores",
+        chapters={"ch01": {"test_size": 64, "area_samples": 3, "rl_iterations": 10}},
     ),
     Profile(
         name="small",
@@ -74,6 +75,7 @@ _PROFILES = (
         test_images=16,
         seeds=(0, 1),
         time_budget="<= 60 min per chapter on 2 CPU cores",
+        chapters={"ch01": {"test_size": 128, "area_samples": 32, "rl_iterations": 30}},
     ),
     Profile(
         name="paper",
@@ -86,6 +88,8 @@ _PROFILES = (
         test_images=PAPER,
         seeds=(0,),
         time_budget="days on GPUs, as in each paper",
+        chapters={"ch01": {"test_size": 256, "test_images": 100, "area_samples": 200,
+                           "rl_iterations": 30}},
     ),
 )
 
