@@ -1,0 +1,66 @@
+"""Spatially variant RNN: the fast scan against the plain loop, forward + backward.
+
+For a 720x1280 input the network of paper 002 runs its RNNs (four directions
+each) on 24 channels at 360x640, 48 at 180x320 and 96 at 90x160. For each of
+those, and in one run, this prints the median seconds of forward + backward
+of all four directions with ``deblurbook.scan.spatial_rnn`` (the fast scan)
+and with ``spatial_rnn_loop`` (a Python loop over the scanned axis, the way
+public ports write it), and the speed-up. ``--full-resolution`` runs the
+three channel counts at 720x1280 itself instead.
+
+    python benchmarks/spatial_rnn_scan.py [--device cpu|cuda] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from deblurbook.device import describe, resolve
+from deblurbook.scan import DIRECTIONS, spatial_rnn, spatial_rnn_loop
+
+NETWORK_SHAPES = ((24, 360, 640), (48, 180, 320), (96, 90, 160))
+
+
+def measure(fn, shape, device, repeats: int) -> float:
+    torch.manual_seed(0)
+    x = torch.randn(1, *shape, device=device, requires_grad=True)
+    w = torch.tanh(torch.randn(1, *shape, device=device)).requires_grad_()
+
+    def once():
+        x.grad = w.grad = None
+        sum(fn(x, w, d) for d in DIRECTIONS).sum().backward()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    once()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--full-resolution", action="store_true",
+                        help="24, 48 and 96 channels at 720x1280 (slow on CPU)")
+    args = parser.parse_args()
+    device = resolve(args.device)
+    print(", ".join(f"{k}: {v}" for k, v in describe(device).items()))
+    shapes = [(c, 720, 1280) for c, _, _ in NETWORK_SHAPES] if args.full_resolution else NETWORK_SHAPES
+    print(f"{'features (C x H x W)':>22} {'fast scan (s)':>14} {'plain loop (s)':>15} {'speed-up':>9}")
+    for shape in shapes:
+        fast = measure(spatial_rnn, shape, device, args.repeats)
+        loop = measure(spatial_rnn_loop, shape, device, args.repeats)
+        print(f"{'x'.join(map(str, shape)):>22} {fast:>14.3f} {loop:>15.3f} {loop / fast:>8.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""Deep Dynamic Scene Deblurring from Optical Flow (Zhang, Pan et al., TCSVT; paper 002).
+
+Two networks (the paper's Fig. 1 and Table I, layer configuration from the
+authors' released Caffe prototxt):
+
+* :class:`FlowNetS`: a FlowNetS-like encoder-decoder at 3/8 of FlowNetS's
+  width, LeakyReLU(0.1), predicting flow at five scales (1/64 ... 1/4) from
+  two blurred frames, and from its decoder the spatially variant RNN weights
+  at three scales (``rnnw1..3``: 3x3 conv + tanh, split into four directions).
+* :class:`DeblurNet`: a U-Net whose encoder runs the RNNs (:class:`SpatialRNN`,
+  Eq. 13) on its features at 1/2, 1/4 and 1/8 scale, with no activation in
+  the encoder (sparse features stop an RNN from propagating, Sec. III-B).
+
+:class:`FlowDeblurNet` joins them and builds the ablations of Table IV.
+Images are (N, 3, H, W) in [0, 1], any H, W (padded to a multiple of 64
+inside and cropped back). Flows are (N, 2, h, w) in pixels of their own
+scale, (x, y), from the first frame to the second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..scan import DIRECTIONS, spatial_rnn
+from .blocks import crop_to, pad_to_multiple
+
+VARIANTS = ("full", "no_rnn", "concat_weights", "single_image", "no_flow_loss",
+            "rnn_in_decoder", "bidirectional")
+ENCODER = (24, 48, 96)  # deblurring features at 1/2, 1/4, 1/8 (Table I, d_conv1..3)
+FLOW = (24, 48, 96, 96, 192, 192, 192, 192, 384, 384)  # conv1, 2, 3, 3_1, 4, 4_1, 5, 5_1, 6, 6_1
+
+
+def _c(channels: int, width: float) -> int:
+    return max(1, int(round(channels * width)))
+
+
+def _conv(cin: int, cout: int, k: int, stride: int = 1, act: bool = True) -> nn.Module:
+    conv = nn.Conv2d(cin, cout, k, stride, k // 2)
+    return nn.Sequential(conv, nn.LeakyReLU(0.1)) if act else conv
+
+
+def _deconv(cin: int, cout: int, act: bool = True) -> nn.Module:
+    deconv = nn.ConvTranspose2d(cin, cout, 4, 2, 1)
+    return nn.Sequential(deconv, nn.LeakyReLU(0.1)) if act else deconv
+
+
+class SpatialRNN(nn.Module):
+    """Four one-directional spatially variant RNNs (Eq. 13), outputs concatenated.
+
+    ``x``: (N, C, H, W) features; ``weights``: (N, 4C, H, W) in [-1, 1], split
+    into the four directions (left->right, right->left, top->bottom,
+    bottom->top). Returns (N, 4C, H, W). No parameters of its own.
+    """
+
+    def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        parts = weights.chunk(4, dim=1)
+        if parts[0].shape != x.shape:
+            raise ValueError(f"weights {tuple(weights.shape)} do not split into four of {tuple(x.shape)}")
+        return torch.cat([spatial_rnn(x, w, d) for w, d in zip(parts, DIRECTIONS)], dim=1)
+
+
+class FlowNetS(nn.Module):
+    """Flow at five scales and RNN weights at three, from stacked frames.
+
+    ``frames``: (N, 3k, H, W), H and W multiples of 64. Returns ``flows``
+    (coarse to fine, 1/64 ... 1/4, each (N, 2m, h, w) with m = 1 or 2 flow
+    fields) and ``rnn_weights`` (1/2, 1/4, 1/8 scales, each (N, 4C_s, h, w)).
+    """
+
+    def __init__(self, width: float = 1.0, frames: int = 2, flow_fields: int = 1,
+                 rnn_channels: tuple[int, int, int] | None = None):
+        super().__init__()
+        ch = [_c(c, width) for c in FLOW]
+        strides = (2, 2, 2, 1, 2, 1, 2, 1, 2, 1)
+        kernels = (7, 5, 5, 3, 3, 3, 3, 3, 3, 3)
+        names = ("conv1", "conv2", "conv3", "conv3_1", "conv4", "conv4_1", "conv5", "conv5_1", "conv6", "conv6_1")
+        cin = 3 * frames
+        self.encoder = nn.ModuleDict()
+        for name, cout, k, s in zip(names, ch, kernels, strides):
+            self.encoder[name] = _conv(cin, cout, k, s)
+            cin = cout
+        f = 2 * flow_fields
+        self.flow_fields = flow_fields
+        # decoder: (skip, deconv out) per scale, 1/32 ... 1/2
+        skips = (ch[7], ch[5], ch[3], ch[1], ch[0])  # conv5_1, conv4_1, conv3_1, conv2, conv1
+        outs = [_c(c, width) for c in (192, 96, 48, 24, 12)]
+        self.predict = nn.ModuleList([nn.Conv2d(ch[9], f, 3, 1, 1)])
+        self.deconv, self.upflow = nn.ModuleList(), nn.ModuleList()
+        cin = ch[9]
+        concat = []
+        for skip, cout in zip(skips, outs):
+            self.deconv.append(_deconv(cin, cout))
+            self.upflow.append(nn.ConvTranspose2d(f, f, 4, 2, 1))
+            cin = skip + cout + f
+            concat.append(cin)
+            if len(self.predict) < 5:
+                self.predict.append(nn.Conv2d(cin, f, 3, 1, 1))
+        rnn = rnn_channels or tuple(_c(c, width) for c in ENCODER)
+        # concat[4] is at 1/2 (conv1 skip), concat[3] at 1/4, concat[2] at 1/8
+        self.rnnw = nn.ModuleList([nn.Conv2d(concat[4], 4 * rnn[0], 3, 1, 1),
+                                   nn.Conv2d(concat[3], 4 * rnn[1], 3, 1, 1),
+                                   nn.Conv2d(concat[2], 4 * rnn[2], 3, 1, 1)])
+        self._concat = concat
+
+    def forward(self, frames: torch.Tensor) -> dict[str, list[torch.Tensor]]:
+        feats = {}
+        x = frames
+        for name, layer in self.encoder.items():
+            x = feats[name] = layer(x)
+        skips = [feats["conv5_1"], feats["conv4_1"], feats["conv3_1"], feats["conv2"], feats["conv1"]]
+        flows = [self.predict[0](x)]
+        decoded = []
+        for i, skip in enumerate(skips):
+            x = torch.cat([skip, self.deconv[i](x), self.upflow[i](flows[-1])], dim=1)
+            decoded.append(x)
+            if i < 4:
+                flows.append(self.predict[i + 1](x))
+        weights = [torch.tanh(self.rnnw[0](decoded[4])), torch.tanh(self.rnnw[1](decoded[3])),
+                   torch.tanh(self.rnnw[2](decoded[2]))]
+        return {"flows": flows, "rnn_weights": weights}
+
+
+@dataclass(frozen=True)
+class DeblurLayout:
+    """Where the RNNs sit and how the flow network's weights enter."""
+
+    fuse: str = "rnn"  # "rnn" (Eq. 13), "concat" (concatenate the weights), "none"
+    rnn_in_decoder: bool = False
+
+
+class DeblurNet(nn.Module):
+    """The U-Net of Table I: encoder with RNNs (no activation), decoder with skips.
+
+    ``image``: (N, 3, H, W), H and W multiples of 8; ``rnn_weights``: three
+    maps (N, 4C_s, H/2^s, W/2^s) or None when ``fuse == "none"``.
+    Returns the restored (N, 3, H, W) (not clamped).
+    """
+
+    def __init__(self, width: float = 1.0, layout: DeblurLayout = DeblurLayout()):
+        super().__init__()
+        self.layout = layout
+        c1, c2, c3 = (_c(c, width) for c in ENCODER)
+        c12 = _c(12, width)
+        fused = {"rnn": 4, "concat": 5, "none": 1}[layout.fuse]  # channels after fusion, per C
+        enc = 1 if layout.rnn_in_decoder else fused
+        self.rnn = SpatialRNN()
+        self.d_conv1 = _conv(3, c1, 5, 2, act=False)
+        self.d_conv2 = _conv(enc * c1, c2, 5, 2, act=False)
+        self.d_conv3 = _conv(enc * c2, c3, 5, 2, act=False)
+        dec = fused if layout.rnn_in_decoder else 1
+        self.d_conv3_2 = _conv(enc * c3, c3, 5)
+        self.d_conv3_3 = _conv(dec * c3, c2, 5)
+        self.d_deconv3 = _deconv(enc * c3 + c2, c2)
+        self.d_deconv3_1 = _conv(c2, c2, 5)
+        self.d_deconv2 = _deconv(enc * c2 + dec * c2, c1)
+        self.d_deconv2_1 = _conv(c1, c1, 5)
+        self.d_deconv1 = _deconv(enc * c1 + dec * c1, c12)
+        self.d_deconv1_1 = _conv(c12, c12, 5)
+        self.d_conv0 = _conv(c12 + 3, 3, 5, act=False)
+
+    def _fuse(self, x: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
+        if self.layout.fuse == "rnn":
+            return self.rnn(x, weights)
+        if self.layout.fuse == "concat":
+            return torch.cat([x, weights], dim=1)
+        return x
+
+    def forward(self, image: torch.Tensor, rnn_weights: list[torch.Tensor] | None) -> torch.Tensor:
+        w1, w2, w3 = rnn_weights if rnn_weights is not None else (None, None, None)
+        in_enc = not self.layout.rnn_in_decoder
+        e1 = self.d_conv1(image)
+        e1 = self._fuse(e1, w1) if in_enc else e1
+        e2 = self.d_conv2(e1)
+        e2 = self._fuse(e2, w2) if in_enc else e2
+        e3 = self.d_conv3(e2)
+        e3 = self._fuse(e3, w3) if in_enc else e3
+        m = self.d_conv3_2(e3)
+        m = m if in_enc else self._fuse(m, w3)
+        m = self.d_conv3_3(m)
+        d2 = self.d_deconv3_1(self.d_deconv3(torch.cat([e3, m], 1)))
+        d2 = d2 if in_enc else self._fuse(d2, w2)
+        d1 = self.d_deconv2_1(self.d_deconv2(torch.cat([e2, d2], 1)))
+        d1 = d1 if in_enc else self._fuse(d1, w1)
+        d0 = self.d_deconv1_1(self.d_deconv1(torch.cat([e1, d1], 1)))
+        return self.d_conv0(torch.cat([d0, image], 1))
+
+
+class FlowDeblurNet(nn.Module):
+    """The whole model of paper 002, or one of its Table IV ablations.
+
+    ``variant`` is one of :data:`VARIANTS`:
+
+    ``full``            two frames in, flow network gives RNN weights (the paper's model)
+    ``no_rnn``          "w/o RNNs": no RNNs and no flow network, one frame in
+    ``concat_weights``  "concat RNN weights": weights concatenated to the features
+    ``single_image``    "w/o flow": the flow network sees only the first frame
+    ``no_flow_loss``    "w/o flow losses": the full model (the loss drops Eq. 14's flow term)
+    ``rnn_in_decoder``  "RNNs in decoder": the same RNNs after the decoder's layers
+    ``bidirectional``   "bidirection flows": three frames in, forward and backward flow
+
+    ``forward(blur, blur_next=None, blur_prev=None)`` returns a dict with
+    ``image`` (N, 3, H, W) and, when there is a flow network, ``flows`` (coarse
+    to fine) and ``rnn_weights``; for ``bidirectional`` the flows hold four
+    channels (forward to ``blur_next``, then backward to ``blur_prev``).
+    """
+
+    def __init__(self, variant: str = "full", width: float = 1.0):
+        super().__init__()
+        if variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        self.variant = variant
+        frames = {"single_image": 1, "bidirectional": 3}.get(variant, 2)
+        self.frames = frames
+        self.flow_net = None if variant == "no_rnn" else FlowNetS(
+            width, frames=frames, flow_fields=2 if variant == "bidirectional" else 1)
+        fuse = {"no_rnn": "none", "concat_weights": "concat"}.get(variant, "rnn")
+        self.deblur = DeblurNet(width, DeblurLayout(fuse=fuse, rnn_in_decoder=variant == "rnn_in_decoder"))
+        self.reset_parameters()
+
+    @property
+    def uses_flow(self) -> bool:
+        """Whether the model predicts flow between two frames (so a flow loss applies)."""
+        return self.variant not in ("no_rnn", "single_image")
+
+    def reset_parameters(self) -> None:
+        """MSRA init for the flow network, Xavier for the rest (as the prototxt).
+
+        The paper starts the flow network from pretrained FlowNetS weights,
+        which are not available here.
+        """
+        for module in self.modules():
+            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.zeros_(module.bias)
+        if self.flow_net is not None:
+            for module in self.flow_net.modules():
+                if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+                    nn.init.kaiming_normal_(module.weight, a=0.1)
+            for conv in self.flow_net.rnnw:
+                nn.init.xavier_uniform_(conv.weight)
+        for module in self.deblur.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.xavier_uniform_(module.weight)
+            elif isinstance(module, nn.ConvTranspose2d):
+                nn.init.kaiming_normal_(module.weight, a=0.1)
+
+    def forward(self, blur: torch.Tensor, blur_next: torch.Tensor | None = None,
+                blur_prev: torch.Tensor | None = None) -> dict[str, object]:
+        if blur.ndim != 4 or blur.shape[1] != 3:
+            raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
+        needs = {"full": ("blur_next",), "concat_weights": ("blur_next",), "no_flow_loss": ("blur_next",),
+                 "rnn_in_decoder": ("blur_next",), "bidirectional": ("blur_next", "blur_prev")}
+        given = {"blur_next": blur_next, "blur_prev": blur_prev}
+        for name in needs.get(self.variant, ()):
+            if given[name] is None:
+                raise ValueError(f"variant {self.variant!r} needs {name}")
+            if given[name].shape != blur.shape:
+                raise ValueError(f"{name} {tuple(given[name].shape)} differs from blur {tuple(blur.shape)}")
+        if self.flow_net is None:
+            padded, size = pad_to_multiple(blur, 8)
+            return {"image": crop_to(self.deblur(padded, None), size)}
+        stack = {1: [blur], 2: [blur, blur_next], 3: [blur, blur_next, blur_prev]}[self.frames]
+        padded, size = pad_to_multiple(torch.cat(stack, dim=1), 64)
+        out = self.flow_net(padded)
+        image = self.deblur(padded[:, :3], out["rnn_weights"])
+        scale_crop = [(max(1, size[0] >> s), max(1, size[1] >> s)) for s in (6, 5, 4, 3, 2)]
+        flows = [crop_to(f, s) for f, s in zip(out["flows"], scale_crop)]
+        return {"image": crop_to(image, size), "flows": flows, "rnn_weights": out["rnn_weights"]}
+
+
+def parameter_count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def layer_table(model: FlowDeblurNet) -> list[dict[str, object]]:
+    """Table I from the model itself: name, layer, kernel, stride, channels in/out."""
+    rows = []
+    for prefix, part in (("flow", model.flow_net), ("deblur", model.deblur)):
+        if part is None:
+            continue
+        for name, module in part.named_modules():
+            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+                parent = part.get_submodule(name.rsplit(".", 1)[0]) if "." in name else None
+                act = isinstance(parent, nn.Sequential) and any(isinstance(m, nn.LeakyReLU) for m in parent)
+                kind = "deconv" if isinstance(module, nn.ConvTranspose2d) else "conv"
+                rows.append({"network": prefix, "name": name.replace(".0", ""),
+                             "layer": kind + ("+LReLU" if act else "") + ("+tanh" if "rnnw" in name else ""),
+                             "kernel": f"{module.kernel_size[0]}x{module.kernel_size[1]}",
+                             "stride": module.stride[0],
+                             "in/out": f"{module.in_channels}/{module.out_channels}",
+                             "parameters": parameter_count(module)})
+    return rows
