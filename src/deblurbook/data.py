@@ -21,8 +21,8 @@ from . import atomic, synth
 from .images import read_image, write_png
 from .paths import build_dir, realdata_dir
 
-IMAGE_SIGNALS = ("blur", "sharp", "ref", "blur_next")
-ENGINE_VERSION = 1  # bump when synth changes what a (preset, size, seed) renders
+IMAGE_SIGNALS = ("blur", "sharp", "ref", "blur_next", "blur_prev")
+ENGINE_VERSION = 2  # bump when synth changes what a (preset, size, seed) renders
 
 
 # ---------------------------------------------------------------- augmentation
@@ -80,15 +80,18 @@ def to_tensors(sample: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
 class SyntheticDataset(Dataset):
     """Fresh engine samples: item ``i`` renders seed ``(seed, i)`` and augments it.
 
+    With several presets, item ``i`` uses preset ``i % len(presets)``.
+
     Deterministic whatever the number of DataLoader workers or their order:
     every item's randomness derives from ``(seed, index)``, never from a
     worker's global state. ``length`` is how many distinct samples an epoch has.
     """
 
-    def __init__(self, preset: str = "mixed", crop: int | tuple[int, int] = 64, length: int = 1000,
+    def __init__(self, preset: str | Sequence[str] = "mixed", crop: int | tuple[int, int] = 64, length: int = 1000,
                  seed: int = 0, signals: Sequence[str] = ("blur", "sharp"), render_margin: int = 8,
                  split: str = "train", augmentation: bool = True):
-        self.preset = synth.get_preset(preset)
+        names = (preset,) if isinstance(preset, (str, synth.Preset)) else tuple(preset)
+        self.presets = tuple(synth.get_preset(p) for p in names)
         self.crop = (crop, crop) if isinstance(crop, int) else tuple(crop)
         self.length, self.seed = int(length), int(seed)
         self.signals = tuple(signals)
@@ -103,7 +106,8 @@ class SyntheticDataset(Dataset):
         if not 0 <= index < self.length:
             raise IndexError(index)
         item_seed = int(np.random.SeedSequence([self.seed, index]).generate_state(1)[0])
-        sample = synth.make_sample(self.preset, self.render, item_seed, signals=self.signals,
+        sample = synth.make_sample(self.presets[index % len(self.presets)], self.render, item_seed,
+                                   signals=self.signals,
                                    content=synth._default_pool(self.split))
         rng = np.random.default_rng([item_seed, 1])
         if self.augmentation:
@@ -157,7 +161,8 @@ def write_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int =
     entries = []
     for i in range(count):
         seed = base_seed + i
-        sample = synth.make_sample(preset, size, seed, content=synth.test_pool())
+        sample = synth.make_sample(preset, size, seed, content=synth.test_pool(),
+                                   signals=synth.SIGNALS + ("blur_prev",))
         files = {}
         for key in IMAGE_SIGNALS:
             files[key] = write_png(folder / key / f"{i:04d}.png", sample[key]).name

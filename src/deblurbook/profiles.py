@@ -62,7 +62,11 @@ _PROFILES = (
         test_images=2,
         seeds=(0,),
         time_budget="seconds per notebook; whole book < 10 min on 2 CPU cores",
-        chapters={"ch01": {"test_size": 64, "area_samples": 3, "rl_iterations": 10}},
+        chapters={"ch01": {"test_size": 64, "area_samples": 3, "rl_iterations": 10},
+                  "ch02": {"width": 0.125, "crop": 64, "batch": 2, "iterations": 3, "lr": 1e-3,
+                           "weight_decay": 1e-6, "milestones": (), "flow_weight": 1.0,
+                           "presets": ("global", "mixed"), "checkpoint_every": 2, "log_every": 1,
+                           "test_size": 64, "test_images": 2, "timing_size": (96, 160)}},
     ),
     Profile(
         name="small",
@@ -75,7 +79,11 @@ _PROFILES = (
         test_images=16,
         seeds=(0, 1),
         time_budget="<= 60 min per chapter on 2 CPU cores",
-        chapters={"ch01": {"test_size": 128, "area_samples": 32, "rl_iterations": 30}},
+        chapters={"ch01": {"test_size": 128, "area_samples": 32, "rl_iterations": 30},
+                  "ch02": {"width": 0.5, "crop": 64, "batch": 8, "iterations": 600, "lr": 1e-3,
+                           "weight_decay": 1e-6, "milestones": (400,), "flow_weight": 1.0,
+                           "presets": ("global", "mixed"), "checkpoint_every": 100, "log_every": 10,
+                           "test_size": 128, "test_images": 16, "timing_size": (720, 1280)}},
     ),
     Profile(
         name="paper",
@@ -89,7 +97,11 @@ _PROFILES = (
         seeds=(0,),
         time_budget="days on GPUs, as in each paper",
         chapters={"ch01": {"test_size": 256, "test_images": 100, "area_samples": 200,
-                           "rl_iterations": 30}},
+                           "rl_iterations": 30},
+                  "ch02": {"width": 1.0, "crop": 256, "batch": 20, "iterations": 800_000, "lr": 1e-3,
+                           "weight_decay": 1e-6, "milestones": (), "flow_weight": 1.0,
+                           "presets": ("global", "mixed"), "checkpoint_every": 5000, "log_every": 100,
+                           "test_size": 256, "test_images": 100, "timing_size": (720, 1280)}},
     ),
 )
 

@@ -27,7 +27,7 @@ from .content import ContentPool
 from .formation import GAMMA
 
 SIGNALS = ("blur", "sharp", "ref", "blur_next", "flow", "mask")
-EXTRA_SIGNALS = ("sharp_next",)  # the middle frame of the next exposure, for checks
+EXTRA_SIGNALS = ("sharp_next", "blur_prev")  # next middle frame (checks); previous exposure (paper 002's three-frame ablation)
 REFERENCE_SIZE = 256.0  # speeds below are in pixels per frame at this image side
 
 
@@ -207,6 +207,7 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
     ``flow``       HxWx2 float32 px, ground-truth flow sharp -> middle of the next exposure
     ``mask``       HxW bool, where motion during the exposure exceeds one pixel (paper 003)
     ``sharp_next`` HxWx3, the middle frame of the next exposure (only when asked for)
+    ``blur_prev``  HxWx3, the previous exposure (only when asked for)
 
     plus ``frames`` (exposure length) and ``duty`` (exposure / frame interval) as
     0-d arrays. The same (preset, size, seed, content split) gives the same bits.
@@ -227,8 +228,8 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
     interval = n / duty  # frames between the middles of consecutive exposures
     offsets = np.arange(n) - (n - 1) / 2
     t_ref = -interval * rng.uniform(1.0, 1.5)
-    times = np.concatenate([offsets, interval + offsets, [t_ref]])
-    ref_index = 2 * n
+    times = np.concatenate([offsets, interval + offsets, [t_ref], -interval + offsets])
+    ref_index, prev = 2 * n, list(range(2 * n + 1, 3 * n + 1))
     centre = np.array([(w - 1) / 2, (h - 1) / 2])
 
     cam = Trajectory.draw(p.camera, rng, scale, n) if p.camera.speed[1] > 0 else Trajectory.still()
@@ -259,6 +260,8 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
         wanted += list(range(n, 2 * n))
     if "ref" in signals:
         wanted.append(ref_index)
+    if "blur_prev" in signals:
+        wanted += prev
     position = {t: i for i, t in enumerate(wanted)}
     rendered = [replace(layer, maps=layer.maps[wanted]) for layer in layers]
     frames_w, alphas_w = _render(rendered, size)
@@ -283,6 +286,8 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
         out["sharp_next"] = display(frames_at(n + (n - 1) // 2))
     if "ref" in signals:
         out["ref"] = display(frames_at(ref_index))
+    if "blur_prev" in signals:
+        out["blur_prev"] = display(frames_at(prev).mean(0))
     if "flow" in signals or "mask" in signals:
         mid = (n - 1) // 2
         flow = np.zeros((h, w, 2), np.float32)

@@ -57,9 +57,9 @@ class SpatialRNN(nn.Module):
     """
 
     def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        parts = weights.chunk(4, dim=1)
-        if parts[0].shape != x.shape:
+        if weights.shape[1] != 4 * x.shape[1] or weights.shape[2:] != x.shape[2:] or weights.shape[0] != x.shape[0]:
             raise ValueError(f"weights {tuple(weights.shape)} do not split into four of {tuple(x.shape)}")
+        parts = weights.chunk(4, dim=1)
         return torch.cat([spatial_rnn(x, w, d) for w, d in zip(parts, DIRECTIONS)], dim=1)
 
 
@@ -275,6 +275,18 @@ def parameter_count(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
+def _paper_name(name: str) -> str:
+    """Module path to Table I's layer name (flow6, up6to5, rnnw1, d_conv1, ...)."""
+    parts = name.split(".")
+    if parts[0] == "encoder":
+        return parts[1]
+    if parts[0] in ("predict", "upflow", "deconv", "rnnw"):
+        i = int(parts[1])
+        return {"predict": f"flow{6 - i}", "upflow": f"up{6 - i}to{5 - i}",
+                "deconv": f"deconv{6 - i}", "rnnw": f"rnnw{i + 1}"}[parts[0]]
+    return parts[0]
+
+
 def layer_table(model: FlowDeblurNet) -> list[dict[str, object]]:
     """Table I from the model itself: name, layer, kernel, stride, channels in/out."""
     rows = []
@@ -286,7 +298,7 @@ def layer_table(model: FlowDeblurNet) -> list[dict[str, object]]:
                 parent = part.get_submodule(name.rsplit(".", 1)[0]) if "." in name else None
                 act = isinstance(parent, nn.Sequential) and any(isinstance(m, nn.LeakyReLU) for m in parent)
                 kind = "deconv" if isinstance(module, nn.ConvTranspose2d) else "conv"
-                rows.append({"network": prefix, "name": name.replace(".0", ""),
+                rows.append({"network": prefix, "name": _paper_name(name),
                              "layer": kind + ("+LReLU" if act else "") + ("+tanh" if "rnnw" in name else ""),
                              "kernel": f"{module.kernel_size[0]}x{module.kernel_size[1]}",
                              "stride": module.stride[0],

@@ -1,0 +1,72 @@
+"""Named experiments: what a chapter trains, built from a profile.
+
+``build("ch02:full", "small", seed=0)`` returns the model, the loss module,
+the training set, the model's input keys and the :class:`TrainConfig`, so a
+notebook, ``python -m deblurbook.train`` and ``torchrun`` all train the same
+thing. Budgets come from ``deblurbook.profiles`` (``for_chapter``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from . import profiles
+from .data import SyntheticDataset
+from .train import TrainConfig
+
+
+@dataclass
+class Experiment:
+    name: str
+    model: nn.Module
+    loss: nn.Module
+    train_set: Dataset
+    inputs: tuple[str, ...]
+    config: TrainConfig
+    settings: dict
+
+
+def _ch02(variant: str, cfg: dict, seed: int, device: str, iterations: int | None) -> Experiment:
+    from .losses import FlowDeblurLoss
+    from .models.flow_deblur import FlowDeblurNet
+
+    model = FlowDeblurNet(variant, width=cfg["width"])
+    inputs = {"no_rnn": ("blur",), "single_image": ("blur",),
+              "bidirectional": ("blur", "blur_next", "blur_prev")}.get(variant, ("blur", "blur_next"))
+    flow_weight = 0.0 if variant in ("no_flow_loss", "single_image", "no_rnn") else cfg["flow_weight"]
+    targets = ("blur_next", "blur_prev") if variant == "bidirectional" else ("blur_next",)
+    loss = FlowDeblurLoss(flow_weight=flow_weight, targets=targets)
+    steps = iterations if iterations is not None else cfg["iterations"]
+    signals = tuple(dict.fromkeys(inputs + ("sharp",)))
+    train_set = SyntheticDataset(cfg["presets"], crop=cfg["crop"], length=steps * cfg["batch"] * 8,
+                                 seed=1_000_003 * (seed + 1), signals=signals)
+    config = TrainConfig(iterations=steps, batch=cfg["batch"], lr=cfg["lr"], betas=(0.9, 0.999),
+                         weight_decay=cfg["weight_decay"], milestones=tuple(cfg["milestones"]),
+                         checkpoint_every=cfg["checkpoint_every"], log_every=cfg["log_every"],
+                         seed=seed, device=device)
+    return Experiment(f"ch02:{variant}", model, loss, train_set, inputs, config, dict(cfg))
+
+
+_BUILDERS: dict[str, Callable[..., Experiment]] = {}
+for _variant in ("full", "no_rnn", "concat_weights", "single_image", "no_flow_loss",
+                 "rnn_in_decoder", "bidirectional"):
+    _BUILDERS[f"ch02:{_variant}"] = (lambda v: lambda *a: _ch02(v, *a))(_variant)
+
+
+def names() -> list[str]:
+    return list(_BUILDERS)
+
+
+def build(name: str, profile: str = "smoke", seed: int = 0, device: str = "auto",
+          iterations: int | None = None) -> Experiment:
+    if name not in _BUILDERS:
+        raise ValueError(f"unknown experiment {name!r}; known: {', '.join(_BUILDERS)}")
+    chapter = name.split(":")[0]
+    cfg = profiles.get(profile).for_chapter(chapter)
+    torch.manual_seed(seed)  # the model's initial weights depend on the seed alone
+    return _BUILDERS[name](cfg, seed, device, iterations)

@@ -1,0 +1,69 @@
+import pytest
+import torch
+
+from deblurbook.losses import FlowDeblurLoss
+from deblurbook.models.flow_deblur import (VARIANTS, FlowDeblurNet, SpatialRNN, layer_table,
+                                           parameter_count)
+
+
+def test_parameter_count_at_paper_scale_matches_the_released_prototxt():
+    model = FlowDeblurNet("full", width=1.0)
+    assert parameter_count(model) == 8_281_696  # the authors' prototxt: ~8.28 M (paper: 8.7 M)
+    assert parameter_count(FlowDeblurNet("no_rnn", width=1.0)) < 1_000_000
+
+
+def test_layer_table_follows_table_one():
+    rows = {r["name"]: r for r in layer_table(FlowDeblurNet("full", width=1.0))}
+    assert rows["conv1"]["in/out"] == "6/24" and rows["conv1"]["kernel"] == "7x7"
+    assert rows["rnnw1"]["in/out"] == "38/96" and rows["rnnw3"]["in/out"] == "146/384"
+    assert rows["flow5"]["in/out"] == "386/2" and rows["flow2"]["in/out"] == "74/2"
+    assert rows["up6to5"]["kernel"] == "4x4" and rows["deconv6"]["in/out"] == "384/192"
+    assert rows["d_deconv3"]["in/out"] == "432/48" and rows["d_conv0"]["in/out"] == "15/3"
+    assert rows["d_conv1"]["layer"] == "conv"  # no activation in the encoder
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_runs_on_odd_sizes(variant):
+    torch.manual_seed(0)
+    model = FlowDeblurNet(variant, width=0.125)
+    x = torch.rand(2, 3, 37, 53)
+    out = model(x, x.flip(-1), x.flip(-2))
+    assert out["image"].shape == x.shape
+    if variant != "no_rnn":
+        flows = out["flows"]
+        assert len(flows) == 5 and flows[-1].shape[-2:] == (37 // 4, 53 // 4)
+        assert flows[0].shape[1] == (4 if variant == "bidirectional" else 2)
+
+
+def test_missing_or_mismatched_second_frame_is_named():
+    model = FlowDeblurNet("full", width=0.125)
+    with pytest.raises(ValueError, match="needs blur_next"):
+        model(torch.rand(1, 3, 16, 16))
+    with pytest.raises(ValueError, match="blur_next .* differs"):
+        model(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 17))
+    with pytest.raises(ValueError, match=r"\(N, 3, H, W\)"):
+        model(torch.rand(3, 16, 16))
+    with pytest.raises(ValueError, match="variant"):
+        FlowDeblurNet("bigger")
+
+
+def test_spatial_rnn_checks_the_weight_split():
+    with pytest.raises(ValueError, match="four"):
+        SpatialRNN()(torch.rand(1, 2, 4, 4), torch.rand(1, 6, 4, 4))
+
+
+def test_a_few_steps_on_one_batch_lower_the_loss():
+    torch.manual_seed(0)
+    model = FlowDeblurNet("full", width=0.125)
+    loss_fn = FlowDeblurLoss()
+    blur = torch.rand(2, 3, 32, 32)
+    batch = {"blur": blur, "blur_next": blur.roll(1, -1), "sharp": blur.roll(1, -2)}
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(8):
+        loss, _ = loss_fn(model(batch["blur"], batch["blur_next"]), batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
