@@ -183,6 +183,8 @@ def write_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int =
 class TestSet(Dataset):
     """A written synthetic test set; checksums verified on open (``verify=True``)."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     def __init__(self, folder: str | Path, verify: bool = True):
         self.folder = Path(folder)
         manifest = self.folder / "manifest.json"
@@ -384,6 +386,38 @@ def levin_kernels() -> dict[str, np.ndarray]:
             k = np.pad(k, ((0, 1 - k.shape[0] % 2), (0, 1 - k.shape[1] % 2)))
             kernels[name] = k / k.sum()
     return kernels
+
+
+class FrameSequenceDataset(Dataset):
+    """Consecutive blurred frames of clips, for two- and three-frame models.
+
+    Item ``i`` is frame ``t`` of a clip with ``blur``, ``sharp``, ``blur_next``
+    (frame t+1) and ``blur_prev`` (frame t-1); the first and last frames of
+    each clip are skipped so that every item has both neighbours. Built from
+    ``{clip: [Pair, ...]}`` such as :func:`realdata_reds_clips` gives.
+    """
+
+    def __init__(self, clips: dict[str, Sequence[Pair]]):
+        self.clips = {name: list(pairs) for name, pairs in clips.items()}
+        self.index = [(name, t) for name, pairs in self.clips.items() for t in range(1, len(pairs) - 1)]
+        if not self.index:
+            raise ValueError("no clip has three or more frames")
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def load(self, i: int) -> dict[str, np.ndarray]:
+        name, t = self.index[i]
+        frames = PairDataset(self.clips[name][t - 1:t + 2])
+        prev, cur, nxt = frames.load(0), frames.load(1), frames.load(2)
+        for other in (prev, nxt):
+            if other["blur"].shape != cur["blur"].shape:
+                raise ValueError(f"clip {name}: frames {t - 1}..{t + 1} differ in size")
+        return {"blur": cur["blur"], "sharp": cur["sharp"], "blur_next": nxt["blur"],
+                "blur_prev": prev["blur"]}
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return to_tensors(self.load(i))
 
 
 class PairDataset(Dataset):

@@ -9,6 +9,7 @@ thing. Budgets come from ``deblurbook.profiles`` (``for_chapter``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -35,7 +36,7 @@ def _ch02(variant: str, cfg: dict, seed: int, device: str, iterations: int | Non
     from .losses import FlowDeblurLoss
     from .models.flow_deblur import FlowDeblurNet
 
-    model = FlowDeblurNet(variant, width=cfg["width"])
+    model = FlowDeblurNet(variant, width=cfg["width"], residual=cfg["residual"])
     inputs = {"no_rnn": ("blur",), "single_image": ("blur",),
               "bidirectional": ("blur", "blur_next", "blur_prev")}.get(variant, ("blur", "blur_next"))
     flow_weight = 0.0 if variant in ("no_flow_loss", "single_image", "no_rnn") else cfg["flow_weight"]
@@ -56,6 +57,27 @@ _BUILDERS: dict[str, Callable[..., Experiment]] = {}
 for _variant in ("full", "no_rnn", "concat_weights", "single_image", "no_flow_loss",
                  "rnn_in_decoder", "bidirectional"):
     _BUILDERS[f"ch02:{_variant}"] = (lambda v: lambda *a: _ch02(v, *a))(_variant)
+
+
+def run_dir(name: str, profile: str, seed: int) -> Path:
+    """Where a run keeps its checkpoint and log: ``_build/runs/<profile>/<chapter>/<variant>-seed<k>``."""
+    from .paths import build_dir
+
+    chapter, variant = name.split(":")
+    return build_dir() / "runs" / profile / chapter / f"{variant}-seed{seed}"
+
+
+def train_experiment(name: str, profile: str, seed: int = 0, device: str = "auto",
+                     progress: bool = True) -> tuple[Experiment, "Trainer"]:
+    """Build, train (continuing any checkpoint; a finished run is only loaded) and return."""
+    from .train import Trainer
+
+    exp = build(name, profile, seed=seed, device=device)
+    trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config,
+                      run_dir(name, profile, seed), progress=progress)
+    trainer.train(resume=True)
+    trainer.model.eval()
+    return exp, trainer
 
 
 def names() -> list[str]:

@@ -157,3 +157,24 @@ def shifted_frames(image: np.ndarray, dx: float, dy: float, count: int) -> np.nd
     extra = (0,) * (image.ndim - 2)
     return np.stack([ndimage.shift(image, (ti * dy, ti * dx) + extra, order=1, mode="reflect")
                      for ti in t])
+
+
+def blur_with_kernels(image: np.ndarray, kernels: np.ndarray, linear: bool = True,
+                      gamma: float = GAMMA) -> np.ndarray:
+    """Spatially varying blur: pixel (y, x) gets ``sum_pq kernels[y, x, p, q] * I(y-p, x-q)``.
+
+    ``image`` HxWx3 in [0, 1]; ``kernels`` HxWxKxK (K odd, centred, e.g. from
+    :func:`flow_to_kernel`). Borders reflected; in linear intensity by default.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if kernels.ndim != 4 or kernels.shape[:2] != image.shape[:2] or kernels.shape[2] % 2 == 0:
+        raise ValueError(f"kernels must be HxWxKxK (K odd) for an image of {image.shape[:2]}, "
+                         f"got {kernels.shape}")
+    k = kernels.shape[2]
+    r = k // 2
+    work = to_linear(image, gamma) if linear else image
+    padded = np.pad(work, ((r, r), (r, r), (0, 0)), mode="symmetric")  # = scipy's "reflect"
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (k, k), axis=(0, 1))  # H, W, 3, K, K
+    # convolution, not correlation: the kernel is flipped against the window
+    out = np.einsum("hwcpq,hwpq->hwc", windows, kernels[:, :, ::-1, ::-1])
+    return to_display(out, gamma) if linear else np.clip(out, 0.0, 1.0)

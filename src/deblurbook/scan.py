@@ -159,3 +159,50 @@ def impulse_response(weight: float, size: int = 33) -> torch.Tensor:
     x[..., size // 2, size // 2] = 1.0
     w = torch.full_like(x, weight)
     return sum(spatial_rnn(x, w, d) for d in DIRECTIONS)[0, 0]
+
+
+def causal_box_blur(x: torch.Tensor, length: int) -> torch.Tensor:
+    """Mean of the last ``length`` samples along dim -1 (zeros before the start)."""
+    padded = F.pad(x, (length - 1, 0))
+    return padded.unfold(-1, length, 1).mean(-1)
+
+
+def recurrent_filter(signal: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Eq. 13 along dim -1 of (M, T) signals: g[t] = (1 - w[t]) f[t] + w[t] g[t-1]."""
+    weight = weight.expand_as(signal)
+    return linear_recurrence(weight.T, ((1 - weight) * signal).T).T
+
+
+def fit_recurrent_inverse(length: int, parallel: int = 4, steps: int = 300, samples: int = 64,
+                          size: int = 96, seed: int = 0) -> dict[str, object]:
+    """Learn ``parallel`` first-order recurrences (Eq. 13, one constant weight each) and
+    a linear mix of their outputs that undo a causal box blur of ``length``.
+
+    A box of 2 is undone exactly by one recurrence with w = -1; longer boxes have
+    complex poles, which real first-order recurrences only approximate. Returns
+    the learned weights and the mean squared error of doing nothing (the blur) and
+    of the fitted inverse, on held-out random signals.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    train = torch.rand(samples, size, generator=gen, dtype=torch.float64)
+    test = torch.rand(samples, size, generator=gen, dtype=torch.float64)
+    theta = torch.linspace(-2.0, 2.0, parallel, dtype=torch.float64).requires_grad_()
+    mix = torch.zeros(parallel + 1, dtype=torch.float64)
+    mix[0] = 1.0
+    mix.requires_grad_()
+    opt = torch.optim.Adam([theta, mix], lr=0.05)
+
+    def restore(blurred):
+        outs = [blurred] + [recurrent_filter(blurred, torch.tanh(t)) for t in theta]
+        return sum(m * o for m, o in zip(mix, outs))
+
+    for _ in range(steps):
+        loss = F.mse_loss(restore(causal_box_blur(train, length)), train)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        blurred = causal_box_blur(test, length)
+        return {"length": length, "weights": torch.tanh(theta).tolist(), "mix": mix.tolist(),
+                "mse_blurred": float(F.mse_loss(blurred, test)),
+                "mse_restored": float(F.mse_loss(restore(blurred), test))}

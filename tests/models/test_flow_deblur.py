@@ -31,7 +31,8 @@ def test_every_variant_runs_on_odd_sizes(variant):
     assert out["image"].shape == x.shape
     if variant != "no_rnn":
         flows = out["flows"]
-        assert len(flows) == 5 and flows[-1].shape[-2:] == (37 // 4, 53 // 4)
+        assert len(flows) == 5 and flows[-1].shape[-2:] == (10, 14)  # 37 and 53 / 4, rounded up
+        assert out["rnn_weights"][0].shape[-2:] == (19, 27)
         assert flows[0].shape[1] == (4 if variant == "bidirectional" else 2)
 
 

@@ -202,14 +202,19 @@ class FlowDeblurNet(nn.Module):
     ``rnn_in_decoder``  "RNNs in decoder": the same RNNs after the decoder's layers
     ``bidirectional``   "bidirection flows": three frames in, forward and backward flow
 
+    ``residual=True`` adds the blurred input to the output (a global skip the
+    paper does not have; the book's CPU profiles use it so that a short
+    training starts from the input instead of from a blank image).
+
     ``forward(blur, blur_next=None, blur_prev=None)`` returns a dict with
     ``image`` (N, 3, H, W) and, when there is a flow network, ``flows`` (coarse
     to fine) and ``rnn_weights``; for ``bidirectional`` the flows hold four
     channels (forward to ``blur_next``, then backward to ``blur_prev``).
     """
 
-    def __init__(self, variant: str = "full", width: float = 1.0):
+    def __init__(self, variant: str = "full", width: float = 1.0, residual: bool = False):
         super().__init__()
+        self.residual = residual
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
         self.variant = variant
@@ -246,6 +251,11 @@ class FlowDeblurNet(nn.Module):
                 nn.init.xavier_uniform_(module.weight)
             elif isinstance(module, nn.ConvTranspose2d):
                 nn.init.kaiming_normal_(module.weight, a=0.1)
+        if self.residual:  # start as the identity: the output is the blurred input
+            nn.init.zeros_(self.deblur.d_conv0.weight)
+
+    def _skip(self, restored: torch.Tensor, blur: torch.Tensor) -> torch.Tensor:
+        return restored + blur if self.residual else restored
 
     def forward(self, blur: torch.Tensor, blur_next: torch.Tensor | None = None,
                 blur_prev: torch.Tensor | None = None) -> dict[str, object]:
@@ -261,14 +271,24 @@ class FlowDeblurNet(nn.Module):
                 raise ValueError(f"{name} {tuple(given[name].shape)} differs from blur {tuple(blur.shape)}")
         if self.flow_net is None:
             padded, size = pad_to_multiple(blur, 8)
-            return {"image": crop_to(self.deblur(padded, None), size)}
+            return {"image": crop_to(self._skip(self.deblur(padded, None), padded), size)}
         stack = {1: [blur], 2: [blur, blur_next], 3: [blur, blur_next, blur_prev]}[self.frames]
         padded, size = pad_to_multiple(torch.cat(stack, dim=1), 64)
         out = self.flow_net(padded)
-        image = self.deblur(padded[:, :3], out["rnn_weights"])
-        scale_crop = [(max(1, size[0] >> s), max(1, size[1] >> s)) for s in (6, 5, 4, 3, 2)]
-        flows = [crop_to(f, s) for f, s in zip(out["flows"], scale_crop)]
-        return {"image": crop_to(image, size), "flows": flows, "rnn_weights": out["rnn_weights"]}
+        image = self._skip(self.deblur(padded[:, :3], out["rnn_weights"]), padded[:, :3])
+        def at(s):  # the input's size at scale 1/2^s, rounded up
+            return (-(-size[0] // 2 ** s), -(-size[1] // 2 ** s))
+
+        flows = [crop_to(f, at(s)) for f, s in zip(out["flows"], (6, 5, 4, 3, 2))]
+        weights = [crop_to(w, at(s)) for w, s in zip(out["rnn_weights"], (1, 2, 3))]
+        return {"image": crop_to(image, size), "flows": flows, "rnn_weights": weights}
+
+
+def full_resolution_flow(flow: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """A flow predicted at a coarser scale, resized to ``size`` and rescaled to its pixels."""
+    h, w = flow.shape[-2:]
+    up = F.interpolate(flow, size=size, mode="bilinear", align_corners=False)
+    return torch.cat([up[:, :1] * (size[1] / w), up[:, 1:2] * (size[0] / h), up[:, 2:]], dim=1)
 
 
 def parameter_count(module: nn.Module) -> int:
