@@ -14,36 +14,11 @@ three channel counts at 720x1280 itself instead.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-
 import torch
 
+from deblurbook.bench import RNN_SHAPES_720P, time_spatial_rnn
 from deblurbook.device import describe, resolve
-from deblurbook.scan import DIRECTIONS, spatial_rnn, spatial_rnn_loop
-
-NETWORK_SHAPES = ((24, 360, 640), (48, 180, 320), (96, 90, 160))
-
-
-def measure(fn, shape, device, repeats: int) -> float:
-    torch.manual_seed(0)
-    x = torch.randn(1, *shape, device=device, requires_grad=True)
-    w = torch.tanh(torch.randn(1, *shape, device=device)).requires_grad_()
-
-    def once():
-        x.grad = w.grad = None
-        sum(fn(x, w, d) for d in DIRECTIONS).sum().backward()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    once()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        once()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
+from deblurbook.scan import spatial_rnn, spatial_rnn_loop
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -54,11 +29,11 @@ def main() -> None:
     args = parser.parse_args()
     device = resolve(args.device)
     print(", ".join(f"{k}: {v}" for k, v in describe(device).items()))
-    shapes = [(c, 720, 1280) for c, _, _ in NETWORK_SHAPES] if args.full_resolution else NETWORK_SHAPES
+    shapes = [(c, 720, 1280) for c, _, _ in RNN_SHAPES_720P] if args.full_resolution else RNN_SHAPES_720P
     print(f"{'features (C x H x W)':>22} {'fast scan (s)':>14} {'plain loop (s)':>15} {'speed-up':>9}")
     for shape in shapes:
-        fast = measure(spatial_rnn, shape, device, args.repeats)
-        loop = measure(spatial_rnn_loop, shape, device, args.repeats)
+        fast = time_spatial_rnn(spatial_rnn, shape, device, args.repeats)
+        loop = time_spatial_rnn(spatial_rnn_loop, shape, device, args.repeats)
         print(f"{'x'.join(map(str, shape)):>22} {fast:>14.3f} {loop:>15.3f} {loop / fast:>8.1f}x")
 
 

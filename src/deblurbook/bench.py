@@ -32,3 +32,25 @@ def time_call(fn: Callable[[], object], device: torch.device | str = "cpu",
         _sync(device)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+# The feature sizes paper 002's RNNs meet for a 720x1280 input: (channels, height, width).
+RNN_SHAPES_720P = ((24, 360, 640), (48, 180, 320), (96, 90, 160))
+
+
+def time_spatial_rnn(fn: Callable, shape: tuple[int, int, int], device: torch.device | str = "cpu",
+                     repeats: int = 3) -> float:
+    """Median seconds of forward + backward of all four directions of ``fn``
+    (``scan.spatial_rnn`` or ``scan.spatial_rnn_loop``) on (1, C, H, W) features."""
+    from .scan import DIRECTIONS
+
+    device = torch.device(device)
+    torch.manual_seed(0)
+    x = torch.randn(1, *shape, device=device, requires_grad=True)
+    w = torch.tanh(torch.randn(1, *shape, device=device)).requires_grad_()
+
+    def once():
+        x.grad = w.grad = None
+        sum(fn(x, w, d) for d in DIRECTIONS).sum().backward()
+
+    return time_call(once, device, repeats=repeats, warmup=1)

@@ -16,6 +16,8 @@ from typing import Any, Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .viz import show_grid
+
 
 def _label(settings: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
@@ -25,24 +27,7 @@ def _label(settings: Mapping[str, Any]) -> str:
 def static_grid(render: Callable[..., np.ndarray], settings: Sequence[Mapping[str, Any]],
                 width: float = 3.0):
     """A row of images, ``render(**s)`` for each ``s`` in ``settings``."""
-    fig, axes = plt.subplots(1, len(settings), figsize=(width * len(settings), width),
-                             squeeze=False)
-    for ax, s in zip(axes[0], settings):
-        image = render(**s)
-        ax.imshow(np.clip(image, 0, 1), cmap="gray" if image.ndim == 2 else None,
-                  vmin=0, vmax=1)
-        ax.set_title(_label(s), fontsize=9)
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
-
-
-def _figure(image: np.ndarray, title: str):
-    fig, ax = plt.subplots(figsize=(4, 4))
-    ax.imshow(np.clip(image, 0, 1), cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
-    ax.set_title(title, fontsize=9)
-    ax.axis("off")
-    return fig
+    return show_grid([render(**s) for s in settings], [_label(s) for s in settings], width=width)
 
 
 def _png_base64(fig) -> str:
@@ -74,7 +59,7 @@ def control(render: Callable[..., np.ndarray], **sliders: Any):
 
     def redraw(_change: Any = None) -> None:
         kwargs = {name: w.value for name, w in controls.items()}
-        fig = _figure(render(**kwargs), _label(kwargs))
+        fig = show_grid([render(**kwargs)], [_label(kwargs)], width=4.0)
         output.outputs = ({"output_type": "display_data", "metadata": {},
                            "data": {"image/png": _png_base64(fig), "text/plain": _label(kwargs)}},)
 
