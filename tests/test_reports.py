@@ -33,11 +33,11 @@ def test_table4_quotes_the_paper_and_marks_differences():
 
 def test_claims_follow_the_numbers():
     claims = dict(reports.ch02_claims(results([31.0, 31.2], 30.0), ablations([30.0, 30.2], [30.1, 30.15])))
-    assert claims["The model restores blurred frames (better than the input)"] == "supported"
+    assert claims["The model restores blurred frames (better than the input)"].startswith("synthetic global: higher (+1.10 dB)")
     assert claims["RNNs are needed (w/o RNNs is worse)"].startswith("not supported")
     assert claims["Fig. 6: identical frames give near-zero flow and less deblurring"] == "supported"
-    worse = dict(reports.ch02_claims(results([29.0, 29.5], 30.0), ablations([30.0], [29.0])))
-    assert worse["The model restores blurred frames (better than the input)"] == "not supported"
+    worse = dict(reports.ch02_claims(results([29.9, 30.5], 30.0), ablations([30.0], [29.0])))
+    assert worse["The model restores blurred frames (better than the input)"].startswith("synthetic global: no difference")
     assert worse["RNNs are needed (w/o RNNs is worse)"] == "cannot tell with one seed"
 
 
@@ -49,3 +49,9 @@ def test_tables_two_and_three():
 
 def test_load_missing_profile_gives_none():
     assert reports.load("no-such-profile", "ch02", "ablations") is None
+
+
+def test_against_uses_the_spread():
+    assert reports.against(summarize([30.0, 30.4]), 30.3) == "no difference"
+    assert reports.against(summarize([30.0, 30.1]), 29.0) == "higher"
+    assert reports.against(summarize([30.0]), 29.0) == "one seed: no claim"
