@@ -14,7 +14,6 @@ three channel counts at 720x1280 itself instead.
 from __future__ import annotations
 
 import argparse
-import torch
 
 from deblurbook.bench import RNN_SHAPES_720P, time_spatial_rnn
 from deblurbook.device import describe, resolve

@@ -1,4 +1,3 @@
-import pytest
 
 from deblurbook import reports
 from deblurbook.stats import summarize

@@ -8,7 +8,6 @@ mask ``1xHxW`` float (0/1).
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence

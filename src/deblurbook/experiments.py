@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import torch
 from torch import nn
@@ -19,6 +19,9 @@ from torch.utils.data import Dataset
 from . import profiles
 from .data import SyntheticDataset
 from .train import TrainConfig
+
+if TYPE_CHECKING:
+    from .train import Trainer
 
 
 @dataclass
@@ -68,7 +71,7 @@ def run_dir(name: str, profile: str, seed: int) -> Path:
 
 
 def train_experiment(name: str, profile: str, seed: int = 0, device: str = "auto",
-                     progress: bool = True) -> tuple[Experiment, "Trainer"]:
+                     progress: bool = True) -> tuple[Experiment, Trainer]:
     """Build, train (continuing any checkpoint; a finished run is only loaded) and return."""
     from .train import Trainer
 
