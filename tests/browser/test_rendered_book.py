@@ -100,3 +100,15 @@ def test_figure_on_a_notebook_page_loads(browser, site):
     loaded = [browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img)
               for img in images]
     assert any(w and w > 100 for w in loaded), f"figures did not load (natural widths {loaded})"
+
+
+def test_tables_printed_by_notebooks_render_as_tables(browser, site):
+    """display(Markdown(table)) must become an HTML table, not a line of pipes."""
+    notebook = next(e for e in entries(ROOT) if e.is_notebook)
+    _open(browser, site, HTML / f"{notebook.file}.html", "output-tables")
+    tables = browser.find_elements("css selector", ".cell_output table")
+    assert tables, "no rendered table in the notebook's outputs"
+    text = " ".join(t.text for t in tables)
+    assert "smoke" in text and "paper" in text  # the profiles table printed by the notebook
+    raw = [e.text for e in browser.find_elements("css selector", ".cell_output p") if e.text.count("|") > 4]
+    assert not raw, f"tables left as raw Markdown: {raw[:1]}"
