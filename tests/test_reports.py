@@ -2,7 +2,7 @@
 from deblurbook import reports
 from deblurbook.stats import summarize
 
-VARIANTS = reports.VARIANT_ORDER
+from deblurbook.models.flow_deblur import VARIANTS
 
 
 def ablations(full, others, seeds=2):

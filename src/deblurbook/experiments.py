@@ -9,6 +9,7 @@ thing. Budgets come from ``deblurbook.profiles`` (``for_chapter``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -18,6 +19,7 @@ from torch.utils.data import Dataset
 
 from . import profiles
 from .data import SyntheticDataset
+from .models.flow_deblur import VARIANTS
 from .train import TrainConfig
 
 if TYPE_CHECKING:
@@ -56,10 +58,7 @@ def _ch02(variant: str, cfg: dict, seed: int, device: str, iterations: int | Non
     return Experiment(f"ch02:{variant}", model, loss, train_set, inputs, config, dict(cfg))
 
 
-_BUILDERS: dict[str, Callable[..., Experiment]] = {}
-for _variant in ("full", "no_rnn", "concat_weights", "single_image", "no_flow_loss",
-                 "rnn_in_decoder", "bidirectional"):
-    _BUILDERS[f"ch02:{_variant}"] = (lambda v: lambda *a: _ch02(v, *a))(_variant)
+_BUILDERS: dict[str, Callable[..., Experiment]] = {f"ch02:{v}": partial(_ch02, v) for v in VARIANTS}
 
 
 def run_dir(name: str, profile: str, seed: int) -> Path:

@@ -43,19 +43,31 @@ def motion_kernel(dx: float, dy: float, oversample: int = 16) -> np.ndarray:
     """
     if not (math.isfinite(dx) and math.isfinite(dy)):
         raise ValueError(f"motion must be finite, got ({dx}, {dy})")
-    half = int(math.ceil(max(abs(dx), abs(dy)) / 2.0)) + 1
-    size = 2 * half + 1
-    n = max(1, int(math.ceil(math.hypot(dx, dy) * oversample)))
-    t = (np.arange(n) + 0.5) / n - 0.5  # midpoints of n equal slices of the exposure
-    xs, ys = half + t * dx, half + t * dy
-    x0, y0 = np.floor(xs).astype(int), np.floor(ys).astype(int)
+    return _trim_symmetric(_splat_segments(np.array([[dx, dy]], dtype=np.float64), oversample)[0])
+
+
+def _splat_segments(d: np.ndarray, oversample: int) -> np.ndarray:
+    """Line kernels for displacements ``d`` (P, 2): (P, K, K), K = 2 ceil(max|d| / 2) + 1.
+
+    Each segment from -d/2 to +d/2 is sampled at the midpoints of ``n`` equal
+    slices (``n`` = ``oversample`` per pixel of the longest segment) and every
+    sample is spread bilinearly over its four neighbours; each kernel sums to 1.
+    """
+    half = int(math.ceil(np.abs(d).max(initial=0.0) / 2.0)) + 1
+    side = 2 * half + 1  # one spare ring for the bilinear spread, dropped below
+    n = max(1, int(math.ceil(np.hypot(d[:, 0], d[:, 1]).max(initial=0.0) * oversample)))
+    t = (np.arange(n) + 0.5) / n - 0.5
+    xs = half + t[None, :] * d[:, :1]  # (P, n)
+    ys = half + t[None, :] * d[:, 1:]
+    x0, y0 = np.floor(xs).astype(np.int64), np.floor(ys).astype(np.int64)
     fx, fy = xs - x0, ys - y0
-    kernel = np.zeros((size, size))
+    pixel = np.arange(len(d))[:, None] * side * side
+    kernels = np.zeros(len(d) * side * side)
     for oy, wy in ((0, 1 - fy), (1, fy)):
         for ox, wx in ((0, 1 - fx), (1, fx)):
-            np.add.at(kernel, (y0 + oy, x0 + ox), wy * wx)
-    kernel /= kernel.sum()
-    return _trim_symmetric(kernel)
+            idx = pixel + (y0 + oy) * side + (x0 + ox)
+            kernels += np.bincount(idx.ravel(), (wy * wx).ravel() / n, minlength=kernels.size)
+    return kernels.reshape(len(d), side, side)[:, 1:-1, 1:-1]
 
 
 def _trim_symmetric(kernel: np.ndarray) -> np.ndarray:
@@ -117,25 +129,11 @@ def flow_to_kernel(flow: np.ndarray, duty: float = 1.0, oversample: int = 16,
         return motion_kernel(duty * f[0], duty * f[1], oversample)
     if f.ndim != 3 or f.shape[-1] != 2:
         raise ValueError(f"flow must be (2,) or HxWx2, got {f.shape}")
-    d = duty * f.reshape(-1, 2)
-    half = int(math.ceil(np.abs(d).max(initial=0.0) / 2.0)) + 1
-    natural = 2 * half - 1
+    kernels = _splat_segments(duty * f.reshape(-1, 2), oversample)
+    natural = kernels.shape[-1]
     if size is not None and (size % 2 == 0 or size < natural):
         raise ValueError(f"size must be odd and at least {natural}, got {size}")
-    side = 2 * half + 1
-    n = max(1, int(math.ceil(np.hypot(d[:, 0], d[:, 1]).max(initial=0.0) * oversample)))
-    t = (np.arange(n) + 0.5) / n - 0.5
-    xs = half + t[None, :] * d[:, :1]  # (P, n)
-    ys = half + t[None, :] * d[:, 1:]
-    x0, y0 = np.floor(xs).astype(np.int64), np.floor(ys).astype(np.int64)
-    fx, fy = xs - x0, ys - y0
-    pixel = np.arange(len(d))[:, None] * side * side
-    kernels = np.zeros(len(d) * side * side)
-    for oy, wy in ((0, 1 - fy), (1, fy)):
-        for ox, wx in ((0, 1 - fx), (1, fx)):
-            idx = pixel + (y0 + oy) * side + (x0 + ox)
-            kernels += np.bincount(idx.ravel(), (wy * wx).ravel() / n, minlength=kernels.size)
-    kernels = kernels.reshape(f.shape[0], f.shape[1], side, side)[:, :, 1:-1, 1:-1]
+    kernels = kernels.reshape(f.shape[0], f.shape[1], natural, natural)
     if size is not None and size > natural:
         pad = (size - natural) // 2
         kernels = np.pad(kernels, ((0, 0), (0, 0), (pad, pad), (pad, pad)))

@@ -8,12 +8,11 @@ tables and the committed ``small`` profile's tables with the same code.
 from __future__ import annotations
 
 from .atomic import read_json
+from .models.flow_deblur import VARIANTS
 from .papers import PAPER002
 from .paths import results_dir
 from .stats import verdict
 
-VARIANT_ORDER = ("full", "no_rnn", "concat_weights", "single_image", "no_flow_loss", "rnn_in_decoder",
-                 "bidirectional")
 
 
 def load(profile: str, chapter: str, name: str) -> dict | None:
@@ -28,7 +27,7 @@ def ch02_table4(ablations: dict) -> str:
     summary = ablations["summary"]
     ref = summary["full"]["psnr"]
     lines = []
-    for v in VARIANT_ORDER:
+    for v in VARIANTS:
         p_psnr, p_ssim = paper[v]
         ours = summary[v]["psnr"]
         lines.append(f"| {labels[v]} | {p_psnr:.2f} / {p_ssim:.3f} | {p_psnr - paper['full'][0]:+.2f} | "
