@@ -81,15 +81,18 @@ def stamp_path(executed: Path) -> Path:
     return executed.with_name(executed.name + ".stamp.json")
 
 
-def describe_failure(err: Exception, notebook: str) -> str:
-    """'notebook, cell N: ErrorName: message' from a papermill execution error."""
+def describe_failure(err: Exception, notebook: str, injected: int = 0) -> str:
+    """'notebook, cell N: ErrorName: message' from a papermill execution error.
+
+    ``injected`` is how many cells papermill inserted before the failing one (its
+    "injected-parameters" cell); N is the index in the committed notebook, which
+    is what a reader opens.
+    """
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(err, PapermillExecutionError):
-        # papermill adds one "injected-parameters" cell after the parameters cell;
-        # report the index in the committed notebook, which is what a reader opens.
         first_line = (err.source or "").strip().splitlines()[:1]
-        cell = f"cell {err.cell_index} (execution count {err.exec_count})"
+        cell = f"cell {err.cell_index - injected} (execution count {err.exec_count})"
         where = f": `{first_line[0][:80]}`" if first_line else ""
         return f"{notebook}, {cell}{where}: {err.ename}: {err.evalue}"
     return f"{notebook}: {type(err).__name__}: {err}"
@@ -131,10 +134,9 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
     except Exception as err:  # noqa: BLE001 - every failure is reported, named
         seconds = time.perf_counter() - start
         cell = getattr(err, "cell_index", None)
-        if cell is not None:
-            err.cell_index = cell - _injected_offset(out, cell)
+        injected = _injected_offset(out, cell) if cell is not None else 0
         kept = f" (partial copy kept at {out.relative_to(root)})" if out.exists() else ""
-        return Outcome(rel, "failed", seconds, describe_failure(err, rel) + kept)
+        return Outcome(rel, "failed", seconds, describe_failure(err, rel, injected) + kept)
     seconds = time.perf_counter() - start
     atomic.write_json(stamp, {"key": key, "seconds": round(seconds, 2), "parameters": parameters})
     return Outcome(rel, "ran", seconds)
