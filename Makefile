@@ -1,13 +1,14 @@
 # make book  - install if needed, execute every notebook at PROFILE, render HTML
 # make test  - install if needed, unit tests, nbval over the notebooks, strict
-#              book build, browser check (what .ci/run calls)
+#              book build, browser check, and the book in a clone with nothing
+#              beside it (what .ci/run calls)
 PROFILE ?= smoke
 DEVICE  ?= auto
 VENV    ?= .venv
 PYTHON  := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install book test unit nbval render browser-deps browser clean
+.PHONY: install book test unit nbval render browser-deps browser isolated clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -17,18 +18,18 @@ $(INSTALLED): pyproject.toml
 install: $(INSTALLED)
 
 book: install
-	$(PYTHON) -m deblurbook.reproduce --profile $(PROFILE) --device $(DEVICE)
-	$(PYTHON) -m deblurbook.book
+	$(PYTHON) -m deblurbook reproduce --profile $(PROFILE) --device $(DEVICE)
+	$(PYTHON) -m deblurbook render
 
 unit: install
-	$(PYTHON) -m pytest -q -m "not browser" tests
+	$(PYTHON) -m pytest -q -m "not browser and not isolated" tests
 
 nbval: install
 	$(PYTHON) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=600 notebooks
 
 render: install
-	$(PYTHON) -m deblurbook.reproduce --profile smoke --device $(DEVICE)
-	$(PYTHON) -m deblurbook.book
+	$(PYTHON) -m deblurbook reproduce --profile smoke --device $(DEVICE)
+	$(PYTHON) -m deblurbook render
 
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
@@ -37,11 +38,16 @@ browser-deps:
 browser: install browser-deps
 	$(PYTHON) -m pytest -q -m browser tests
 
+# The committed tree, cloned into an empty folder (no ../shared beside it), runs the book.
+isolated: install
+	$(PYTHON) -m pytest -q -m isolated tests
+
 test: install browser-deps
 	$(MAKE) unit
 	$(MAKE) nbval
 	$(MAKE) render
 	$(MAKE) browser
+	$(MAKE) isolated
 
 clean:
 	rm -rf _build results/smoke

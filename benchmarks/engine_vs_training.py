@@ -23,9 +23,9 @@ import time
 import torch
 from torch import nn
 
-from deblurbook import synth
-from deblurbook.content import warm_dead_leaves
-from deblurbook.device import describe, resolve
+from deblurbook.core.device import describe, resolve
+from deblurbook.data import synth
+from deblurbook.data.content import warm_dead_leaves
 from deblurbook.models.unet import SmallUNet
 
 

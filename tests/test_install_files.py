@@ -1,8 +1,8 @@
 """pyproject.toml and environment.yml name the same pinned packages."""
 
 import re
-import tomllib
 
+import tomllib
 import yaml
 
 CONDA_TO_PIP = {"pytorch": "torch"}

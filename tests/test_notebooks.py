@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from deblurbook import profiles, toc
-from conftest import ROOT
+from deblurbook.book import toc
+from deblurbook.core import profiles
+from tests.conftest import ROOT
 
 NOTEBOOKS = [e.path for e in toc.notebooks(ROOT)]
 SMOKE_DEFAULTS = {"profile": "smoke", "device": "auto", "seed": 0}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from deblurbook.book import intro_page
-from deblurbook.toc import entries
+from deblurbook.book.render import intro_page
+from deblurbook.book.toc import entries
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

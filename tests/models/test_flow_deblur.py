@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from deblurbook.losses import FlowDeblurLoss
-from deblurbook.models.flow_deblur import (VARIANTS, FlowDeblurNet, SpatialRNN, layer_table,
-                                           parameter_count)
+from deblurbook.models.flow_deblur import VARIANTS, FlowDeblurLoss, FlowDeblurNet, SpatialRNN, layer_table
+from deblurbook.nn.blocks import parameter_count
+from deblurbook.nn.losses import ImageMSE
 
 
 def test_parameter_count_at_paper_scale_matches_the_released_prototxt():
@@ -68,3 +68,13 @@ def test_a_few_steps_on_one_batch_lower_the_loss():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_flow_deblur_loss_terms():
+    batch = {"blur": torch.rand(1, 3, 16, 16), "blur_next": torch.rand(1, 3, 16, 16), "sharp": torch.rand(1, 3, 16, 16)}
+    out = {"image": batch["blur"], "flows": [torch.zeros(1, 2, 16 >> s, 16 >> s) for s in (4, 3, 2, 1, 0)]}
+    total, parts = FlowDeblurLoss()(out, batch)
+    assert set(parts) >= {"mse_image", "warp_s0", "warp_s4", "total"}
+    only_image, parts = FlowDeblurLoss(flow_weight=0.0)(out, batch)
+    assert "warp_s0" not in parts and only_image < total
+    assert torch.isclose(only_image, ImageMSE()(out, batch)[0])

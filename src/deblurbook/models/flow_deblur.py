@@ -1,4 +1,4 @@
-"""Deep Dynamic Scene Deblurring from Optical Flow (Zhang, Pan et al., TCSVT; paper 002).
+"""Deep Dynamic Scene Deblurring from Optical Flow (Zhang, Pan et al., TCSVT 2021).
 
 Two networks (the paper's Fig. 1 and Table I, layer configuration from the
 authors' released Caffe prototxt):
@@ -25,13 +25,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..scan import DIRECTIONS, spatial_rnn
-from .blocks import crop_to, pad_to_multiple
+from ..nn.blocks import crop_to, pad_to_multiple, parameter_count
+from ..nn.losses import ImageMSE, MultiScaleWarpLoss
+from ..nn.scan import DIRECTIONS, spatial_rnn
 
 VARIANTS = ("full", "no_rnn", "concat_weights", "single_image", "no_flow_loss",
             "rnn_in_decoder", "bidirectional")
 ENCODER = (24, 48, 96)  # deblurring features at 1/2, 1/4, 1/8 (Table I, d_conv1..3)
 FLOW = (24, 48, 96, 96, 192, 192, 192, 192, 384, 384)  # conv1, 2, 3, 3_1, 4, 4_1, 5, 5_1, 6, 6_1
+# The feature sizes the RNNs meet for a 720x1280 input, paper scale: (channels, height, width).
+RNN_FEATURES_720P = ((24, 360, 640), (48, 180, 320), (96, 90, 160))
 
 
 def _c(channels: int, width: float) -> int:
@@ -190,7 +193,7 @@ class DeblurNet(nn.Module):
 
 
 class FlowDeblurNet(nn.Module):
-    """The whole model of paper 002, or one of its Table IV ablations.
+    """The whole model of the paper, or one of its Table IV ablations.
 
     ``variant`` is one of :data:`VARIANTS`:
 
@@ -291,10 +294,6 @@ def full_resolution_flow(flow: torch.Tensor, size: tuple[int, int]) -> torch.Ten
     return torch.cat([up[:, :1] * (size[1] / w), up[:, 1:2] * (size[0] / h), up[:, 2:]], dim=1)
 
 
-def parameter_count(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
-
-
 def _paper_name(name: str) -> str:
     """Module path to Table I's layer name (flow6, up6to5, rnnw1, d_conv1, ...)."""
     parts = name.split(".")
@@ -325,3 +324,27 @@ def layer_table(model: FlowDeblurNet) -> list[dict[str, object]]:
                              "in/out": f"{module.in_channels}/{module.out_channels}",
                              "parameters": parameter_count(module)})
     return rows
+
+
+class FlowDeblurLoss(nn.Module):
+    """Eq. 14: the multi-scale warping loss on the flows plus image MSE.
+
+    ``flow_weight=0`` gives the "w/o flow losses" ablation; models without a
+    flow (no ``flows`` in the output) get the image term only.
+    """
+
+    def __init__(self, flow_weight: float = 1.0, image_weight: float = 1.0,
+                 targets: tuple[str, ...] = ("blur_next",)):
+        super().__init__()
+        self.flow_weight = flow_weight
+        self.image = ImageMSE(image_weight)
+        self.warp = MultiScaleWarpLoss(targets=targets)
+
+    def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        total, parts = self.image(output, batch)
+        if self.flow_weight and "flows" in output:
+            flow_loss, flow_parts = self.warp(output, batch)
+            total = total + self.flow_weight * flow_loss
+            parts.update(flow_parts)
+        parts["total"] = float(total.detach())
+        return total, parts

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .blocks import ResBlock, crop_to, pad_to_multiple
+from ..nn.blocks import ResBlock, crop_to, pad_to_multiple
 
 
 class SmallUNet(nn.Module):

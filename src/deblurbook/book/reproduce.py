@@ -1,0 +1,235 @@
+"""Run the book: papermill over the table of contents.
+
+    python -m deblurbook reproduce --profile smoke [--chapter chNN]
+        [--device auto|cpu|cuda] [--seed 0] [--keep-going] [--force]
+
+Each notebook of ``_toc.yml`` is executed in order with ``profile``,
+``device`` and ``seed`` injected into its ``parameters`` cell. Executed
+copies go to ``_build/executed/<same path>``; the committed notebooks stay
+without outputs. A notebook already executed with the same code (notebook
+and package sources), inputs (the bundled real data) and parameters is skipped.
+
+A failing notebook stops the run with a message naming the notebook, the
+cell and the error; its partially executed copy is kept for inspection.
+With ``--keep-going`` the remaining notebooks still run. The exit code is
+non-zero whenever any notebook failed. Timings go to
+``results/<profile>/reproduce.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core import atomic, profiles
+from ..core.device import CHOICES as DEVICE_CHOICES
+from ..core.paths import real_data_dir, repo_root
+from .toc import Entry, notebooks
+
+EXECUTED = Path("_build") / "executed"
+
+
+@dataclass
+class Outcome:
+    notebook: str
+    status: str  # "ran", "skipped" or "failed"
+    seconds: float
+    message: str = ""
+
+
+def _tree_digest(root: Path, pattern: str) -> str:
+    digest = hashlib.sha256()
+    if root.is_dir():
+        for path in sorted(root.rglob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _inputs_digest() -> str:
+    """Names and sizes of the bundled real data: cheap, and changes when files do."""
+    root = real_data_dir()
+    listing = [f"{p.relative_to(root)}:{p.stat().st_size}"
+               for p in sorted(root.rglob("*")) if p.is_file()] if root.is_dir() else []
+    return hashlib.sha256("\n".join(listing).encode()).hexdigest()
+
+
+def run_key(notebook: Path, parameters: dict, package_digest: str, inputs_digest: str) -> str:
+    """What decides whether an executed copy is still valid."""
+    digest = hashlib.sha256()
+    digest.update(notebook.read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True).encode())
+    digest.update(package_digest.encode())
+    digest.update(inputs_digest.encode())
+    return digest.hexdigest()
+
+
+def executed_path(root: Path, entry: Entry) -> Path:
+    return root / EXECUTED / entry.path.relative_to(root)
+
+
+def stamp_path(executed: Path) -> Path:
+    return executed.with_name(executed.name + ".stamp.json")
+
+
+def describe_failure(err: Exception, notebook: str, injected: int = 0) -> str:
+    """'notebook, cell N: ErrorName: message' from a papermill execution error.
+
+    ``injected`` is how many cells papermill inserted before the failing one (its
+    "injected-parameters" cell); N is the index in the committed notebook, which
+    is what a reader opens.
+    """
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(err, PapermillExecutionError):
+        first_line = (err.source or "").strip().splitlines()[:1]
+        cell = f"cell {err.cell_index - injected} (execution count {err.exec_count})"
+        where = f": `{first_line[0][:80]}`" if first_line else ""
+        return f"{notebook}, {cell}{where}: {err.ename}: {err.evalue}"
+    return f"{notebook}: {type(err).__name__}: {err}"
+
+
+def _injected_offset(executed: Path, cell_index: int) -> int:
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return 0
+    return sum("injected-parameters" in (c.get("metadata", {}).get("tags") or [])
+               for c in cells[:cell_index])
+
+
+def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
+    """Run one notebook with papermill into its executed copy."""
+    import papermill
+
+    rel = str(entry.path.relative_to(root))
+    out = executed_path(root, entry)
+    stamp = stamp_path(out)
+    if stamp.exists():
+        stamp.unlink()
+    start = time.perf_counter()
+    try:
+        with atomic.atomic_path(out) as tmp:
+            try:
+                papermill.execute_notebook(
+                    str(entry.path), str(tmp), parameters=parameters,
+                    kernel_name="python3", cwd=str(entry.path.parent),
+                    progress_bar=False, log_output=False,
+                    # a hung cell must fail the run with a message, not stall CI
+                    execution_timeout=profiles.get(parameters["profile"]).cell_timeout,
+                )
+            except Exception:
+                # keep the partially executed copy where the reader will look for it
+                if tmp.exists() and tmp.stat().st_size:
+                    tmp.replace(out)
+                raise
+    except Exception as err:  # noqa: BLE001 - every failure is reported, named
+        seconds = time.perf_counter() - start
+        cell = getattr(err, "cell_index", None)
+        injected = _injected_offset(out, cell) if cell is not None else 0
+        kept = f" (partial copy kept at {out.relative_to(root)})" if out.exists() else ""
+        return Outcome(rel, "failed", seconds, describe_failure(err, rel, injected) + kept)
+    seconds = time.perf_counter() - start
+    atomic.write_json(stamp, {"key": key, "seconds": round(seconds, 2), "parameters": parameters})
+    return Outcome(rel, "ran", seconds)
+
+
+def is_current(entry: Entry, root: Path, key: str) -> bool:
+    out = executed_path(root, entry)
+    stamp = stamp_path(out)
+    if not (out.is_file() and stamp.is_file()):
+        return False
+    try:
+        return json.loads(stamp.read_text(encoding="utf-8")).get("key") == key
+    except ValueError:
+        return False
+
+
+def run(profile: str, chapter: str | None = None, device: str = "auto", seed: int = 0,
+        keep_going: bool = False, force: bool = False, root: Path | None = None,
+        progress: bool = True) -> list[Outcome]:
+    """Execute the book's notebooks; returns one outcome per notebook reached."""
+    from tqdm.auto import tqdm
+
+    profiles.get(profile)  # fail early, naming the known profiles
+    if device not in DEVICE_CHOICES:
+        raise ValueError(f"--device must be one of {DEVICE_CHOICES}, got {device!r}")
+    if device == "cuda":
+        from ..core.device import resolve
+        resolve("cuda")  # fail before any notebook runs, not inside the first one
+    root = root or repo_root()
+    todo = notebooks(root, chapter)
+    if not todo:
+        raise ValueError("no notebooks in _toc.yml" + (f" for chapter {chapter}" if chapter else ""))
+    parameters = {"profile": profile, "device": device, "seed": seed}
+    package_digest = _tree_digest(root / "src" / "deblurbook", "*.py")
+    inputs_digest = _inputs_digest()
+
+    outcomes: list[Outcome] = []
+    bar = tqdm(todo, desc=f"book @ {profile}", unit="nb", disable=not progress, file=sys.stderr)
+    for entry in bar:
+        rel = str(entry.path.relative_to(root))
+        bar.set_postfix_str(rel.split("/")[-1])
+        key = run_key(entry.path, parameters, package_digest, inputs_digest)
+        if not force and is_current(entry, root, key):
+            outcome = Outcome(rel, "skipped", 0.0, "unchanged since last run")
+        else:
+            outcome = execute(entry, root, parameters, key)
+        outcomes.append(outcome)
+        line = f"{outcome.status:>7}  {outcome.seconds:7.1f} s  {rel}"
+        bar.write(line + (f"\n         {outcome.message}" if outcome.status == "failed" else ""))
+        if outcome.status == "failed" and not keep_going:
+            break
+    bar.close()
+    _write_log(root, profile, parameters, outcomes)
+    return outcomes
+
+
+def _write_log(root: Path, profile: str, parameters: dict, outcomes: list[Outcome]) -> None:
+    log_path = root / "results" / profile / "reproduce.json"
+    previous = {}
+    if log_path.is_file():
+        try:
+            previous = {o["notebook"]: o for o in json.loads(log_path.read_text())["notebooks"]}
+        except (ValueError, KeyError, TypeError):
+            previous = {}
+    for o in outcomes:
+        if o.status == "skipped" and o.notebook in previous:
+            continue  # keep the time it took when it last ran
+        previous[o.notebook] = {"notebook": o.notebook, "status": o.status,
+                                "seconds": round(o.seconds, 2), "message": o.message}
+    atomic.write_json(log_path, {"profile": profile, "parameters": parameters,
+                                 "notebooks": list(previous.values())})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deblurbook reproduce",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default="smoke", choices=list(profiles.PROFILES))
+    parser.add_argument("--chapter", default=None, help="only this chapter (chNN)")
+    parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep-going", action="store_true",
+                        help="run the remaining notebooks after a failure")
+    parser.add_argument("--force", action="store_true", help="re-run unchanged notebooks too")
+    args = parser.parse_args(argv)
+    try:
+        outcomes = run(args.profile, args.chapter, args.device, args.seed,
+                       args.keep_going, args.force)
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        print(f"reproduce: {err}", file=sys.stderr)
+        return 2
+    failed = [o for o in outcomes if o.status == "failed"]
+    total = sum(o.seconds for o in outcomes)
+    print(f"reproduce: {len(outcomes) - len(failed)} of {len(outcomes)} notebooks ok "
+          f"at profile {args.profile} ({total:.1f} s)")
+    for o in failed:
+        print(f"reproduce: FAILED {o.message}", file=sys.stderr)
+    return 1 if failed else 0
+

@@ -1,0 +1,52 @@
+"""Timing helpers for benchmarks (never for tests: timed tests are flaky).
+
+Device work is asynchronous, so CUDA timings synchronise before reading the
+clock; every timing warms up first and reports the median of repeats.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Callable
+
+import torch
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_call(fn: Callable[[], object], device: torch.device | str = "cpu",
+              repeats: int = 5, warmup: int = 1) -> float:
+    """Median wall-clock seconds of ``fn()`` over ``repeats`` runs after ``warmup``."""
+    device = torch.device(device)
+    for _ in range(warmup):
+        fn()
+    _sync(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def time_spatial_rnn(fn: Callable, shape: tuple[int, int, int], device: torch.device | str = "cpu",
+                     repeats: int = 3) -> float:
+    """Median seconds of forward + backward of all four directions of ``fn``
+    (``scan.spatial_rnn`` or ``scan.spatial_rnn_loop``) on (1, C, H, W) features."""
+    from ..nn.scan import DIRECTIONS
+
+    device = torch.device(device)
+    torch.manual_seed(0)
+    x = torch.randn(1, *shape, device=device, requires_grad=True)
+    w = torch.tanh(torch.randn(1, *shape, device=device)).requires_grad_()
+
+    def once():
+        x.grad = w.grad = None
+        sum(fn(x, w, d) for d in DIRECTIONS).sum().backward()
+
+    return time_call(once, device, repeats=repeats, warmup=1)

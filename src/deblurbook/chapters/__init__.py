@@ -1,0 +1,36 @@
+"""The top floor: one module per chapter (``chNN``), each holding what is that
+chapter's alone: its budgets per profile (``BUDGETS``), its named experiments
+(``EXPERIMENTS``), its paper's quoted numbers, its tables and its claims.
+
+May import every other layer. Nothing here names a chapter: chapters are
+found by discovery, so a new chapter adds a module and edits no registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+
+def modules() -> list[ModuleType]:
+    """Every chapter module of this package, in chapter order."""
+    return [importlib.import_module(f"{__name__}.{info.name}")
+            for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)]
+
+
+def budgets_table() -> str:
+    """Each chapter's budget per profile, one row per (chapter, setting), as Markdown."""
+    from ..book.tables import markdown_table
+    from ..core.profiles import PROFILES
+
+    def show(value) -> str:
+        return (", ".join(map(str, value)) or "none") if isinstance(value, tuple) else str(value)
+
+    rows = []
+    for module in modules():
+        budgets = getattr(module, "BUDGETS", {})
+        keys = list(dict.fromkeys(k for b in budgets.values() for k in b))
+        rows += [[module.CHAPTER, key] + [show(budgets.get(p, {}).get(key, "-")) for p in PROFILES]
+                 for key in keys]
+    return markdown_table(["chapter", "setting", *PROFILES], rows)

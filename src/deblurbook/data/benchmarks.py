@@ -1,0 +1,137 @@
+"""Loaders for the real benchmarks' folder layouts (GoPro, HIDE, RealBlur, REDS,
+DVD, LODE), for readers who have them on disk: each returns a list of
+:class:`Pair` (blurred file, sharp file, sequence), with errors that name the
+folder or file at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One blurred/sharp pair on disk; ``group`` is the sequence or scene."""
+
+    blur: Path
+    sharp: Path
+    group: str = ""
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+
+
+def need_dir(path: Path, what: str) -> Path:
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: missing folder ({what})")
+    return path
+
+
+def _images(folder: Path) -> dict[str, Path]:
+    return {p.name: p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+
+
+def match_folders(blur_dir: Path, sharp_dir: Path, group: str = "",
+                  rename: Callable[[str], str] = lambda n: n) -> list[Pair]:
+    """Pairs with the same file names (after ``rename`` of the blurred names)."""
+    blur = {rename(k): v for k, v in _images(need_dir(blur_dir, "blurred images")).items()}
+    sharp = _images(need_dir(sharp_dir, "sharp images"))
+    if not blur:
+        raise FileNotFoundError(f"{blur_dir}: no images inside")
+    only_blur, only_sharp = sorted(set(blur) - set(sharp)), sorted(set(sharp) - set(blur))
+    if only_blur or only_sharp:
+        raise ValueError(f"unmatched names between {blur_dir} and {sharp_dir}: "
+                         f"only blurred {only_blur[:5]}, only sharp {only_sharp[:5]}")
+    return [Pair(blur[n], sharp[n], group) for n in sorted(blur)]
+
+
+def gopro_pairs(root: str | Path, split: str = "test", gamma_blur: bool = False) -> list[Pair]:
+    """GoPro (Nah et al. 2017): ``root/{train,test}/<SEQUENCE>/{blur,blur_gamma,sharp}/*.png``.
+
+    ``blur`` was averaged in linear space (the papers' choice); ``blur_gamma``
+    in display space.
+    """
+    base = need_dir(Path(root) / split, f"GoPro {split} split")
+    pairs = []
+    for seq in sorted(p for p in base.iterdir() if p.is_dir()):
+        pairs += match_folders(seq / ("blur_gamma" if gamma_blur else "blur"), seq / "sharp", seq.name)
+    if not pairs:
+        raise FileNotFoundError(f"{base}: no sequence folders inside")
+    return pairs
+
+
+def hide_pairs(root: str | Path, subset: str = "test") -> list[Pair]:
+    """HIDE (Shen et al. 2019): ``root/test/{test-close-ups,test-long-shot}/*.png``
+    (or ``root/train/*.png``) with ground truth of the same name in ``root/GT/``."""
+    root = Path(root)
+    gt = need_dir(root / "GT", "HIDE ground truth")
+    if subset == "test":
+        folders = [need_dir(root / "test" / s, "HIDE test subset") for s in ("test-close-ups", "test-long-shot")]
+    else:
+        folders = [need_dir(root / "train", "HIDE train split")]
+    pairs = []
+    sharp = _images(gt)
+    for folder in folders:
+        for name, path in _images(folder).items():
+            if name not in sharp:
+                raise ValueError(f"{path}: no ground truth {gt / name}")
+            pairs.append(Pair(path, sharp[name], folder.name))
+    return pairs
+
+
+def realblur_pairs(root: str | Path, variant: str = "J", split: str = "test") -> list[Pair]:
+    """RealBlur-J/R (Rim et al. 2020): list files ``RealBlur_{J,R}_{train,test}_list.txt``
+    in ``root``, each line ``<gt path> <blur path>`` relative to ``root``."""
+    root = Path(root)
+    if variant not in ("J", "R"):
+        raise ValueError(f"RealBlur variant must be 'J' or 'R', got {variant!r}")
+    listing = root / f"RealBlur_{variant}_{split}_list.txt"
+    if not listing.is_file():
+        raise FileNotFoundError(f"{listing}: missing RealBlur list file")
+    pairs = []
+    for number, line in enumerate(listing.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) < 2:
+            raise ValueError(f"{listing}:{number}: expected '<gt path> <blur path>', got {line!r}")
+        gt, blur = root / parts[0], root / parts[1]
+        for path in (gt, blur):
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: listed in {listing}:{number} but missing")
+        pairs.append(Pair(blur, gt, Path(parts[0]).parts[1] if len(Path(parts[0]).parts) > 1 else ""))
+    return pairs
+
+
+def reds_pairs(root: str | Path, split: str = "val") -> list[Pair]:
+    """REDS (Nah et al. 2019): ``root/{split}_blur/<clip>/*.png`` and ``root/{split}_sharp/<clip>/*.png``."""
+    root = Path(root)
+    blur_root = need_dir(root / f"{split}_blur", f"REDS {split} blurred frames")
+    sharp_root = need_dir(root / f"{split}_sharp", f"REDS {split} sharp frames")
+    pairs = []
+    for clip in sorted(p for p in blur_root.iterdir() if p.is_dir()):
+        pairs += match_folders(clip, sharp_root / clip.name, clip.name)
+    return pairs
+
+
+def dvd_pairs(root: str | Path) -> list[Pair]:
+    """DVD (Su et al. 2017): ``root/<clip>/{input,GT}/*`` (the quantitative_datasets folder)."""
+    root = need_dir(Path(root), "DVD quantitative_datasets")
+    pairs = []
+    for clip in sorted(p for p in root.iterdir() if p.is_dir()):
+        pairs += match_folders(clip / "input", clip / "GT", clip.name)
+    if not pairs:
+        raise FileNotFoundError(f"{root}: no clip folders inside")
+    return pairs
+
+
+def lode_pairs(root: str | Path, split: str = "test") -> list[Pair]:
+    """LODE (the local-deblurring benchmark): assumed ``root/{train,test}/{blur,sharp}/*.png``.
+
+    The paper promises a release but describes no folder layout; this is the
+    book's assumption, to be adapted when the data set's own layout is known.
+    """
+    base = Path(root) / split
+    return match_folders(base / "blur", base / "sharp", split)

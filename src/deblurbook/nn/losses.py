@@ -1,0 +1,62 @@
+"""Losses: small modules with their weights; multi-term sums are named classes.
+
+Every loss takes the model's output dict and the batch dict and returns
+``(total, parts)``, ``parts`` a dict of detached scalar terms for the log.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..imaging.warping import warp
+
+
+class ImageMSE(nn.Module):
+    """Mean squared error between ``output[key]`` and ``batch[target]``."""
+
+    def __init__(self, weight: float = 1.0, key: str = "image", target: str = "sharp"):
+        super().__init__()
+        self.weight, self.key, self.target = weight, key, target
+
+    def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        loss = self.weight * F.mse_loss(output[self.key], batch[self.target])
+        return loss, {f"mse_{self.key}": float(loss.detach())}
+
+
+def downsample_to(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Area-average (N, C, H, W) down to ``size`` (the flow's scale)."""
+    return F.adaptive_avg_pool2d(image, size)
+
+
+class MultiScaleWarpLoss(nn.Module):
+    """Unsupervised multi-scale flow loss: photometric error after warping.
+
+    For each scale s: || W(B2_s, F_s) - B1_s ||^2 (mean over pixels), with
+    B1_s, B2_s the two frames area-averaged to the flow's size and W the
+    backward warp (:func:`deblurbook.imaging.warping.warp`). ``flows`` holds ``2 * fields`` channels; field k warps
+    ``targets[k]`` onto ``source``. Scales are weighted by ``weights``.
+    """
+
+    def __init__(self, weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0),
+                 source: str = "blur", targets: tuple[str, ...] = ("blur_next",)):
+        super().__init__()
+        self.weights, self.source, self.targets = tuple(weights), source, tuple(targets)
+
+    def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        flows = output["flows"]
+        if len(flows) != len(self.weights):
+            raise ValueError(f"{len(flows)} flow scales but {len(self.weights)} weights")
+        total = flows[0].new_zeros(())
+        parts = {}
+        for s, (flow, weight) in enumerate(zip(flows, self.weights)):
+            size = tuple(flow.shape[-2:])
+            first = downsample_to(batch[self.source], size)
+            term = flow.new_zeros(())
+            for k, name in enumerate(self.targets):
+                warped = warp(downsample_to(batch[name], size), flow[:, 2 * k:2 * k + 2])
+                term = term + F.mse_loss(warped, first)
+            total = total + weight * term
+            parts[f"warp_s{s}"] = float(term.detach())
+        return total, parts

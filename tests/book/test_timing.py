@@ -1,0 +1,15 @@
+from deblurbook.book.timing import time_call
+
+
+def test_time_call_runs_warmup_plus_repeats_and_returns_seconds():
+    calls = []
+    seconds = time_call(lambda: calls.append(1), "cpu", repeats=4, warmup=2)
+    assert len(calls) == 6 and seconds >= 0
+
+
+def test_time_spatial_rnn_times_both_implementations():
+    from deblurbook.book.timing import time_spatial_rnn
+    from deblurbook.nn.scan import spatial_rnn, spatial_rnn_loop
+
+    for fn in (spatial_rnn, spatial_rnn_loop):
+        assert time_spatial_rnn(fn, (2, 5, 7), "cpu", repeats=1) > 0
