@@ -70,3 +70,73 @@ def test_nbval_fails_on_the_broken_notebook_and_names_it(fake_book):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "09.01-bad.ipynb" in result.stdout and "deliberately broken" in result.stdout
+
+
+def _chapter(book, number, *sources, parameters=True):
+    from tests.conftest import write_notebook
+
+    path = book / f"notebooks/ch{number}_x/{number}.01-x.ipynb"
+    if parameters:
+        write_notebook(path, *sources)
+    else:
+        write_notebook(path, *sources, parameters="x = 1")
+        data = json.loads(path.read_text())
+        data["cells"][1]["metadata"]["tags"] = []
+        path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_notebook_runs_again_when_a_file_it_read_changes(fake_book, monkeypatch):
+    monkeypatch.setenv("DEBLURBOOK_ROOT", str(fake_book))
+    writer = _chapter(fake_book, "11", "from deblurbook.core import results\nresults.save(profile, 'ch11', 'numbers', {'x': 1})")
+    _chapter(fake_book, "12", "from deblurbook.core import results\nprint(results.load(profile, 'ch11', 'numbers'))")
+    (fake_book / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                        "  - file: notebooks/ch11_x/11.01-x\n  - file: notebooks/ch12_x/12.01-x\n")
+    assert [o.status for o in reproduce.run("smoke", root=fake_book, progress=False)] == ["ran", "ran"]
+    assert [o.status for o in reproduce.run("smoke", root=fake_book, progress=False)] == ["skipped", "skipped"]
+    writer.write_text(writer.read_text().replace("{'x': 1}", "{'x': 2}"))
+    assert [o.status for o in reproduce.run("smoke", root=fake_book, progress=False)] == ["ran", "ran"]
+    stamp = read_json(fake_book / "_build/executed/notebooks/ch12_x/12.01-x.ipynb.stamp.json")
+    assert list(stamp["reads"]) == ["results/smoke/ch11/numbers.json"]
+
+
+def test_a_notebook_without_a_parameters_cell_is_refused(fake_book):
+    _chapter(fake_book, "13", "print(1)", parameters=False)
+    (fake_book / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                        "  - file: notebooks/ch13_x/13.01-x\n")
+    outcome, = reproduce.run("smoke", root=fake_book, progress=False)
+    assert outcome.status == "failed" and "0 cells tagged 'parameters'" in outcome.message
+
+
+SLOW = "import time\ntime.sleep(60)"
+
+
+def _slow_book(book):
+    _chapter(book, "14", "print('quick')")
+    _chapter(book, "15", SLOW)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
+                                   "  - file: notebooks/ch14_x/14.01-x\n  - file: notebooks/ch15_x/15.01-x\n")
+
+
+def test_the_log_is_written_after_every_notebook_and_a_second_runner_is_refused(fake_book):
+    import os
+    import signal
+    import time
+
+    _slow_book(fake_book)
+    env = dict(os.environ, DEBLURBOOK_ROOT=str(fake_book))
+    proc = subprocess.Popen([sys.executable, "-m", "deblurbook", "reproduce", "--profile", "smoke"],
+                            cwd=fake_book, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # its kernel too is killed below
+    log = fake_book / "results/smoke/reproduce.json"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not log.is_file():
+            time.sleep(0.3)
+        with pytest.raises(reproduce.LockedError, match=f"the build tree .* is in use by pid {proc.pid}"):
+            reproduce.run("smoke", root=fake_book, progress=False)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    first, = read_json(log)["notebooks"]  # written while the second notebook still ran
+    assert first["notebook"].endswith("14.01-x.ipynb") and first["status"] == "ran" and first["seconds"] > 0

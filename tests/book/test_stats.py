@@ -1,18 +1,84 @@
+"""Paired verdicts: their false-positive rate and power, measured by simulation."""
+
+import numpy as np
 import pytest
 
-from deblurbook.book.stats import summarize, verdict
+from deblurbook.book.stats import Comparison, compare, describe, interval, per_seed_images
 
 
-def test_summarize():
-    s = summarize([30.0, 31.0, 30.5])
-    assert s == {"mean": 30.5, "min": 30.0, "max": 31.0, "spread": 1.0, "seeds": 3}
-    with pytest.raises(ValueError):
-        summarize([])
+def simulate(rng, seeds, images, delta=0.0, seed_sd=0.15, image_sd=0.3, noise_sd=0.1):
+    """Two rows' paired differences under the crossed model: delta + a[s] + b[i] + e[s, i]."""
+    return (delta + rng.normal(0, seed_sd, (seeds, 1)) + rng.normal(0, image_sd, (1, images))
+            + rng.normal(0, noise_sd, (seeds, images)))
 
 
-def test_differences_within_the_spread_are_no_difference():
-    ref = summarize([30.0, 30.4])
-    assert verdict(summarize([30.3, 30.5]), ref) == "no difference"
-    assert verdict(summarize([31.0, 31.1]), ref) == "higher"
-    assert verdict(summarize([29.0, 29.2]), ref) == "lower"
-    assert verdict(summarize([35.0]), ref) == "one seed: no claim"
+def spread_rule(d):
+    """The book's first rule: a difference when the mean exceeds the range over seeds."""
+    per_seed = d.mean(axis=1)
+    return abs(per_seed.mean()) > per_seed.max() - per_seed.min()
+
+
+def rate(method, trials, rng, **kw):
+    return np.mean([method(simulate(rng, **kw)) for _ in range(trials)])
+
+
+def claims_difference(d):
+    return compare(d, 0.0).verdict in ("higher", "lower")
+
+
+@pytest.mark.parametrize("kw", [dict(seeds=3, images=32),
+                                dict(seeds=3, images=32, seed_sd=0.4, image_sd=0.05, noise_sd=0.05),
+                                dict(seeds=3, images=8, seed_sd=0.0),
+                                dict(seeds=5, images=16, seed_sd=0.2, image_sd=0.2, noise_sd=0.2)])
+def test_false_positive_rate_is_at_most_six_percent(kw):
+    rng = np.random.default_rng(0)
+    assert rate(claims_difference, 3000, rng, **kw) <= 0.06
+
+
+def test_the_spread_rule_it_replaces_fails_the_same_test():
+    rng = np.random.default_rng(1)
+    assert rate(spread_rule, 3000, rng, seeds=2, images=32) > 0.15
+
+
+def test_power_for_a_real_difference():
+    rng = np.random.default_rng(2)
+    assert rate(claims_difference, 1000, rng, seeds=3, images=32, delta=0.5) >= 0.85
+    assert rate(claims_difference, 1000, rng, seeds=3, images=32, delta=0.3, seed_sd=0.05) >= 0.8
+
+
+def test_equivalence_needs_a_tight_interval_inside_the_margin():
+    rng = np.random.default_rng(3)
+    tight = simulate(rng, 3, 64, delta=0.0, seed_sd=0.002, image_sd=0.01, noise_sd=0.01)
+    assert compare(tight, 0.0, margin=0.05).verdict == "equivalent"
+    loose = simulate(rng, 3, 64, delta=0.0, seed_sd=0.3)
+    assert compare(loose, 0.0, margin=0.05).verdict == "inconclusive"
+
+
+def test_verdict_directions_shapes_and_too_few_seeds():
+    row = np.array([[31.0, 32.0, 30.5], [31.1, 32.2, 30.4], [31.2, 32.1, 30.6]])
+    blurred = np.array([28.0, 29.0, 27.5])
+    up = compare(row, blurred)
+    assert isinstance(up, Comparison) and up.verdict == "higher" and up.mean == pytest.approx(92 / 30, abs=1e-9)
+    assert compare(blurred, row[:1] + 0.0).verdict == "no claim"  # one seed
+    assert compare(row - 5, row).verdict == "lower"
+    assert describe(compare(row - 5, row)).startswith("lower: -5.00 dB [")
+    with pytest.raises(ValueError, match="images"):
+        compare(row, np.zeros(4))
+    with pytest.raises(ValueError, match="finite"):
+        compare(row, np.array([np.nan, 1.0, 2.0]))
+
+
+def test_interval_of_a_mean_covers_the_truth_and_degenerates_without_spread():
+    rng = np.random.default_rng(4)
+    covered = np.mean([(lambda iv: iv.low <= 1.0 <= iv.high)(interval(simulate(rng, 3, 16, delta=1.0)))
+                       for _ in range(2000)])
+    assert covered >= 0.94
+    flat = interval(np.full((3, 4), 2.0))
+    assert flat.low == flat.high == flat.mean == 2.0
+
+
+def test_per_seed_images_keeps_the_image_order():
+    runs = [{"per_image": [{"psnr": 1.0}, {"psnr": 2.0}]}, {"per_image": [{"psnr": 3.0}, {"psnr": 4.0}]}]
+    assert per_seed_images(runs).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(ValueError, match="different numbers"):
+        per_seed_images([runs[0], {"per_image": [{"psnr": 1.0}]}])

@@ -1,51 +1,111 @@
+import numpy as np
+import pytest
 
-from deblurbook.book.stats import summarize
 from deblurbook.chapters import ch02
-from deblurbook.models.flow_deblur import VARIANTS
+from deblurbook.training import experiments
+
+IMAGES = 12
 
 
-def ablations(full, others, seeds=2):
-    def row(values):
-        return {"psnr": summarize(values), "ssim": summarize([0.9] * len(values))}
-    summary = {v: row(others) for v in VARIANTS}
-    summary["full"] = row(full)
-    from deblurbook.book.stats import verdict
-    return {"summary": summary,
-            "verdicts": {v: verdict(summary[v]["psnr"], summary["full"]["psnr"]) for v in VARIANTS if v != "full"},
-            "fig6": {"consecutive frames": {"psnr": 30.0, "flow_norm": 1.0},
-                     "identical frames": {"psnr": 29.0, "flow_norm": 0.1}}}
+def runs(offsets, seed_sd=0.02, image_sd=0.3, base=30.0, seed=0):
+    """Evaluation runs of one row: one per seed, per-image PSNR around base + offset."""
+    rng = np.random.default_rng(seed)
+    images = base + rng.normal(0, image_sd, IMAGES)
+    out = []
+    for s, offset in enumerate(offsets):
+        psnr = images + offset + rng.normal(0, seed_sd) + rng.normal(0, 0.01, IMAGES)
+        out.append({"seed": s, "per_image": [{"psnr": float(p), "ssim": 0.9} for p in psnr]})
+    return out
 
 
-def results(ours, blurred):
-    row = {"images": 3, "blurred": (blurred, 0.9), "RL with TV-L1 flow": (blurred - 1, 0.8),
-           "ours": summarize(ours), "ours_ssim": summarize([0.95] * len(ours))}
-    return {"seeds": [0, 1], "table2_ours": {"synthetic global": row, "REDS (real)": row},
+def ablations(full_offsets, other_offsets):
+    rows = {r: {"runs": runs(other_offsets), "parameters": {"trained": 2_000_000, "paper": 8_000_000}}
+            for r in ch02.TABLE4_ROWS}
+    rows["full"]["runs"] = runs(full_offsets)
+    seeds = len(full_offsets)
+    flow = {"flow_consecutive": np.full((seeds, IMAGES), 1.3) + np.linspace(0, 0.1, IMAGES),
+            "flow_identical": np.full((seeds, IMAGES), 0.5) + np.linspace(0, 0.1, IMAGES)}
+    psnr = {"psnr_consecutive": np.array([[30.0 + 0.1 * i for i in range(IMAGES)]] * seeds),
+            "psnr_identical": np.array([[29.8 + 0.1 * i + 0.01 * (i % 3) for i in range(IMAGES)]] * seeds)}
+    return {"rows": rows, "fig6": {k: v.tolist() for k, v in {**flow, **psnr}.items()}}
+
+
+def results(ours_offsets, blurred=29.0):
+    ours = np.array([[30.0 + o + 0.1 * i for i in range(IMAGES)] for o in ours_offsets])
+    row = {"images": IMAGES, "blurred_psnr": [blurred + 0.1 * i for i in range(IMAGES)], "blurred_ssim": [0.8] * IMAGES,
+           "rl_psnr": [blurred - 1 + 0.1 * i for i in range(IMAGES)], "rl_ssim": [0.7] * IMAGES,
+           "ours_psnr": ours.tolist(), "ours_ssim": [[0.9] * IMAGES] * len(ours_offsets)}
+    return {"seeds": list(range(len(ours_offsets))), "table2_ours": {"synthetic global": row, "REDS (real)": row},
             "table3_ours": {"parameters": 8_281_696, "seconds": 1.5, "size": [720, 1280], "device": "CPU"}}
 
 
-def test_table4_quotes_the_paper_and_marks_differences():
-    text = ch02.table4(ablations([30.0, 30.2], [29.0, 29.1]))
-    assert "| w/o RNNs | 28.84 / 0.901 | -1.74 |" in text
-    assert text.count("| lower |") == 6
+def test_table4_quotes_the_paper_shows_parameters_and_paired_verdicts():
+    text = ch02.table4(ablations([0.0, 0.0, 0.0], [-1.0, -1.0, -1.0]))
+    assert "| w/o RNNs | 28.84 / 0.901 (-1.74) | 2.00 M / 8.00 M |" in text
+    assert text.count("| lower: -1.00 dB [") == len(ch02.TABLE4_ROWS) - 1
+    assert "not in the paper" in text and "(3 seeds x 12 images)" in text
 
 
-def test_claims_follow_the_numbers():
-    claims = dict(ch02.claims(results([31.0, 31.2], 30.0), ablations([30.0, 30.2], [30.1, 30.15])))
-    assert claims["The model restores blurred frames (better than the input)"].startswith("synthetic global: higher (+1.10 dB)")
-    assert claims["RNNs are needed (w/o RNNs is worse)"].startswith("not supported")
-    assert claims["Fig. 6: identical frames give near-zero flow and less deblurring"] == "supported"
-    worse = dict(ch02.claims(results([29.9, 30.5], 30.0), ablations([30.0], [29.0])))
-    assert worse["The model restores blurred frames (better than the input)"].startswith("synthetic global: no difference")
-    assert worse["RNNs are needed (w/o RNNs is worse)"] == "cannot tell with one seed"
+def test_claims_follow_the_paired_verdicts():
+    claims = dict(ch02.claims(results([1.0, 1.1, 1.2]), ablations([0.0, 0.0, 0.0], [-1.0, -1.0, -1.0])))
+    assert claims["The model restores blurred frames (better than the input)"].startswith(
+        "synthetic global: supported: +2.10 dB [")
+    assert claims["RNNs are needed (w/o RNNs is worse)"].startswith("supported: -1.00 dB")
+    assert claims["Bidirectional flow gives a similar result (no gain)"].startswith("contradicted (lower than full)")
+    assert "the flow shrinks from 1.35 to 0.55 px" in claims["Fig. 6: identical frames give near-zero flow and less deblurring"]
 
 
-def test_tables_two_and_three():
-    res = results([31.0, 31.2], 30.0)
-    assert "| synthetic global | 3 | 30.00 / 0.900 | 29.00 / 0.800 | 31.10 (range 0.20) / 0.950 |" in ch02.table2(res)
+def test_no_difference_is_not_support_and_few_seeds_make_no_claim():
+    noisy = dict(ch02.claims(results([1.0, 1.1, 1.2]), ablations([0.0, 0.2, -0.2], [0.1, -0.1, 0.05])))
+    assert noisy["RNNs are needed (w/o RNNs is worse)"].startswith("inconclusive")
+    assert noisy["Bidirectional flow gives a similar result (no gain)"].startswith("inconclusive (not support)")
+    one = dict(ch02.claims(results([1.0]), ablations([0.0], [-1.0])))
+    assert one["RNNs are needed (w/o RNNs is worse)"].startswith("no claim")
+
+
+def test_tables_two_three_and_fig6():
+    res = results([1.0, 1.1, 1.2])
+    assert "| synthetic global | 12 | 29.55 / 0.800 | 28.55 / 0.700 | 31.65 [" in ch02.table2(res)
     assert "| ours, measured | 8.28 M | 720x1280 | 1.50 | CPU |" in ch02.table3(res)
+    assert "| identical - consecutive | lower: -0.80 px [" in ch02.fig6(ablations([0.0] * 3, [0.0] * 3))
 
 
-def test_against_uses_the_spread():
-    assert ch02.against(summarize([30.0, 30.4]), 30.3) == "no difference"
-    assert ch02.against(summarize([30.0, 30.1]), 29.0) == "higher"
-    assert ch02.against(summarize([30.0]), 29.0) == "one seed: no claim"
+@pytest.mark.parametrize("row", ["full", "no_rnn", "bidirectional", "full_flow_mean", "full_no_residual",
+                                 "full_released_solver"])
+def test_every_row_builds_at_smoke(row):
+    exp = experiments.build(f"ch02:{row}", "smoke", iterations=2)
+    assert exp.config.iterations == 2 and exp.inputs[0] == "blur"
+    if row == "full_flow_mean":
+        assert exp.loss.warp.balance == "mean"
+    if row == "full_no_residual":
+        assert not exp.model.residual
+    if row == "full_released_solver":
+        assert (exp.config.lr, exp.config.schedule, exp.config.power, exp.config.grad_clip) == (1e-4, "poly", 2.0, 5000.0)
+
+
+def test_the_paper_profile_follows_the_text_and_the_released_solver_the_code():
+    text = ch02.build("full", "paper", seed=0, device="cpu", iterations=None).config
+    assert (text.lr, text.batch, text.iterations, text.schedule) == (1e-3, 20, 800_000, "step")
+    code = ch02.build("full_released_solver", "paper", seed=0, device="cpu", iterations=None).config
+    assert (code.lr, code.batch, code.iterations, code.schedule, code.grad_clip) == (1e-4, 10, 5_000_000, "poly", 5000.0)
+
+
+def test_small_trains_every_ablation_row_with_three_seeds():
+    assert len(ch02.budget("small")["seeds"]) >= 3
+
+
+def test_rows_are_trained_scored_and_paired_image_by_image(tmp_path, monkeypatch):
+    from deblurbook.data.testsets import TestSet, write_test_set
+
+    monkeypatch.setenv("DEBLURBOOK_ROOT", str(tmp_path))  # runs go to tmp_path/_build/runs
+    sets = {"mixed": TestSet(write_test_set("mixed", (40, 52), 2, folder=tmp_path / "ts"))}
+    row = ch02.evaluate_row("full", "smoke", [0, 1], "cpu", sets)
+    assert [r["seed"] for r in row["runs"]] == [0, 1] and ch02.scores(row["runs"]).shape == (2, 2)
+    assert row["parameters"]["paper"] == 8_281_696 and row["parameters"]["trained"] < 1_000_000
+    assert len(list((tmp_path / "_build/runs/smoke/ch02").glob("full-seed1-*/checkpoint.pt"))) == 1
+    trained = [experiments.train_experiment("ch02:full", "smoke", seed=s, device="cpu", progress=False)
+               for s in (0, 1)]
+    fig6 = ch02.identical_frames_test([t.model for _, t in trained], sets, "cpu")
+    assert np.asarray(fig6["flow_identical"]).shape == (2, 2) and np.asarray(fig6["psnr_consecutive"]).shape == (2, 2)
+    table = ch02.score_table2(trained, sets, rl_iterations=2)["mixed"]
+    assert table["images"] == 2 and np.asarray(table["ours_psnr"]).shape == (2, 2) and len(table["rl_psnr"]) == 2

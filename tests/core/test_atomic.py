@@ -35,3 +35,32 @@ def test_read_json_names_the_file(tmp_path):
     with pytest.raises(ValueError, match="bad.json: not valid JSON"):
         atomic.read_json(bad)
     json.loads((atomic.write_json(tmp_path / "ok.json", [1])).read_text())
+
+
+def test_files_get_the_users_default_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = atomic.write_text(tmp_path / "shared.txt", "x")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # mkstemp's private 0600 no more
+    finally:
+        os.umask(old)
+
+
+def test_temporaries_of_killed_writers_are_cleaned_on_the_next_save(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    left = tmp_path / f".checkpoint.{dead_pid}.abc123.tmp.pt"
+    left.write_bytes(b"half a checkpoint")
+    mine = tmp_path / f".checkpoint.{os.getpid()}.zzz.tmp.pt"  # a live writer's: kept
+    mine.write_bytes(b"in progress")
+    other = tmp_path / f".log.{dead_pid}.q.tmp.json"  # another file's: not this save's business
+    other.write_text("{}")
+    atomic.write_text(tmp_path / "checkpoint.pt", "new")
+    assert not left.exists() and mine.exists() and other.exists()

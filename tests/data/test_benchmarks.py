@@ -64,3 +64,33 @@ def test_reds_dvd_and_lode_layouts(tmp_path):
     assert len(benchmarks.lode_pairs(tmp_path / "lode")) == 1
     with pytest.raises(FileNotFoundError, match="train_blur: missing folder"):
         benchmarks.reds_pairs(tmp_path / "reds", "train")
+
+
+def test_hidden_files_and_folders_are_ignored(tmp_path):
+    for seq in ("GOPR0001_00_00", ".ipynb_checkpoints"):
+        for sub in ("blur", "sharp"):
+            _img(tmp_path / "test" / seq / sub / "000001.png")
+    (tmp_path / "test" / "GOPR0001_00_00" / "blur" / "._000001.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (tmp_path / "test" / "GOPR0001_00_00" / "sharp" / ".DS_Store").write_bytes(b"junk")
+    pairs = benchmarks.gopro_pairs(tmp_path)
+    assert [p.group for p in pairs] == ["GOPR0001_00_00"] and len(pairs) == 1
+
+
+def test_unknown_splits_are_refused_and_empty_layouts_are_errors(tmp_path):
+    with pytest.raises(ValueError, match="unknown HIDE split 'tset'; known: train, test"):
+        benchmarks.hide_pairs(tmp_path, subset="tset")
+    for call in (lambda: benchmarks.gopro_pairs(tmp_path, "val"), lambda: benchmarks.reds_pairs(tmp_path, "tests"),
+                 lambda: benchmarks.realblur_pairs(tmp_path, "J", "valid"), lambda: benchmarks.lode_pairs(tmp_path, "x")):
+        with pytest.raises(ValueError, match="unknown .* split"):
+            call()
+    (tmp_path / "reds" / "val_blur").mkdir(parents=True)
+    (tmp_path / "reds" / "val_sharp").mkdir()
+    with pytest.raises(FileNotFoundError, match="val_blur: no clip folders inside"):
+        benchmarks.reds_pairs(tmp_path / "reds")
+    for sub in ("test/test-close-ups", "test/test-long-shot", "GT"):
+        (tmp_path / "hide" / sub).mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="no HIDE test images inside"):
+        benchmarks.hide_pairs(tmp_path / "hide")
+    (tmp_path / "RealBlur_J_test_list.txt").write_text("\n\n")
+    with pytest.raises(FileNotFoundError, match="no pairs listed"):
+        benchmarks.realblur_pairs(tmp_path, "J")

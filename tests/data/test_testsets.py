@@ -11,6 +11,7 @@ def test_test_set_written_once_with_verified_checksums(tmp_path):
     assert len(ts) == 2 and ts.manifest["content"] == "test split"
     s = ts.load(1)
     assert s["blur"].shape == (24, 31, 3) and s["flow"].shape == (24, 31, 2) and s["mask"].dtype == bool
+    assert 0.5 <= float(s["duty"]) <= 1.0 and float(ts[1]["duty"]) == ts.samples[1]["duty"]
     before = (folder / "manifest.json").stat().st_mtime_ns
     write_test_set("local", (24, 31), 2, folder=folder)  # already there: untouched
     assert (folder / "manifest.json").stat().st_mtime_ns == before

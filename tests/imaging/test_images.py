@@ -23,15 +23,50 @@ def test_grey_is_converted_with_a_warning_or_refused(tmp_path):
         images.read_image(path, allow_grey=False)
 
 
-def test_16_bit_grey_converted_and_16_bit_rgb_refused(tmp_path):
+def test_16_bit_grey_converted_exactly_and_16_bit_colour_png_refused(tmp_path):
     grey = tmp_path / "g16.png"
-    Image.fromarray(np.full((4, 5), 65535, np.uint16)).save(grey)
-    with pytest.warns(UserWarning, match="g16.png: 16-bit grey"):
-        assert images.read_image(grey).max() == 1.0
-    rgb = tmp_path / "rgb16.png"
-    rgb.write_bytes(images.png16_bytes(np.full((3, 4, 3), 1000, np.uint16)))
-    with pytest.raises(images.ImageError, match="rgb16.png: 16-bit RGB PNG refused"):
-        images.read_image(rgb)
+    Image.fromarray(np.full((4, 5), 1000, np.uint16)).save(grey)
+    with pytest.warns(UserWarning, match="g16.png: grey image converted"):
+        assert images.read_image(grey).max() == pytest.approx(1000 / 65535)
+    for name, channels, kind in (("rgb16.png", 3, "RGB"), ("la16.png", 2, "grey\\+alpha"), ("rgba16.png", 4, "RGBA")):
+        path = tmp_path / name
+        path.write_bytes(images.png_bytes(np.full((3, 4, channels), 1000, np.uint16)))
+        with pytest.raises(images.ImageError, match=f"{name}: 16-bit {kind} PNG refused"):
+            images.read_image(path)
+
+
+def test_tiff_is_read_with_every_bit_or_refused(tmp_path):
+    import tifffile
+
+    rgb16 = tmp_path / "rgb16.tif"
+    tifffile.imwrite(rgb16, np.full((3, 4, 3), 1000, np.uint16), photometric="rgb")
+    assert images.read_image(rgb16)[0, 0, 0] == pytest.approx(1000 / 65535)  # Pillow would give 3 / 255
+    wide = tmp_path / "int32.tif"
+    tifffile.imwrite(wide, np.full((3, 4), 300_000, np.int32))
+    with pytest.raises(images.ImageError, match="int32.tif: int32 pixels refused"):
+        images.read_image(wide)
+    hot = tmp_path / "float.tif"
+    tifffile.imwrite(hot, np.full((3, 4, 3), 2.0, np.float32), photometric="rgb")
+    with pytest.raises(images.ImageError, match="float.tif: floating-point pixels outside"):
+        images.read_image(hot)
+    ok = tmp_path / "ok.tif"
+    tifffile.imwrite(ok, np.full((3, 4, 3), 0.25, np.float32), photometric="rgb")
+    assert images.read_image(ok).max() == pytest.approx(0.25)
+
+
+def test_pillow_modes_beyond_8_bits_empty_files_and_bombs_are_refused_by_name(tmp_path):
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(images.ImageError, match="empty.png: empty file"):
+        images.read_image(empty)
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(images.png_bytes(np.zeros((1, 1, 3), np.uint8), size=(30_000, 30_000)))
+    with pytest.raises(images.ImageError, match="bomb.png: refused as a possible decompression bomb"):
+        images.read_image(bomb)
+    pgm = tmp_path / "deep.pgm"  # a 16-bit PGM opens in Pillow as 32-bit "I"
+    pgm.write_bytes(b"P5\n2 2\n65535\n" + np.full(4, 40_000, ">u2").tobytes())
+    with pytest.raises(images.ImageError, match="deep.pgm: 32-bit integer image refused"):
+        images.read_image(pgm)
 
 
 def test_rgba_drops_alpha(tmp_path):

@@ -84,3 +84,24 @@ def test_flow_metrics():
     assert (small ^ large).all() and large.sum() == 18
     ratios = metrics.blurred_area_ratio(g, [0, 1, 4.9, 5, 10])
     assert list(ratios) == pytest.approx([0.6, 0.6, 0.6, 0.0, 0.0])
+
+
+def test_inputs_that_would_give_a_wrong_number_are_refused():
+    import torch
+
+    image = np.random.default_rng(0).random((12, 12, 3))
+    with pytest.raises(ValueError, match="uint8 pixels"):
+        metrics.psnr((image * 255).astype(np.uint8), image)  # was 4.79 dB
+    with pytest.raises(ValueError, match="outside \\[0, 1\\]"):
+        metrics.psnr(image * 255, image)
+    broken = image.copy()
+    broken[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.psnr(broken, image)
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.ssim(torch.full((1, 3, 12, 12), float("nan")), torch.zeros(1, 3, 12, 12))
+    with pytest.raises(ValueError, match="uint8"):
+        metrics.psnr(torch.zeros(1, 3, 4, 4, dtype=torch.uint8), torch.zeros(1, 3, 4, 4))
+    assert metrics.psnr(np.clip(image + 1e-3, 0, 1.001), image) > 40  # rounding beyond 1 is tolerated
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.epe(np.full((2, 2, 2), np.nan), np.zeros((2, 2, 2)))

@@ -32,3 +32,13 @@ def test_shape_errors():
         warp_numpy(np.zeros((4, 4)), np.zeros((4, 5, 2)))
     with pytest.raises(ValueError, match=r"\(N, 2, H, W\)"):
         warp(torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4))
+
+
+def test_the_warp_grid_stays_float32_under_bfloat16_autocast():
+    torch.manual_seed(0)
+    x = torch.rand(1, 2, 40, 300).bfloat16()
+    flow = torch.full((1, 2, 40, 300), 0.3).bfloat16()  # bfloat16 grid points near x = 300 are 2 px apart
+    reference = warp(x.float(), flow.float())
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = warp(x, flow)
+    assert out.dtype == torch.float32 and torch.allclose(out, reference, atol=1e-6)

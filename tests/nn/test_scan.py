@@ -60,3 +60,14 @@ def test_errors():
         spatial_rnn(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 2, 2), "diagonal")
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         spatial_rnn(torch.zeros(1, 2, 2), torch.zeros(1, 2, 2), "left_to_right")
+
+
+def test_the_scan_runs_in_float32_under_bfloat16_autocast():
+    torch.manual_seed(0)
+    x = torch.randn(1, 3, 9, 70)
+    w = torch.tanh(torch.randn(1, 3, 9, 70))
+    reference = spatial_rnn(x.bfloat16().float(), w.bfloat16().float(), "left_to_right")
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = spatial_rnn(x.bfloat16(), w.bfloat16(), "left_to_right")
+    assert out.dtype == torch.float32
+    assert torch.allclose(out, reference, atol=1e-6)

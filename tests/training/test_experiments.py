@@ -16,5 +16,7 @@ def test_the_registry_discovers_every_chapter_module():
     assert found == declared and "ch02" in found
 
 
-def test_run_dir_is_keyed_by_profile_chapter_variant_and_seed(repo):
-    assert experiments.run_dir("ch02:full", "small", 3) == repo / "_build/runs/small/ch02/full-seed3"
+def test_run_dir_is_keyed_by_profile_chapter_variant_seed_and_identity(repo):
+    exp = experiments.build("ch02:full", "small", seed=3)
+    folder = experiments.run_dir(exp, "small", 3)
+    assert folder == repo / "_build/runs/small/ch02" / f"full-seed3-{exp.identity['digest'][:12]}"

@@ -9,6 +9,8 @@ import time
 import pytest
 import torch
 
+from deblurbook.core.checkpoints import CheckpointError
+from deblurbook.models.flow_deblur import FlowDeblurNet
 from deblurbook.training import experiments
 from deblurbook.training.trainer import StepBatches, TrainConfig, Trainer, load_model_weights
 from tests.conftest import ROOT
@@ -34,9 +36,27 @@ def test_step_batches_split_ranks_and_resume():
     assert list(StepBatches(0, 2, 2, rank=1, world=2)) == [[2, 3], [6, 7]]
 
 
-def test_lr_schedule():
+def test_lr_schedules():
     cfg = TrainConfig(iterations=10, batch=1, lr=1.0, milestones=(4, 8), gamma=0.5)
     assert [cfg.lr_at(s) for s in (0, 3, 4, 8, 9)] == [1.0, 1.0, 0.5, 0.25, 0.25]
+    poly = TrainConfig(iterations=10, batch=1, lr=1.0, schedule="poly", power=2.0)  # Caffe's "poly"
+    assert [poly.lr_at(s) for s in (0, 5, 10)] == [1.0, 0.25, 0.0]
+    for bad in (dict(schedule="cosine"), dict(amp_dtype="float8"), dict(iterations=-3)):
+        with pytest.raises(ValueError):
+            TrainConfig(**{"iterations": 10, "batch": 1, **bad})
+
+
+def test_parameter_groups_carry_their_multipliers_into_the_optimizer(tmp_path):
+    exp = experiments.build("ch02:full", "smoke", device="cpu", iterations=2)
+    exp.config.weight_decay = 0.1
+    trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, tmp_path, progress=False)
+    groups = {(g["lr_mult"], g["weight_decay"]) for g in trainer.optimizer.param_groups}
+    assert groups == {(1.0, 0.1), (1.0, 0.0), (0.0, 0.0), (2.0, 0.1)}
+    frozen = [p.clone() for g in trainer.optimizer.param_groups if g["lr_mult"] == 0 for p in g["params"]]
+    trainer.train(resume=False)
+    after = [p for g in trainer.optimizer.param_groups if g["lr_mult"] == 0 for p in g["params"]]
+    assert all(torch.equal(a, b) for a, b in zip(frozen, after))  # lr_mult 0: fixed, as Caffe's lr_mult: 0
+    assert all(g["lr"] == exp.config.lr_at(1) * g["lr_mult"] for g in trainer.optimizer.param_groups)
 
 
 def test_seeded_runs_are_identical_and_loss_goes_down(tmp_path):
@@ -71,7 +91,7 @@ def test_resume_after_a_real_kill(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert (out / "checkpoint.pt").exists(), "no checkpoint before the kill"
-    assert not [p for p in out.iterdir() if p.name.startswith(".")], "a temporary file was left"
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".lock"], "a temporary file was left"
     killed = make(out, iterations=400)
     assert killed.load_checkpoint()
     stopped_at = killed.step
@@ -82,13 +102,17 @@ def test_resume_after_a_real_kill(tmp_path):
     assert same(weights(fresh), weights(killed))
 
 
-def test_corrupt_checkpoint_is_named(tmp_path):
+def test_corrupt_and_foreign_checkpoints_are_named(tmp_path):
     trainer = make(tmp_path)
     (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(RuntimeError, match="checkpoint.pt: cannot be loaded"):
+    with pytest.raises(CheckpointError, match="checkpoint.pt: no digest file"):
         trainer.load_checkpoint()
     with pytest.raises(FileNotFoundError, match="nothere.pt"):
         load_model_weights(trainer.model, tmp_path / "nothere.pt")
+    other = make(tmp_path / "other")
+    other.train(resume=False)
+    with pytest.raises(CheckpointError, match="checkpoint.pt: its weights do not fit FlowDeblurNet"):
+        load_model_weights(FlowDeblurNet("no_rnn", width=0.125), tmp_path / "other" / "checkpoint.pt")
 
 
 def test_too_small_a_dataset_is_refused(tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..core import atomic, profiles
+from ..core.locks import LockedError, hold
 from ..core.paths import repo_root
 from .reproduce import EXECUTED, executed_path, stamp_path
 from .tables import markdown_table
@@ -67,11 +68,12 @@ def write_generated(folder: Path, pages: Mapping[str, str]) -> None:
 def build(root: Path | None = None, pages: Mapping[str, str] | None = None) -> Path:
     """Stage and render; returns the page a reader should open."""
     root = root or repo_root()
-    staged = stage(root, pages)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jb if jb.exists() else "jupyter-book"), "build", str(staged),
-               "--path-output", str(root), "--builder", "html", "-W", "-n", "--keep-going"]
-    result = subprocess.run(command, cwd=root)
+    with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"):
+        staged = stage(root, pages)
+        jb = Path(sys.executable).with_name("jupyter-book")
+        command = [str(jb if jb.exists() else "jupyter-book"), "build", str(staged),
+                   "--path-output", str(root), "--builder", "html", "-W", "-n", "--keep-going"]
+        result = subprocess.run(command, cwd=root)
     if result.returncode != 0:
         raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}); "
                            "the warnings above name the pages")
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None, pages: Mapping[str, str] | None = None) 
         return 2
     try:
         page = build(pages=pages)
-    except (FileNotFoundError, RuntimeError, ValueError) as err:
+    except (FileNotFoundError, RuntimeError, ValueError, LockedError) as err:
         print(f"render: {err}", file=sys.stderr)
         return 1
     print(f"render: done; open {page}")

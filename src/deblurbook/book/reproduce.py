@@ -7,13 +7,18 @@ Each notebook of ``_toc.yml`` is executed in order with ``profile``,
 ``device`` and ``seed`` injected into its ``parameters`` cell. Executed
 copies go to ``_build/executed/<same path>``; the committed notebooks stay
 without outputs. A notebook already executed with the same code (notebook
-and package sources), inputs (the bundled real data) and parameters is skipped.
+and package sources), inputs (the bundled real data) and parameters, and
+whose recorded reads are unchanged, is skipped: while a notebook runs, the
+package records every results file and checkpoint it loads (files another
+notebook wrote), and the notebook runs again when any of them changes.
+A notebook without a ``parameters`` cell is refused. One runner per build
+tree at a time: a second one fails, naming the first.
 
 A failing notebook stops the run with a message naming the notebook, the
 cell and the error; its partially executed copy is kept for inspection.
 With ``--keep-going`` the remaining notebooks still run. The exit code is
 non-zero whenever any notebook failed. Timings go to
-``results/<profile>/reproduce.json``.
+``results/<profile>/reproduce.json``, rewritten after every notebook.
 """
 
 from __future__ import annotations
@@ -21,14 +26,18 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import atomic, profiles
 from ..core.device import CHOICES as DEVICE_CHOICES
+from ..core.locks import LockedError, hold
 from ..core.paths import real_data_dir, repo_root
+from ..core.provenance import READS_VARIABLE, sha256_file
 from .toc import Entry, notebooks
 
 EXECUTED = Path("_build") / "executed"
@@ -78,6 +87,22 @@ def stamp_path(executed: Path) -> Path:
     return executed.with_name(executed.name + ".stamp.json")
 
 
+def parameters_cells(notebook: Path) -> int:
+    """How many cells of ``notebook`` are tagged ``parameters``."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    return sum("parameters" in (c.get("metadata", {}).get("tags") or []) for c in cells)
+
+
+def _digests(root: Path, paths) -> dict[str, str]:
+    """{path (relative to ``root`` when inside it): sha256} of the files that exist."""
+    found = {}
+    for path in sorted({Path(p) for p in paths}):
+        if path.is_file():
+            name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+            found[name] = sha256_file(path)
+    return found
+
+
 def describe_failure(err: Exception, notebook: str, injected: int = 0) -> str:
     """'notebook, cell N: ErrorName: message' from a papermill execution error.
 
@@ -113,6 +138,14 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
     stamp = stamp_path(out)
     if stamp.exists():
         stamp.unlink()
+    if parameters_cells(entry.path) != 1:
+        return Outcome(rel, "failed", 0.0, f"{rel}: {parameters_cells(entry.path)} cells tagged 'parameters' "
+                       "(exactly one is needed; papermill would inject parameters the notebook never declared)")
+    handle, name = tempfile.mkstemp(prefix="reads-", suffix=".txt")
+    os.close(handle)
+    reads = Path(name)
+    previous = os.environ.get(READS_VARIABLE)
+    os.environ[READS_VARIABLE] = str(reads)  # the kernel inherits it; the package appends what it loads
     start = time.perf_counter()
     try:
         with atomic.atomic_path(out) as tmp:
@@ -135,28 +168,37 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
         injected = _injected_offset(out, cell) if cell is not None else 0
         kept = f" (partial copy kept at {out.relative_to(root)})" if out.exists() else ""
         return Outcome(rel, "failed", seconds, describe_failure(err, rel, injected) + kept)
+    finally:
+        if previous is None:
+            os.environ.pop(READS_VARIABLE, None)
+        else:
+            os.environ[READS_VARIABLE] = previous
+        read = reads.read_text(encoding="utf-8").split() if reads.exists() else []
+        reads.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
-    atomic.write_json(stamp, {"key": key, "seconds": round(seconds, 2), "parameters": parameters})
+    atomic.write_json(stamp, {"key": key, "seconds": round(seconds, 2), "parameters": parameters,
+                              "reads": _digests(root, read)})
     return Outcome(rel, "ran", seconds)
 
 
 def is_current(entry: Entry, root: Path, key: str) -> bool:
+    """The executed copy exists, was made with ``key``, and every file it read is unchanged."""
     out = executed_path(root, entry)
     stamp = stamp_path(out)
     if not (out.is_file() and stamp.is_file()):
         return False
     try:
-        return json.loads(stamp.read_text(encoding="utf-8")).get("key") == key
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
     except ValueError:
         return False
+    reads = recorded.get("reads", {})
+    return recorded.get("key") == key and _digests(root, [root / p for p in reads]) == reads
 
 
 def run(profile: str, chapter: str | None = None, device: str = "auto", seed: int = 0,
         keep_going: bool = False, force: bool = False, root: Path | None = None,
         progress: bool = True) -> list[Outcome]:
     """Execute the book's notebooks; returns one outcome per notebook reached."""
-    from tqdm.auto import tqdm
-
     profiles.get(profile)  # fail early, naming the known profiles
     if device not in DEVICE_CHOICES:
         raise ValueError(f"--device must be one of {DEVICE_CHOICES}, got {device!r}")
@@ -170,6 +212,13 @@ def run(profile: str, chapter: str | None = None, device: str = "auto", seed: in
     parameters = {"profile": profile, "device": device, "seed": seed}
     package_digest = _tree_digest(root / "src" / "deblurbook", "*.py")
     inputs_digest = _inputs_digest()
+    with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"):
+        return _run(root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force, progress)
+
+
+def _run(root: Path, todo: list[Entry], profile: str, parameters: dict, package_digest: str,
+         inputs_digest: str, keep_going: bool, force: bool, progress: bool) -> list[Outcome]:
+    from tqdm.auto import tqdm
 
     outcomes: list[Outcome] = []
     bar = tqdm(todo, desc=f"book @ {profile}", unit="nb", disable=not progress, file=sys.stderr)
@@ -182,12 +231,12 @@ def run(profile: str, chapter: str | None = None, device: str = "auto", seed: in
         else:
             outcome = execute(entry, root, parameters, key)
         outcomes.append(outcome)
+        _write_log(root, profile, parameters, [outcome])
         line = f"{outcome.status:>7}  {outcome.seconds:7.1f} s  {rel}"
         bar.write(line + (f"\n         {outcome.message}" if outcome.status == "failed" else ""))
         if outcome.status == "failed" and not keep_going:
             break
     bar.close()
-    _write_log(root, profile, parameters, outcomes)
     return outcomes
 
 
@@ -222,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         outcomes = run(args.profile, args.chapter, args.device, args.seed,
                        args.keep_going, args.force)
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
+    except (ValueError, FileNotFoundError, RuntimeError, LockedError) as err:
         print(f"reproduce: {err}", file=sys.stderr)
         return 2
     failed = [o for o in outcomes if o.status == "failed"]

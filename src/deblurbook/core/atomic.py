@@ -2,7 +2,10 @@
 
 Everything the book writes (results, checkpoints, executed notebooks, stamps)
 goes to a temporary file in the same folder and is renamed into place, which
-is atomic on POSIX file systems.
+is atomic on POSIX file systems. The temporary file's name carries the
+writer's process id, so that a later save can remove the leftovers of a
+writer that was killed (and only those). Files get the user's default
+permissions (the umask), not the private mode of a temporary file.
 """
 
 from __future__ import annotations
@@ -14,6 +17,36 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+TEMP_MARK = ".tmp"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def clean_stale_temporaries(path: Path) -> list[Path]:
+    """Remove temporary files of ``path`` left by writers that no longer run."""
+    removed = []
+    for candidate in path.parent.glob(f".{path.stem}.*{TEMP_MARK}{path.suffix}"):
+        parts = candidate.name[len(path.stem) + 2:].split(".")
+        if parts and parts[0].isdigit() and not _pid_alive(int(parts[0])):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
+
+
+def default_mode() -> int:
+    """The mode a new file gets from the user's umask (0644 for the usual 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
@@ -23,11 +56,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    clean_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.{os.getpid()}.", suffix=f"{TEMP_MARK}{path.suffix}",
+                               dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, default_mode())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
@@ -53,5 +89,5 @@ def read_json(path: str | os.PathLike) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file") from None
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"{path}: not valid JSON ({err})") from None

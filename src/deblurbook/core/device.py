@@ -13,6 +13,10 @@ import torch
 CHOICES = ("auto", "cpu", "cuda")
 
 
+class DeviceUnavailable(RuntimeError):
+    """The device asked for is not there (a clear message, not a bug)."""
+
+
 def resolve(device: str = "auto", deterministic: bool = True) -> torch.device:
     """``"auto"`` gives CUDA when available, else CPU. Sets cuDNN flags explicitly.
 
@@ -24,7 +28,7 @@ def resolve(device: str = "auto", deterministic: bool = True) -> torch.device:
     if device not in CHOICES:
         raise ValueError(f"device must be one of {CHOICES}, got {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for, but torch sees no CUDA GPU "
+        raise DeviceUnavailable("device 'cuda' was asked for, but torch sees no CUDA GPU "
                            f"(torch {torch.__version__}); use --device cpu or auto")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -48,3 +52,13 @@ def describe(device: torch.device) -> dict[str, str]:
         info["gpu"] = torch.cuda.get_device_name(device)
         info["cuda (torch build)"] = str(torch.version.cuda)
     return info
+
+
+def full_precision(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The tensors in at least float32 (float16/bfloat16 are upcast, float64 kept).
+
+    For numerically delicate steps (long recurrences, sampling grids) that must
+    run in full precision under mixed-precision autocast; call it inside
+    ``torch.autocast(device_type, enabled=False)``.
+    """
+    return tuple(t if t.dtype in (torch.float32, torch.float64) else t.float() for t in tensors)

@@ -23,14 +23,33 @@ class Pair:
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 
 
+def check_split(split: str, known: tuple[str, ...], what: str) -> str:
+    """``split`` if it is one of ``known``; a clear error otherwise (never a silent default)."""
+    if split not in known:
+        raise ValueError(f"unknown {what} split {split!r}; known: {', '.join(known)}")
+    return split
+
+
 def need_dir(path: Path, what: str) -> Path:
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: missing folder ({what})")
     return path
 
 
+def visible(folder: Path, dirs: bool) -> list[Path]:
+    """The entries of ``folder`` that are folders (or files), sorted, skipping hidden ones
+    (``.ipynb_checkpoints``, macOS's ``._*`` and ``.DS_Store``, ...)."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir() == dirs)
+
+
 def _images(folder: Path) -> dict[str, Path]:
-    return {p.name: p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+    return {p.name: p for p in visible(folder, dirs=False) if p.suffix.lower() in IMAGE_SUFFIXES}
+
+
+def _nonempty(pairs: list[Pair], folder: Path, what: str) -> list[Pair]:
+    if not pairs:
+        raise FileNotFoundError(f"{folder}: no {what} inside")
+    return pairs
 
 
 def match_folders(blur_dir: Path, sharp_dir: Path, group: str = "",
@@ -53,19 +72,17 @@ def gopro_pairs(root: str | Path, split: str = "test", gamma_blur: bool = False)
     ``blur`` was averaged in linear space (the papers' choice); ``blur_gamma``
     in display space.
     """
-    base = need_dir(Path(root) / split, f"GoPro {split} split")
-    pairs = []
-    for seq in sorted(p for p in base.iterdir() if p.is_dir()):
-        pairs += match_folders(seq / ("blur_gamma" if gamma_blur else "blur"), seq / "sharp", seq.name)
-    if not pairs:
-        raise FileNotFoundError(f"{base}: no sequence folders inside")
-    return pairs
+    base = need_dir(Path(root) / check_split(split, ("train", "test"), "GoPro"), f"GoPro {split} split")
+    pairs = [pair for seq in visible(base, dirs=True)
+             for pair in match_folders(seq / ("blur_gamma" if gamma_blur else "blur"), seq / "sharp", seq.name)]
+    return _nonempty(pairs, base, "sequence folders")
 
 
 def hide_pairs(root: str | Path, subset: str = "test") -> list[Pair]:
     """HIDE (Shen et al. 2019): ``root/test/{test-close-ups,test-long-shot}/*.png``
     (or ``root/train/*.png``) with ground truth of the same name in ``root/GT/``."""
     root = Path(root)
+    check_split(subset, ("train", "test"), "HIDE")
     gt = need_dir(root / "GT", "HIDE ground truth")
     if subset == "test":
         folders = [need_dir(root / "test" / s, "HIDE test subset") for s in ("test-close-ups", "test-long-shot")]
@@ -78,7 +95,7 @@ def hide_pairs(root: str | Path, subset: str = "test") -> list[Pair]:
             if name not in sharp:
                 raise ValueError(f"{path}: no ground truth {gt / name}")
             pairs.append(Pair(path, sharp[name], folder.name))
-    return pairs
+    return _nonempty(pairs, root, f"HIDE {subset} images")
 
 
 def realblur_pairs(root: str | Path, variant: str = "J", split: str = "test") -> list[Pair]:
@@ -87,6 +104,7 @@ def realblur_pairs(root: str | Path, variant: str = "J", split: str = "test") ->
     root = Path(root)
     if variant not in ("J", "R"):
         raise ValueError(f"RealBlur variant must be 'J' or 'R', got {variant!r}")
+    check_split(split, ("train", "test"), "RealBlur")
     listing = root / f"RealBlur_{variant}_{split}_list.txt"
     if not listing.is_file():
         raise FileNotFoundError(f"{listing}: missing RealBlur list file")
@@ -102,29 +120,26 @@ def realblur_pairs(root: str | Path, variant: str = "J", split: str = "test") ->
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: listed in {listing}:{number} but missing")
         pairs.append(Pair(blur, gt, Path(parts[0]).parts[1] if len(Path(parts[0]).parts) > 1 else ""))
-    return pairs
+    return _nonempty(pairs, listing, "pairs listed")
 
 
 def reds_pairs(root: str | Path, split: str = "val") -> list[Pair]:
     """REDS (Nah et al. 2019): ``root/{split}_blur/<clip>/*.png`` and ``root/{split}_sharp/<clip>/*.png``."""
     root = Path(root)
+    check_split(split, ("train", "val", "test"), "REDS")
     blur_root = need_dir(root / f"{split}_blur", f"REDS {split} blurred frames")
     sharp_root = need_dir(root / f"{split}_sharp", f"REDS {split} sharp frames")
-    pairs = []
-    for clip in sorted(p for p in blur_root.iterdir() if p.is_dir()):
-        pairs += match_folders(clip, sharp_root / clip.name, clip.name)
-    return pairs
+    pairs = [pair for clip in visible(blur_root, dirs=True)
+             for pair in match_folders(clip, sharp_root / clip.name, clip.name)]
+    return _nonempty(pairs, blur_root, "clip folders")
 
 
 def dvd_pairs(root: str | Path) -> list[Pair]:
     """DVD (Su et al. 2017): ``root/<clip>/{input,GT}/*`` (the quantitative_datasets folder)."""
     root = need_dir(Path(root), "DVD quantitative_datasets")
-    pairs = []
-    for clip in sorted(p for p in root.iterdir() if p.is_dir()):
-        pairs += match_folders(clip / "input", clip / "GT", clip.name)
-    if not pairs:
-        raise FileNotFoundError(f"{root}: no clip folders inside")
-    return pairs
+    pairs = [pair for clip in visible(root, dirs=True)
+             for pair in match_folders(clip / "input", clip / "GT", clip.name)]
+    return _nonempty(pairs, root, "clip folders")
 
 
 def lode_pairs(root: str | Path, split: str = "test") -> list[Pair]:
@@ -133,5 +148,5 @@ def lode_pairs(root: str | Path, split: str = "test") -> list[Pair]:
     The paper promises a release but describes no folder layout; this is the
     book's assumption, to be adapted when the data set's own layout is known.
     """
-    base = Path(root) / split
+    base = Path(root) / check_split(split, ("train", "test"), "LODE")
     return match_folders(base / "blur", base / "sharp", split)

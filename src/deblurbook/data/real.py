@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.paths import real_data_dir
-from .benchmarks import Pair, match_folders, need_dir
+from .benchmarks import Pair, match_folders, need_dir, visible
 
 
 def gopro_crops() -> list[Pair]:
@@ -23,8 +23,7 @@ def reds_clips() -> dict[str, list[Pair]]:
     frames give reference images. Evaluation only.
     """
     base = need_dir(real_data_dir() / "reds_clips", "bundled REDS clips")
-    return {clip.name: match_folders(clip / "blur", clip / "sharp", clip.name)
-            for clip in sorted(p for p in base.iterdir() if p.is_dir())}
+    return {clip.name: match_folders(clip / "blur", clip / "sharp", clip.name) for clip in visible(base, dirs=True)}
 
 
 def levin_kernels() -> dict[str, np.ndarray]:

@@ -92,11 +92,12 @@ class TestSet(Dataset):
         return len(self.samples)
 
     def load(self, index: int) -> dict[str, np.ndarray]:
-        """The sample as numpy arrays (HxWx3 images, HxWx2 flow, HxW mask)."""
+        """The sample as numpy arrays (HxWx3 images, HxWx2 flow, HxW mask, 0-d duty)."""
         i = self.samples[index]["index"]
         out = {key: read_image(self._path(key, i)) for key in IMAGE_SIGNALS}
         out["flow"] = np.load(self._path("flow", i))
         out["mask"] = np.load(self._path("mask", i))
+        out["duty"] = np.array(self.samples[index]["duty"])  # exposure / frame interval of this scene
         return out
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:

@@ -23,22 +23,43 @@ SSIM_TRUNCATE = 3.5
 K1, K2 = 0.01, 0.03
 
 
+RANGE_TOLERANCE = 0.5 / 255  # half an 8-bit step beyond [0, 1] is rounding; more is another convention
+
+
 def _as_batch(x, name: str) -> tuple[np.ndarray, bool]:
-    """(N, H, W, C) float64 and whether the input was a single image."""
-    try:
-        import torch
-        if isinstance(x, torch.Tensor):
-            if x.ndim != 4:
-                raise ValueError(f"{name}: torch input must be Nx3xHxW, got {tuple(x.shape)}")
-            return x.detach().to("cpu", torch.float64).permute(0, 2, 3, 1).numpy(), False
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
+    """(N, H, W, C) float64 and whether the input was a single image.
+
+    Refuses what would give a silently wrong number: integer pixels (0-255
+    images compared with [0, 1] ones give PSNRs near 5 dB), NaN or infinite
+    values, and values outside [0, 1] beyond rounding.
+    """
+    import torch
+
+    single = not isinstance(x, torch.Tensor)
+    if not single:
+        if x.ndim != 4:
+            raise ValueError(f"{name}: torch input must be Nx3xHxW, got {tuple(x.shape)}")
+        dtype_ok = x.is_floating_point()
+        x = x.detach().to("cpu").permute(0, 2, 3, 1).numpy()
+    else:
+        x = np.asarray(x)
+        dtype_ok = np.issubdtype(x.dtype, np.floating)
+    if not dtype_ok:
+        raise ValueError(f"{name}: {x.dtype} pixels; metrics take floats in [0, 1] "
+                         "(for 8-bit images, divide by 255 first)")
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 2:
-        return x[None, :, :, None], True
-    if x.ndim != 3:
-        raise ValueError(f"{name}: numpy input must be HxW or HxWx3, got {x.shape}")
-    return x[None], True
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name}: contains NaN or infinite values")
+    low, high = float(x.min(initial=0.0)), float(x.max(initial=0.0))
+    if low < -RANGE_TOLERANCE or high > 1 + RANGE_TOLERANCE:
+        raise ValueError(f"{name}: values span [{low:.4g}, {high:.4g}], outside [0, 1]")
+    if single:
+        if x.ndim == 2:
+            return x[None, :, :, None], True
+        if x.ndim != 3:
+            raise ValueError(f"{name}: numpy input must be HxW or HxWx3, got {x.shape}")
+        return x[None], True
+    return x, False
 
 
 def quantize(x: np.ndarray) -> np.ndarray:
@@ -115,6 +136,8 @@ def epe(flow, flow_true, mask=None) -> float:
     f, g = np.asarray(flow, np.float64), np.asarray(flow_true, np.float64)
     if f.shape != g.shape or f.shape[-1] != 2:
         raise ValueError(f"flows must both be HxWx2, got {f.shape} and {g.shape}")
+    if not (np.isfinite(f).all() and np.isfinite(g).all()):
+        raise ValueError("flows contain NaN or infinite values")
     err = np.linalg.norm(f - g, axis=-1)
     if mask is not None:
         m = np.asarray(mask, bool)

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
+from ..core.device import full_precision
+
 
 def warp_numpy(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """HxW[x3] image, HxWx2 flow (x, y) -> warped float64 image of the same shape."""
@@ -32,16 +34,19 @@ def warp_numpy(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
 def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     """(N, C, H, W) features, (N, 2, H, W) flow in pixels (x, y) -> warped (N, C, H, W).
 
-    Differentiable in both arguments; works on any device and dtype.
+    Differentiable in both arguments; any device. The grid and the sampling run
+    in at least float32, also under mixed-precision autocast.
     """
     if x.ndim != 4 or flow.ndim != 4 or flow.shape[1] != 2 or flow.shape[-2:] != x.shape[-2:] \
             or flow.shape[0] != x.shape[0]:
         raise ValueError(f"expected x (N, C, H, W) and flow (N, 2, H, W), got "
                          f"{tuple(x.shape)} and {tuple(flow.shape)}")
     n, _, h, w = x.shape
-    ys, xs = torch.meshgrid(torch.arange(h, device=x.device, dtype=flow.dtype),
-                            torch.arange(w, device=x.device, dtype=flow.dtype), indexing="ij")
-    gx = (xs + flow[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
-    gy = (ys + flow[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
-    grid = torch.stack([gx, gy], dim=-1).to(x.dtype)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
+    with torch.autocast(x.device.type, enabled=False):  # grid coordinates in float16 lose sub-pixel shifts
+        x, flow = full_precision(x, flow)
+        ys, xs = torch.meshgrid(torch.arange(h, device=x.device, dtype=flow.dtype),
+                                torch.arange(w, device=x.device, dtype=flow.dtype), indexing="ij")
+        gx = (xs + flow[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
+        gy = (ys + flow[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
+        grid = torch.stack([gx, gy], dim=-1).to(x.dtype)
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)

@@ -3,10 +3,12 @@
 Two networks (the paper's Fig. 1 and Table I, layer configuration from the
 authors' released Caffe prototxt):
 
-* :class:`FlowNetS`: a FlowNetS-like encoder-decoder at 3/8 of FlowNetS's
-  width, LeakyReLU(0.1), predicting flow at five scales (1/64 ... 1/4) from
-  two blurred frames, and from its decoder the spatially variant RNN weights
-  at three scales (``rnnw1..3``: 3x3 conv + tanh, split into four directions).
+* :class:`FlowNetS`: FlowNet2-s (the FlowNet 2.0 paper's FlowNetS at 3/8 of
+  its channels; the released solver's snapshot prefix is
+  ``FlowNet2-s_weights``), LeakyReLU(0.1), predicting flow at five scales
+  (1/64 ... 1/4) from two blurred frames, and from its decoder the spatially
+  variant RNN weights at three scales (``rnnw1..3``: 3x3 conv + tanh, four
+  blocks of channels, one per RNN direction).
 * :class:`DeblurNet`: a U-Net whose encoder runs the RNNs (:class:`SpatialRNN`,
   Eq. 13) on its features at 1/2, 1/4 and 1/8 scale, with no activation in
   the encoder (sparse features stop an RNN from propagating, Sec. III-B).
@@ -14,7 +16,8 @@ authors' released Caffe prototxt):
 :class:`FlowDeblurNet` joins them and builds the ablations of Table IV.
 Images are (N, 3, H, W) in [0, 1], any H, W (padded to a multiple of 64
 inside and cropped back). Flows are (N, 2, h, w) in pixels of their own
-scale, (x, y), from the first frame to the second.
+scale, (x, y), from the first frame to the second. The custom scan and the
+warping grid run in float32 under autocast (``nn.scan``, ``imaging.warping``).
 """
 
 from __future__ import annotations
@@ -37,6 +40,32 @@ FLOW = (24, 48, 96, 96, 192, 192, 192, 192, 384, 384)  # conv1, 2, 3, 3_1, 4, 4_
 RNN_FEATURES_720P = ((24, 360, 640), (48, 180, 320), (96, 90, 160))
 
 
+@dataclass(frozen=True)
+class LayerSetting:
+    """How the prototxt initialises a layer, and its (lr_mult, decay_mult) for weights and biases."""
+
+    init: str  # "msra" or "xavier" (Caffe's fillers)
+    weight: tuple[float, float]
+    bias: tuple[float, float]
+
+
+FLOW_CONV = LayerSetting("msra", (1.0, 1.0), (1.0, 0.0))
+FLOW_DECONV = LayerSetting("msra", (1.0, 0.0), (0.0, 0.0))
+XAVIER_LAYER = LayerSetting("xavier", (1.0, 1.0), (2.0, 1.0))  # rnnw1-3, the deblurring encoder, d_conv0
+DECODER_LAYER = LayerSetting("msra", (1.0, 0.0), (0.0, 0.0))
+DECODER_LAYERS = ("d_deconv3", "d_deconv3_1", "d_deconv2", "d_deconv2_1", "d_deconv1", "d_deconv1_1")
+
+
+def _caffe_msra(weight: torch.Tensor) -> None:
+    """Caffe's MSRA filler: normal, std sqrt(2 / fan_in)."""
+    nn.init.kaiming_normal_(weight, nonlinearity="relu")
+
+
+def _caffe_xavier(weight: torch.Tensor) -> None:
+    """Caffe's Xavier filler: uniform in +-sqrt(3 / fan_in) (not PyTorch's fan-in + fan-out)."""
+    nn.init.kaiming_uniform_(weight, a=1.0)
+
+
 def _c(channels: int, width: float) -> int:
     return max(1, int(round(channels * width)))
 
@@ -51,19 +80,28 @@ def _deconv(cin: int, cout: int, act: bool = True) -> nn.Module:
     return nn.Sequential(deconv, nn.LeakyReLU(0.1)) if act else deconv
 
 
+# The prototxt slices each rnnw output into x1, y1, x2, y2: the weights of the
+# left->right, top->bottom, right->left and bottom->top RNNs, in that order,
+# while it concatenates the RNN outputs as left->right, right->left,
+# top->bottom, bottom->top. Keeping both orders lets the released Caffe
+# weights be ported without permuting channels.
+WEIGHT_ORDER = ("left_to_right", "top_to_bottom", "right_to_left", "bottom_to_top")
+
+
 class SpatialRNN(nn.Module):
     """Four one-directional spatially variant RNNs (Eq. 13), outputs concatenated.
 
-    ``x``: (N, C, H, W) features; ``weights``: (N, 4C, H, W) in [-1, 1], split
-    into the four directions (left->right, right->left, top->bottom,
-    bottom->top). Returns (N, 4C, H, W). No parameters of its own.
+    ``x``: (N, C, H, W) features; ``weights``: (N, 4C, H, W) in [-1, 1], four
+    blocks of C channels in :data:`WEIGHT_ORDER`. Returns (N, 4C, H, W), the
+    directions in ``nn.scan.DIRECTIONS`` order (left->right, right->left,
+    top->bottom, bottom->top). No parameters of its own.
     """
 
     def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         if weights.shape[1] != 4 * x.shape[1] or weights.shape[2:] != x.shape[2:] or weights.shape[0] != x.shape[0]:
             raise ValueError(f"weights {tuple(weights.shape)} do not split into four of {tuple(x.shape)}")
-        parts = weights.chunk(4, dim=1)
-        return torch.cat([spatial_rnn(x, w, d) for w, d in zip(parts, DIRECTIONS)], dim=1)
+        weight_of = dict(zip(WEIGHT_ORDER, weights.chunk(4, dim=1)))
+        return torch.cat([spatial_rnn(x, weight_of[d], d) for d in DIRECTIONS], dim=1)
 
 
 class FlowNetS(nn.Module):
@@ -234,28 +272,43 @@ class FlowDeblurNet(nn.Module):
         """Whether the model predicts flow between two frames (so a flow loss applies)."""
         return self.variant not in ("no_rnn", "single_image")
 
-    def reset_parameters(self) -> None:
-        """MSRA init for the flow network, Xavier for the rest (as the prototxt).
-
-        The paper starts the flow network from pretrained FlowNetS weights,
-        which are not available here.
-        """
-        for module in self.modules():
-            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-                nn.init.zeros_(module.bias)
+    def _layer_settings(self) -> list[tuple[nn.Module, LayerSetting]]:
+        """Every (de)convolution with its initialisation and multipliers, as in the
+        released training prototxt (``flownets_deblur_train.prototxt``)."""
+        settings: dict[nn.Module, LayerSetting] = {}
         if self.flow_net is not None:
             for module in self.flow_net.modules():
                 if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-                    nn.init.kaiming_normal_(module.weight, a=0.1)
-            for conv in self.flow_net.rnnw:
-                nn.init.xavier_uniform_(conv.weight)
-        for module in self.deblur.modules():
-            if isinstance(module, nn.Conv2d):
-                nn.init.xavier_uniform_(module.weight)
-            elif isinstance(module, nn.ConvTranspose2d):
-                nn.init.kaiming_normal_(module.weight, a=0.1)
+                    settings[module] = FLOW_DECONV if isinstance(module, nn.ConvTranspose2d) else FLOW_CONV
+            settings.update({conv: XAVIER_LAYER for conv in self.flow_net.rnnw})
+        for name, child in self.deblur.named_children():
+            for module in child.modules():
+                if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+                    settings[module] = DECODER_LAYER if name in DECODER_LAYERS else XAVIER_LAYER
+        return list(settings.items())
+
+    def reset_parameters(self) -> None:
+        """Caffe's MSRA and Xavier fillers where the prototxt puts them, zero biases.
+
+        The paper starts the flow network from pretrained FlowNet2-s weights,
+        which are not available here.
+        """
+        for module, setting in self._layer_settings():
+            (_caffe_msra if setting.init == "msra" else _caffe_xavier)(module.weight)
+            nn.init.zeros_(module.bias)
         if self.residual:  # start as the identity: the output is the blurred input
             nn.init.zeros_(self.deblur.d_conv0.weight)
+
+    def optimizer_groups(self) -> list[dict]:
+        """Parameter groups with the prototxt's ``lr_mult`` and ``decay_mult``: no
+        weight decay on the flow network's biases and on the deconvolutions, the
+        deconvolutions' and the decoder's biases fixed at zero (lr 0), and twice
+        the learning rate on the biases of the Xavier layers."""
+        groups: dict[tuple[float, float], list[nn.Parameter]] = {}
+        for module, setting in self._layer_settings():
+            groups.setdefault(setting.weight, []).append(module.weight)
+            groups.setdefault(setting.bias, []).append(module.bias)
+        return [{"params": params, "lr_mult": lr, "decay_mult": decay} for (lr, decay), params in groups.items()]
 
     def _skip(self, restored: torch.Tensor, blur: torch.Tensor) -> torch.Tensor:
         return restored + blur if self.residual else restored
@@ -327,18 +380,28 @@ def layer_table(model: FlowDeblurNet) -> list[dict[str, object]]:
 
 
 class FlowDeblurLoss(nn.Module):
-    """Eq. 14: the multi-scale warping loss on the flows plus image MSE.
+    """Eq. 14: the multi-scale warping loss on the flows plus the image MSE.
 
+    ``balance="pixels"`` (the default) weighs the terms as the authors' code
+    does: its ``L2Loss.m`` sums squared errors (``sum(dt.^2)/2/bz``) for the
+    image and for each flow scale alike, so relative to the image term a flow
+    scale counts by its share of the pixels (1/16 at 1/4 scale down to 1/4096
+    at 1/64). ``balance="mean"`` averages every term per pixel, which weighs
+    the flow scales 16x to 4096x more (the book's first reading of Eq. 14).
     ``flow_weight=0`` gives the "w/o flow losses" ablation; models without a
-    flow (no ``flows`` in the output) get the image term only.
+    flow (no ``flows`` in the output) get the image term only. The logged
+    ``warp_s*`` parts are the unweighted per-pixel means.
     """
 
-    def __init__(self, flow_weight: float = 1.0, image_weight: float = 1.0,
+    def __init__(self, flow_weight: float = 1.0, image_weight: float = 1.0, balance: str = "pixels",
                  targets: tuple[str, ...] = ("blur_next",)):
         super().__init__()
         self.flow_weight = flow_weight
         self.image = ImageMSE(image_weight)
-        self.warp = MultiScaleWarpLoss(targets=targets)
+        self.warp = MultiScaleWarpLoss(balance=balance, targets=targets)
+
+    def extra_repr(self) -> str:
+        return f"flow_weight={self.flow_weight}"
 
     def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         total, parts = self.image(output, batch)
@@ -346,5 +409,6 @@ class FlowDeblurLoss(nn.Module):
             flow_loss, flow_parts = self.warp(output, batch)
             total = total + self.flow_weight * flow_loss
             parts.update(flow_parts)
+            parts["flow_term"] = float(self.flow_weight * flow_loss.detach())
         parts["total"] = float(total.detach())
         return total, parts

@@ -20,6 +20,9 @@ class ImageMSE(nn.Module):
         super().__init__()
         self.weight, self.key, self.target = weight, key, target
 
+    def extra_repr(self) -> str:
+        return f"weight={self.weight}, key={self.key!r}, target={self.target!r}"
+
     def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         loss = self.weight * F.mse_loss(output[self.key], batch[self.target])
         return loss, {f"mse_{self.key}": float(loss.detach())}
@@ -33,21 +36,40 @@ def downsample_to(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 class MultiScaleWarpLoss(nn.Module):
     """Unsupervised multi-scale flow loss: photometric error after warping.
 
-    For each scale s: || W(B2_s, F_s) - B1_s ||^2 (mean over pixels), with
-    B1_s, B2_s the two frames area-averaged to the flow's size and W the
-    backward warp (:func:`deblurbook.imaging.warping.warp`). ``flows`` holds ``2 * fields`` channels; field k warps
-    ``targets[k]`` onto ``source``. Scales are weighted by ``weights``.
+    For each scale s: ``|| W(B2_s, F_s) - B1_s ||^2``, with B1_s, B2_s the two
+    frames area-averaged to the flow's size and W the backward warp
+    (:func:`deblurbook.imaging.warping.warp`). ``flows`` holds ``2 * fields``
+    channels; field k warps ``targets[k]`` onto ``source``.
+
+    ``balance`` says how the scales weigh against a per-pixel mean at full
+    resolution (the usual image term):
+
+    ``"pixels"``  each scale's mean times its share of the full image's pixels
+                  (1/16 at 1/4 scale ... 1/4096 at 1/64): what summing squared
+                  errors over every term gives, as Caffe's Euclidean losses do;
+    ``"mean"``    each scale's mean with weight 1 (16x to 4096x heavier).
+
+    ``weights`` multiply the scales on top (coarse to fine, one per flow).
     """
 
-    def __init__(self, weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0),
+    BALANCES = ("pixels", "mean")
+
+    def __init__(self, weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0), balance: str = "pixels",
                  source: str = "blur", targets: tuple[str, ...] = ("blur_next",)):
         super().__init__()
-        self.weights, self.source, self.targets = tuple(weights), source, tuple(targets)
+        if balance not in self.BALANCES:
+            raise ValueError(f"balance must be one of {self.BALANCES}, got {balance!r}")
+        self.weights, self.balance = tuple(weights), balance
+        self.source, self.targets = source, tuple(targets)
+
+    def extra_repr(self) -> str:
+        return f"weights={self.weights}, balance={self.balance!r}, source={self.source!r}, targets={self.targets}"
 
     def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         flows = output["flows"]
         if len(flows) != len(self.weights):
             raise ValueError(f"{len(flows)} flow scales but {len(self.weights)} weights")
+        full = batch[self.source].shape[-2] * batch[self.source].shape[-1]
         total = flows[0].new_zeros(())
         parts = {}
         for s, (flow, weight) in enumerate(zip(flows, self.weights)):
@@ -57,6 +79,7 @@ class MultiScaleWarpLoss(nn.Module):
             for k, name in enumerate(self.targets):
                 warped = warp(downsample_to(batch[name], size), flow[:, 2 * k:2 * k + 2])
                 term = term + F.mse_loss(warped, first)
-            total = total + weight * term
+            share = size[0] * size[1] / full if self.balance == "pixels" else 1.0
+            total = total + weight * share * term
             parts[f"warp_s{s}"] = float(term.detach())
         return total, parts

@@ -31,6 +31,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..core.device import full_precision
+
 DIRECTIONS = ("left_to_right", "right_to_left", "top_to_bottom", "bottom_to_top")
 
 
@@ -127,12 +129,19 @@ def _check(x: torch.Tensor, w: torch.Tensor) -> None:
 
 
 def spatial_rnn(x: torch.Tensor, w: torch.Tensor, direction: str) -> torch.Tensor:
-    """One direction of Eq. 13 on (N, C, H, W) features ``x`` with weights ``w``."""
+    """One direction of Eq. 13 on (N, C, H, W) features ``x`` with weights ``w``.
+
+    Runs in at least float32 even under mixed-precision autocast (a recurrence
+    over hundreds of steps in float16 or bfloat16 drifts); the output is in
+    that precision.
+    """
     _check(x, w)
-    a = _to_sequence(w, direction)
-    b = _to_sequence((1 - w) * x, direction)
-    reverse = direction in ("right_to_left", "bottom_to_top")
-    return _from_sequence(linear_recurrence(a, b, reverse), x, direction)
+    with torch.autocast(x.device.type, enabled=False):
+        x, w = full_precision(x, w)
+        a = _to_sequence(w, direction)
+        b = _to_sequence((1 - w) * x, direction)
+        reverse = direction in ("right_to_left", "bottom_to_top")
+        return _from_sequence(linear_recurrence(a, b, reverse), x, direction)
 
 
 def spatial_rnn_loop(x: torch.Tensor, w: torch.Tensor, direction: str) -> torch.Tensor:

@@ -18,7 +18,8 @@ def evaluate(model: nn.Module, dataset: Dataset, inputs: Sequence[str], device: 
              target: str = "sharp", limit: int | None = None) -> dict:
     """Run ``model`` on each item (batch of one) and score its output against ``target``.
 
-    The output is the model's tensor or its ``"image"`` entry, clamped to [0, 1].
+    The output is the model's tensor or its ``"image"`` entry, clamped to [0, 1];
+    an output with NaN or infinite values is an error, never a number.
     Returns ``{"per_image": [{"index", "psnr", "ssim"}], "psnr": mean, "ssim": mean,
     "images": n}``.
     """
@@ -32,7 +33,11 @@ def evaluate(model: nn.Module, dataset: Dataset, inputs: Sequence[str], device: 
         if missing:
             raise KeyError(f"test item {i} lacks {missing}; it has {sorted(item)}")
         out = model(*[item[k][None].to(device) for k in inputs])
-        image = (out["image"] if isinstance(out, dict) else out).clamp(0, 1).float().cpu()
+        image = out["image"] if isinstance(out, dict) else out
+        if not torch.isfinite(image).all():
+            raise FloatingPointError(f"the model's output for test item {i} holds NaN or infinite values "
+                                     "(an error of the model, not a score)")
+        image = image.clamp(0, 1).float().cpu()
         truth = item[target][None]
         rows.append({"index": i, "psnr": float(metrics.psnr(image, truth)[0]),
                      "ssim": float(metrics.ssim(image, truth)[0])})

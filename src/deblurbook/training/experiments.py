@@ -10,13 +10,27 @@ The registry holds no chapter's name: it discovers the modules of the
 mapping (``"chNN:variant" -> builder``). A builder is called as
 ``builder(profile=..., seed=..., device=..., iterations=...)`` and reads its
 own chapter's budget. Adding a chapter adds a module; nothing here changes.
+
+A run's *identity* is the experiment's full resolved configuration (name,
+profile, seed, the chapter's budget, the training configuration, the model's
+and the loss's structure) and a digest of the package code that builds and
+trains it: the builder function's source and every package module the
+builder's module imports, except the book's machinery and the chapters
+(tables and prose do not change what a run is). The
+notebooks keep runs in folders keyed by the identity, so a changed
+configuration or code trains afresh; a folder given by hand (``--out``)
+refuses a checkpoint of another identity, naming both.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import inspect
+import json
 import pkgutil
-from dataclasses import dataclass
+import shutil
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -26,6 +40,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ..core.paths import build_dir
+from ..core.provenance import code_digest, imports_of
 from .trainer import TrainConfig, Trainer
 
 CHAPTERS_PACKAGE = "deblurbook.chapters"
@@ -40,6 +55,7 @@ class Experiment:
     inputs: tuple[str, ...]
     config: TrainConfig
     settings: dict
+    identity: dict = field(default_factory=dict)
 
 
 Builder = Callable[..., Experiment]
@@ -65,26 +81,75 @@ def names() -> list[str]:
 
 def build(name: str, profile: str = "smoke", seed: int = 0, device: str = "auto",
           iterations: int | None = None) -> Experiment:
-    """The experiment ``name`` at ``profile``'s budget (``iterations`` overrides its steps)."""
+    """The experiment ``name`` at ``profile``'s budget (``iterations`` overrides its steps),
+    with its identity."""
     builders = registry()
     if name not in builders:
         raise ValueError(f"unknown experiment {name!r}; known: {', '.join(builders)}")
     torch.manual_seed(seed)  # the model's initial weights depend on the seed alone
-    return builders[name](profile=profile, seed=seed, device=device, iterations=iterations)
+    exp = builders[name](profile=profile, seed=seed, device=device, iterations=iterations)
+    exp.identity = identity(exp, profile, seed, builders[name])
+    return exp
 
 
-def run_dir(name: str, profile: str, seed: int) -> Path:
-    """Where a run keeps its checkpoint and log: ``_build/runs/<profile>/<chapter>/<variant>-seed<k>``."""
-    chapter, variant = name.split(":")
-    return build_dir() / "runs" / profile / chapter / f"{variant}-seed{seed}"
+PRESENTATION = ("deblurbook.book", "deblurbook.chapters")  # what the code digest of a run leaves out
+
+
+def training_code_digest(builder: Builder) -> str:
+    """The builder function's source and every package module its module imports
+    (but :data:`PRESENTATION`), with this registry and the trainer."""
+    function = getattr(builder, "func", builder)
+    modules = [m for m in imports_of(function.__module__) if not m.startswith(PRESENTATION)]
+    digest = code_digest([*modules, __name__, "deblurbook.training.trainer"], skip=PRESENTATION)
+    return hashlib.sha256((inspect.getsource(function) + digest).encode()).hexdigest()
+
+
+def identity(exp: Experiment, profile: str, seed: int, builder: Builder) -> dict:
+    """What makes a run this run: its resolved configuration and the code behind it."""
+    config = {k: v for k, v in asdict(exp.config).items() if k != "device"}  # where it runs is not what it is
+    found = {"experiment": exp.name, "profile": profile, "seed": seed, "iterations": exp.config.iterations,
+             "settings": exp.settings, "train_config": config, "model": repr(exp.model), "loss": repr(exp.loss),
+             "inputs": list(exp.inputs), "code": training_code_digest(builder)}
+    found = json.loads(json.dumps(found, sort_keys=True, default=str))
+    found["digest"] = hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
+    return found
+
+
+def run_dir(exp: Experiment, profile: str, seed: int) -> Path:
+    """Where a run keeps its checkpoint and log, keyed by its identity:
+    ``_build/runs/<profile>/<chapter>/<variant>-seed<k>-<identity digest, 12 hex>``."""
+    chapter, variant = exp.name.split(":")
+    return build_dir() / "runs" / profile / chapter / f"{variant}-seed{seed}-{exp.identity['digest'][:12]}"
+
+
+def _prune_older(folder: Path) -> None:
+    """Remove the folders of the same run under an older identity (a finished run replaced them)."""
+    stem = folder.name.rsplit("-", 1)[0] + "-"
+    for sibling in folder.parent.glob(stem + "*"):
+        if sibling != folder and sibling.is_dir() and len(sibling.name) == len(folder.name):
+            shutil.rmtree(sibling, ignore_errors=True)
 
 
 def train_experiment(name: str, profile: str, seed: int = 0, device: str = "auto",
                      progress: bool = True) -> tuple[Experiment, Trainer]:
-    """Build, train (continuing any checkpoint; a finished run is only loaded) and return."""
+    """Build, train (continuing any checkpoint of the same identity; a finished run is
+    only loaded) and return."""
     exp = build(name, profile, seed=seed, device=device)
-    trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config,
-                      run_dir(name, profile, seed), progress=progress)
+    folder = run_dir(exp, profile, seed)
+    trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder,
+                      progress=progress, identity=exp.identity)
     trainer.train(resume=True)
+    _prune_older(folder)
     trainer.model.eval()
     return exp, trainer
+
+
+def stale(runs: list[dict]) -> list[str]:
+    """The runs (dicts with ``experiment``, ``profile``, ``seed``, ``identity``) that the
+    current code and settings would not reproduce: their identity has changed since."""
+    found = []
+    for run in runs:
+        now = build(run["experiment"], run["profile"], seed=run["seed"], device="cpu").identity["digest"]
+        if run.get("identity") != now:
+            found.append(f"{run['experiment']} seed {run['seed']} at {run['profile']}")
+    return found

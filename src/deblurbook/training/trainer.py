@@ -3,14 +3,23 @@ checkpoints, a JSON log and the trained model out.
 
 * Device auto (CUDA when there is one), mixed precision on CUDA (optional),
   cuDNN flags explicit (:func:`deblurbook.device.resolve`).
-* Adam with a step schedule (constant when ``milestones`` is empty).
+* Adam with a step schedule (constant when ``milestones`` is empty) or
+  Caffe's "poly" schedule; a model may split its parameters into groups with
+  their own learning-rate and weight-decay multipliers (``optimizer_groups``,
+  as a Caffe prototxt's ``lr_mult``/``decay_mult``).
 * Batches are drawn by index: step ``s`` of rank ``r`` reads items
   ``[(s * world + r) * batch, ... + batch)``. Synthetic items are pure
   functions of their index, so a resumed run sees exactly the batches an
   uninterrupted one would, and gives the same weights on CPU.
-* Checkpoints (model, optimizer, scaler, step, RNG, log) are written
-  atomically every ``checkpoint_every`` steps and at the end, and loaded with
-  ``torch.load(..., weights_only=True)``.
+* Checkpoints (model, optimizer, scaler, step, RNG, log, and the run's
+  identity) are written atomically with a digest beside them every
+  ``checkpoint_every`` steps and at the end, verified and loaded with
+  ``torch.load(..., weights_only=True)`` (:mod:`deblurbook.core.checkpoints`).
+* A run has an identity (its resolved configuration and a digest of the code
+  that builds and trains it, see :mod:`deblurbook.training.experiments`):
+  resuming a checkpoint of another identity is refused, naming both.
+* One trainer per output folder: a second one fails at once, naming the
+  first (:mod:`deblurbook.core.locks`).
 * Multi-GPU (or multi-process CPU) through ``torchrun``: when ``WORLD_SIZE``
   is set the trainer joins the process group (NCCL on CUDA, gloo on CPU) and
   wraps the model in DistributedDataParallel; rank 0 writes.
@@ -33,9 +42,14 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from ..core import atomic
+from ..core import atomic, checkpoints
+from ..core.checkpoints import CheckpointError
 from ..core.device import resolve
+from ..core.locks import hold
 from ..data.datasets import seed_worker
+
+SCHEDULES = ("step", "poly")
+AMP_DTYPES = ("float16", "bfloat16")
 
 
 @dataclass
@@ -45,18 +59,48 @@ class TrainConfig:
     lr: float = 1e-4
     betas: tuple[float, float] = (0.9, 0.999)
     weight_decay: float = 0.0
-    milestones: tuple[int, ...] = ()  # steps at which the learning rate is multiplied by gamma
+    schedule: str = "step"  # "step": x gamma at each milestone; "poly": x (1 - step / iterations) ** power
+    milestones: tuple[int, ...] = ()
     gamma: float = 0.5
+    power: float = 1.0
     checkpoint_every: int = 100
     log_every: int = 10
     seed: int = 0
     device: str = "auto"
     amp: bool | None = None  # None: on when training on CUDA
-    grad_clip: float | None = None
+    amp_dtype: str = "float16"  # "bfloat16" needs no loss scaling
+    grad_clip: float | None = None  # clip the global gradient norm (Caffe's clip_gradients)
     workers: int = 0
 
+    def __post_init__(self):
+        if self.iterations < 1 or self.batch < 1:
+            raise ValueError(f"iterations and batch must be positive, got {self.iterations} and {self.batch}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if self.amp_dtype not in AMP_DTYPES:
+            raise ValueError(f"amp_dtype must be one of {AMP_DTYPES}, got {self.amp_dtype!r}")
+
     def lr_at(self, step: int) -> float:
+        if self.schedule == "poly":
+            return self.lr * max(0.0, 1.0 - step / self.iterations) ** self.power
         return self.lr * self.gamma ** sum(step >= m for m in self.milestones)
+
+
+def optimizer_groups(model: nn.Module, config: TrainConfig) -> list[dict]:
+    """Adam's parameter groups: the model's own (``model.optimizer_groups()``, each
+    ``{"params", "lr_mult", "decay_mult"}``) or one group of every parameter."""
+    groups = model.optimizer_groups() if hasattr(model, "optimizer_groups") else [{"params": model.parameters()}]
+    out, seen = [], set()
+    for group in groups:
+        params = list(group["params"])
+        seen |= {id(p) for p in params}
+        lr_mult, decay_mult = group.get("lr_mult", 1.0), group.get("decay_mult", 1.0)
+        out.append({"params": params, "lr": config.lr * lr_mult, "lr_mult": lr_mult,
+                    "weight_decay": config.weight_decay * decay_mult})
+    missing = [name for name, p in model.named_parameters() if id(p) not in seen]
+    if missing:
+        raise ValueError(f"optimizer_groups leaves out {missing[:5]}")
+    return out
 
 
 class StepBatches(torch.utils.data.Sampler):
@@ -80,13 +124,28 @@ def _distributed() -> tuple[int, int, int]:
     return int(os.environ.get("RANK", "0")), world, int(os.environ.get("LOCAL_RANK", "0"))
 
 
+class RunMismatchError(ValueError):
+    """A checkpoint of another run (configuration or code) than the one asked for."""
+
+
+def _describe(identity: dict | None) -> str:
+    if not identity:
+        return "a run of unknown identity (written before runs had one)"
+    return (f"{identity.get('experiment')} at profile {identity.get('profile')}, seed {identity.get('seed')}, "
+            f"{identity.get('iterations')} steps, code {str(identity.get('code'))[:12]} "
+            f"(identity {identity['digest'][:12]})")
+
+
 class Trainer:
     """Train ``model`` on ``dataset`` with ``loss``; ``inputs`` names the batch keys
-    passed to the model, in order (``model(*[batch[k] for k in inputs])``)."""
+    passed to the model, in order (``model(*[batch[k] for k in inputs])``).
+    ``identity`` (from :func:`deblurbook.training.experiments.identity`) is stored
+    in every checkpoint and must match to resume one."""
 
     def __init__(self, model: nn.Module, loss: nn.Module, dataset: Dataset, inputs: Sequence[str],
-                 config: TrainConfig, out_dir: str | Path, progress: bool = True):
+                 config: TrainConfig, out_dir: str | Path, progress: bool = True, identity: dict | None = None):
         self.config, self.out_dir, self.inputs = config, Path(out_dir), tuple(inputs)
+        self.identity = identity
         self.rank, self.world, local = _distributed()
         if self.world > 1 and not torch.distributed.is_initialized():
             backend = "nccl" if torch.cuda.is_available() and config.device != "cpu" else "gloo"
@@ -106,9 +165,8 @@ class Trainer:
         self.loss = loss.to(self.device)
         self.dataset = dataset
         self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr, betas=config.betas,
-                                          weight_decay=config.weight_decay)
-        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp)
+        self.optimizer = torch.optim.Adam(optimizer_groups(self.model, config), lr=config.lr, betas=config.betas)
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp and config.amp_dtype == "float16")
         self.step, self.log = 0, []
         self.progress = progress and self.rank == 0
         self.wrapped = self.model
@@ -127,22 +185,26 @@ class Trainer:
         state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "scaler": self.scaler.state_dict(), "step": self.step,
                  "rng": torch.get_rng_state(), "log": self.log,
-                 "config": json.loads(json.dumps(asdict(self.config)))}
-        with atomic.atomic_path(self.checkpoint_path) as tmp:
-            torch.save(state, tmp)
-        atomic.write_json(self.out_dir / "log.json", {"config": state["config"], "step": self.step,
-                                                      "world": self.world, "log": self.log})
+                 "config": json.loads(json.dumps(asdict(self.config))), "identity": self.identity}
+        checkpoints.save(state, self.checkpoint_path)
+        atomic.write_json(self.out_dir / "log.json", {"config": state["config"], "identity": self.identity,
+                                                      "step": self.step, "world": self.world, "log": self.log})
 
     def load_checkpoint(self, path: str | Path | None = None) -> bool:
-        """Restore from ``path`` (default: this run's checkpoint); False if there is none."""
+        """Restore from ``path`` (default: this run's checkpoint); False if there is none.
+
+        Refuses (:class:`RunMismatchError`) a checkpoint whose identity is not this run's.
+        """
         path = Path(path) if path else self.checkpoint_path
         if not path.is_file():
             return False
-        try:
-            state = torch.load(path, map_location=self.device, weights_only=True)
-        except Exception as err:  # noqa: BLE001 - name the file, whatever broke
-            raise RuntimeError(f"{path}: cannot be loaded as a checkpoint ({err})") from None
-        self.model.load_state_dict(state["model"])
+        state = checkpoints.load(path, map_location=self.device,
+                                 required=("model", "optimizer", "scaler", "step", "rng", "log"))
+        stored = state.get("identity")
+        if self.identity is not None and (stored or {}).get("digest") != self.identity["digest"]:
+            raise RunMismatchError(f"{path}: this folder holds {_describe(stored)}, but {_describe(self.identity)} "
+                                   "was asked for; use another output folder, or delete this one to start over")
+        fit_state_dict(self.model, state["model"], path)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
         self.step, self.log = int(state["step"]), list(state["log"])
@@ -161,6 +223,12 @@ class Trainer:
         ``stop_after`` ends the run after that many steps of this call without a
         final checkpoint, as an interruption would (for tests and notebooks).
         """
+        if self.rank != 0:
+            return self._train(resume, stop_after)
+        with hold(self.out_dir / ".lock", f"run folder {self.out_dir}"):
+            return self._train(resume, stop_after)
+
+    def _train(self, resume: bool, stop_after: int | None) -> list[dict]:
         from tqdm.auto import tqdm
 
         if resume:
@@ -173,8 +241,9 @@ class Trainer:
         for batch in self._batches():
             batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
             for group in self.optimizer.param_groups:
-                group["lr"] = cfg.lr_at(self.step)
-            autocast = torch.autocast(self.device.type, enabled=self.amp) if self.amp else contextlib.nullcontext()
+                group["lr"] = cfg.lr_at(self.step) * group["lr_mult"]
+            autocast = (torch.autocast(self.device.type, dtype=getattr(torch, cfg.amp_dtype)) if self.amp
+                        else contextlib.nullcontext())
             with autocast:
                 output = self.wrapped(*[batch[k] for k in self.inputs])
                 loss, parts = self.loss(output, batch)
@@ -204,11 +273,18 @@ class Trainer:
         return self.log
 
 
+def fit_state_dict(model: nn.Module, state: dict, path: str | Path) -> None:
+    """``model.load_state_dict(state)``, naming the file when the weights do not fit."""
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()
+        raise CheckpointError(f"{path}: its weights do not fit {type(model).__name__} (a checkpoint of another "
+                              f"model or width?): {' '.join(first[1:3])[:300]}") from None
+
+
 def load_model_weights(model: nn.Module, path: str | Path, device: torch.device | str = "cpu") -> nn.Module:
-    """Load a trainer checkpoint's weights into ``model`` (weights only)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: checkpoint not found")
-    state = torch.load(path, map_location=device, weights_only=True)
-    model.load_state_dict(state["model"] if "model" in state else state)
+    """Load a trainer checkpoint's weights into ``model``, verified (weights only)."""
+    state = checkpoints.load(path, map_location=device)
+    fit_state_dict(model, state["model"], path)
     return model

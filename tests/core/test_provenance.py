@@ -1,0 +1,28 @@
+from deblurbook.core import provenance
+
+
+def test_closure_follows_static_imports_only():
+    found = provenance.closure(["deblurbook.chapters.ch02"])
+    assert "deblurbook.models.flow_deblur" in found and "deblurbook.nn.scan" in found
+    assert not any(m.startswith("deblurbook.chapters.ch0") and m != "deblurbook.chapters.ch02" for m in found)
+    assert "deblurbook.book.reproduce" not in found  # the runner does not train anything
+
+
+def test_code_digest_changes_with_the_code_it_covers(monkeypatch, tmp_path):
+    before = provenance.code_digest(["deblurbook.chapters.ch02"])
+    edited = tmp_path / "flow_deblur.py"
+    edited.write_text(provenance.modules()["deblurbook.models.flow_deblur"].read_text() + "\n# edited\n")
+    modules = dict(provenance.modules())
+    modules["deblurbook.models.flow_deblur"] = edited
+    monkeypatch.setattr(provenance, "modules", lambda: modules)
+    assert provenance.code_digest(["deblurbook.chapters.ch02"]) != before
+    assert provenance.code_digest(["deblurbook.imaging.metrics"]) == provenance.code_digest(["deblurbook.imaging.metrics"])
+
+
+def test_reads_are_recorded_only_when_asked(monkeypatch, tmp_path):
+    log = tmp_path / "reads.txt"
+    provenance.record_read(tmp_path / "a.json")
+    assert not log.exists()
+    monkeypatch.setenv(provenance.READS_VARIABLE, str(log))
+    provenance.record_read(tmp_path / "a.json")
+    assert log.read_text().split() == [str((tmp_path / "a.json").resolve())]
