@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 
 import pytest
 
@@ -67,6 +68,75 @@ def test_notebooks_define_no_classes(nb):
     path, data = nb
     for cell in data["cells"]:
         if cell["cell_type"] == "code":
-            tree = ast.parse(_source(cell))
+            python = "\n".join(line for line in _source(cell).splitlines() if not line.lstrip().startswith(("%", "!")))
+            tree = ast.parse(python)
             assert not any(isinstance(n, ast.ClassDef) for n in ast.walk(tree)), \
                 f"{path}: classes belong in the package"
+
+
+CODE_COLUMNS = 88
+# a decimal figure with a unit typed into prose: the book glues such numbers from the results instead
+TYPED_NUMBER = re.compile(r"(?<![\w.{`$])(\d+\.\d+)\s*(dB|x|s|px|%|M)(?![\w}])")
+
+
+def _paper_numbers() -> set[str]:
+    """Every number the chapters quote from the papers (typed there on purpose)."""
+    from deblurbook import chapters
+
+    found: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif isinstance(value, float):
+            found.update({f"{value:g}", f"{value:.2f}", f"{value:.1f}", f"{value / 1e6:.1f}", f"{value / 1e6:.2f}"})
+
+    for module in chapters.modules():
+        walk(getattr(module, "PAPER", {}))
+    return found
+
+
+def test_code_fits_the_page(nb):
+    path, data = nb
+    long = [(i, line) for i, c in enumerate(data["cells"]) if c["cell_type"] == "code"
+            for line in _source(c).splitlines() if len(line) > CODE_COLUMNS]
+    assert not long, f"{path}: code lines over {CODE_COLUMNS} columns (ruff format --line-length 88): {long[:2]}"
+
+
+def test_plumbing_is_hidden_in_the_book(nb):
+    path, data = nb
+    code = [c for c in data["cells"] if c["cell_type"] == "code"]
+    tags = [set(c.get("metadata", {}).get("tags", [])) for c in code]
+    setup = next(i for i, t in enumerate(tags) if "parameters" in t) + 1
+    assert {"hide-input", "remove-input", "remove-cell"} & tags[setup], f"{path}: hide the imports cell"
+    install = tags[0]
+    assert {"skip-execution", "nbval-skip", "remove-cell"} <= install, f"{path}: first cell installs for Colab"
+    repository = re.search(r"^repository:\n\s+url:\s*(\S+)", (ROOT / "_config.yml").read_text(), re.M).group(1)
+    assert f"git+{repository}" in _source(code[0]), f"{path}: install from _config.yml's repository.url ({repository})"
+
+
+def test_results_pages_say_what_profile_they_show(nb):
+    path, data = nb
+    code = "\n".join(_source(c) for c in data["cells"] if c["cell_type"] == "code")
+    if "results.save(" in code:
+        assert "pages.banner(profile)" in code, f"{path}: a results page opens with pages.banner(profile)"
+
+
+def test_prose_types_no_measured_number(nb):
+    path, data = nb
+    allowed = _paper_numbers()
+    typed = [m.group(0) for c in data["cells"] if c["cell_type"] == "markdown"
+             for m in TYPED_NUMBER.finditer(_source(c)) if m.group(1) not in allowed]
+    assert not typed, f"{path}: numbers typed into prose (glue them from the results): {typed}"
+
+
+def test_each_notebook_ends_with_exercises(nb):
+    path, data = nb
+    markdown = "\n".join(_source(c) for c in data["cells"] if c["cell_type"] == "markdown")
+    assert "## Exercises" in markdown, f"{path}: add two or three exercises"
+    exercises = markdown.split("## Exercises", 1)[1].split("\n## ", 1)[0]
+    assert len(re.findall(r"^\d+\. ", exercises, re.M)) >= 2, f"{path}: at least two numbered exercises"

@@ -22,7 +22,7 @@ def _render(argv: list[str]) -> int:
     from . import chapters
     from .book import render
 
-    return render.main(argv, pages={"budgets_table.md": chapters.budgets_table()})
+    return render.main(argv, pages={"budgets_table.md": chapters.budgets_table(), "headlines.md": chapters.headlines()})
 
 
 def _train(argv: list[str]) -> int:

@@ -140,3 +140,17 @@ def test_the_log_is_written_after_every_notebook_and_a_second_runner_is_refused(
         proc.wait(timeout=60)
     first, = read_json(log)["notebooks"]  # written while the second notebook still ran
     assert first["notebook"].endswith("14.01-x.ipynb") and first["status"] == "ran" and first["seconds"] > 0
+
+
+def test_the_book_leaves_out_plumbing_and_dead_widgets():
+    notebook = {"metadata": {"widgets": {"state": {}}}, "cells": [
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "outputs": []},
+        {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "outputs": []},
+        {"cell_type": "code", "metadata": {}, "outputs": [
+            {"output_type": "display_data", "data": {reproduce.WIDGET_VIEW: {"model_id": "1"},
+                                                     "text/plain": "train: 100%|#| 3/3"}},
+            {"output_type": "display_data", "data": {reproduce.WIDGET_VIEW: {"model_id": "2"}}}]}]}
+    shown = reproduce.for_the_book(notebook)
+    assert [("remove-cell" in c["metadata"]["tags"]) for c in shown["cells"]] == [True, True, False]
+    assert shown["cells"][2]["outputs"] == [{"output_type": "display_data", "data": {"text/plain": "train: 100%|#| 3/3"}}]
+    assert "widgets" not in shown["metadata"]

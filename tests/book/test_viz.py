@@ -20,3 +20,30 @@ def test_grid_and_zoom():
     fig = viz.show_grid([np.zeros((4, 4)), np.ones((4, 4, 3)), np.zeros((4, 4), bool)], ["a", "b", "c"], columns=2)
     assert len(fig.axes) == 4 and fig.axes[1].get_title() == "b"
     assert viz.zoom(np.arange(36).reshape(6, 6), (1, 2, 2), 3).shape == (6, 6)
+
+
+def test_figure_draws_each_kind_of_panel():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    flow = np.zeros((8, 9, 2))
+    flow[..., 0] = 2.0
+    panels = [viz.Panel(np.zeros((8, 9, 3)), "image"), viz.Panel(flow, "flow", "flow"),
+              viz.Panel(np.ones((8, 9), bool), "mask", "mask"), viz.Panel(np.random.rand(8, 9), "map", "map", 1.0)]
+    fig = viz.figure(panels, columns=2)
+    titles = [ax.get_title() for ax in fig.axes]
+    insets = [child.get_title() for ax in fig.axes for child in ax.child_axes]
+    assert {"image", "flow", "mask", "map"} <= set(titles) and insets == ["2.0 px"]  # the wheel's legend
+    mask_axes = fig.axes[titles.index("mask")]
+    assert all(spine.get_visible() for spine in mask_axes.spines.values())  # a full mask is not a blank
+    assert len(fig.axes) == 5  # four panels and the colour bar (the wheel is a child of the flow panel)
+
+
+def test_block_diagram_draws_a_box_per_layer_and_the_links():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = [[viz.Block("a", 4), viz.Block("b", 8)], [viz.Block("c", 2)]]
+    fig = viz.block_diagram(rows, ["top", "bottom"], links=[((0, 1), (1, 0))])
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3 and {"a", "b", "c", "top", "bottom"} <= {t.get_text() for t in ax.texts}

@@ -60,6 +60,7 @@ def browser():
                  "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
                  f"--user-data-dir={profile_dir}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_page_load_timeout(60)
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -112,3 +113,62 @@ def test_tables_printed_by_notebooks_render_as_tables(browser, site):
     assert "smoke" in text and "paper" in text  # the profiles table printed by the notebook
     raw = [e.text for e in browser.find_elements("css selector", ".cell_output p") if e.text.count("|") > 4]
     assert not raw, f"tables left as raw Markdown: {raw[:1]}"
+
+
+RESULTS_PAGES = {"01.04": "notebooks/ch01_foundations/01.04-classical-baselines",
+                 "02.05": "notebooks/ch02_optical-flow/02.05-ablations",
+                 "02.06": "notebooks/ch02_optical-flow/02.06-results"}
+
+
+def _full_page(browser, shot: str) -> None:
+    height = browser.execute_script("return document.body.scrollHeight")
+    browser.set_window_size(1400, min(height, 8000))
+    browser.save_screenshot(str(SHOTS / f"{shot}.png"))
+    browser.set_window_size(1400, 1000)
+
+
+@pytest.mark.parametrize("name", RESULTS_PAGES)
+def test_results_pages_show_the_reference_results_first(browser, site, name):
+    _open(browser, site, HTML / f"{RESULTS_PAGES[name]}.html", f"results-{name}")
+    _full_page(browser, f"page-{name}")
+    captions = [e.text for e in browser.find_elements("css selector", ".cell_output strong")
+                if e.text.startswith(("Reference (", "This run ("))]
+    assert captions, f"{name}: no captioned results table"
+    assert captions[0].startswith("Reference ("), f"{name}: the first results table is {captions[0]!r}"
+    banner = browser.find_elements("css selector", "main div.admonition")  # not the hidden code's <details>
+    assert banner and "profile" in banner[0].text, f"{name}: no admonition naming the profile at the top"
+
+
+def test_equations_render_with_mathjax_from_the_site(browser, site):
+    _open(browser, site, HTML / "notebooks/ch01_foundations/01.01-how-blur-forms.html", "mathjax")
+    sources = [s.get_attribute("src") or "" for s in browser.find_elements("css selector", "script")]
+    mathjax = [src for src in sources if "mathjax" in src.lower()]
+    assert mathjax and all(src.startswith(site) and "_static/mathjax/" in src for src in mathjax), mathjax
+    import time
+    deadline = time.time() + 20
+    while time.time() < deadline and not browser.find_elements("css selector", "mjx-container"):
+        time.sleep(0.2)
+    assert browser.find_elements("css selector", "mjx-container"), "MathJax did not typeset (this browser has no network)"
+
+
+def _notebook_pages():
+    return [e for e in entries(ROOT) if e.is_notebook]
+
+
+def test_no_page_has_an_absolute_path_or_a_console_error(browser, site):
+    leaks, errors = [], []
+    for page in [intro_page(ROOT)] + [HTML / f"{e.file}.html" for e in _notebook_pages()]:
+        browser.get(f"{site}/{page.relative_to(HTML).as_posix()}")
+        text = " ".join(e.text for e in browser.find_elements("css selector", ".cell_output"))
+        leaks += [f"{page.name}: {marker}" for marker in (str(ROOT), "/root/", "/home/", "/tmp/") if marker in text]
+        errors += [f"{page.name}: {e['message'][:200]}" for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not leaks, f"absolute paths in outputs: {leaks[:5]}"
+    assert not errors, f"console errors: {errors[:5]}"
+
+
+def test_the_intro_has_generated_headlines_and_a_reading_path(browser, site):
+    _open(browser, site, intro_page(ROOT), "intro-full")
+    _full_page(browser, "page-intro")
+    body = browser.find_element("tag name", "main").text
+    assert "Headline results" in body and "A reading path" in body and "not written yet" in body
+    assert "No committed `small` results yet" not in body, "the headlines were not generated from results/small"

@@ -87,6 +87,32 @@ def stamp_path(executed: Path) -> Path:
     return executed.with_name(executed.name + ".stamp.json")
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+HIDDEN_TAGS = {"parameters", "injected-parameters", "skip-execution"}  # plumbing the rendered book leaves out
+
+
+def for_the_book(notebook: dict) -> dict:
+    """An executed notebook as the static book shows it: the parameters cells (the
+    committed one and papermill's injected one) and skipped set-up cells removed,
+    and widget outputs (dead without a kernel) reduced to their text form."""
+    for cell in notebook.get("cells", []):
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if HIDDEN_TAGS & set(tags) and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        outputs = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                data.pop(WIDGET_VIEW)
+                if not data:
+                    continue
+            outputs.append(output)
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = outputs
+    notebook.get("metadata", {}).pop("widgets", None)
+    return notebook
+
+
 def parameters_cells(notebook: Path) -> int:
     """How many cells of ``notebook`` are tagged ``parameters``."""
     cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
@@ -157,6 +183,8 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
                     # a hung cell must fail the run with a message, not stall CI
                     execution_timeout=profiles.get(parameters["profile"]).cell_timeout,
                 )
+                tmp.write_text(json.dumps(for_the_book(json.loads(tmp.read_text(encoding="utf-8"))), indent=1),
+                               encoding="utf-8")
             except Exception:
                 # keep the partially executed copy where the reader will look for it
                 if tmp.exists() and tmp.stat().st_size:

@@ -34,3 +34,10 @@ def budgets_table() -> str:
         rows += [[module.CHAPTER, key] + [show(budgets.get(p, {}).get(key, "-")) for p in PROFILES]
                  for key in keys]
     return markdown_table(["chapter", "setting", *PROFILES], rows)
+
+
+def headlines(profile: str = "small") -> str:
+    """Every chapter's headline results (its ``headline(profile)`` sentences) as Markdown bullets."""
+    lines = [f"- **{module.CHAPTER}**: {sentence}" for module in modules() if hasattr(module, "headline")
+             for sentence in module.headline(profile)]
+    return "\n".join(lines) or f"*No committed `{profile}` results yet.*"

@@ -1,10 +1,22 @@
 """Chapter 1: foundations (blur formation, the scene engine, metrics, classical
-baselines): its budgets per profile and its tables from ``results/<profile>/ch01/``.
+baselines): its budgets per profile, the classical-baseline experiments, and
+the tables and sentences built from ``results/<profile>/ch01/``.
+
+The classical methods are deterministic, so their comparisons have no seeds:
+each is paired image by image (or kernel by kernel) and its 95% interval
+covers the test images only (``min_seeds=1``).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..book import stats
+from ..book.tables import markdown_table
 from ..core import profiles
+from ..data.datasets import PairDataset
+from ..imaging import baselines, formation, metrics
+from ..imaging.warping import warp_numpy
 
 CHAPTER = "ch01"
 
@@ -20,27 +32,155 @@ def budget(profile: str) -> dict:
     return profiles.budget(profile, BUDGETS, owner=CHAPTER)
 
 
+NOISE_SIGMA = 0.005  # sensor noise added to the Levin-blurred images
+METHODS = ("blurred", "uniform", "oracle per-pixel", "TV-L1 per-pixel")
+
+
+def levin_experiment(sharp: np.ndarray, kernels: dict, iterations: int, rng: np.random.Generator) -> dict:
+    """Each real camera-shake kernel blurs ``sharp`` (linear light, a little noise); Wiener and
+    Richardson-Lucy deconvolve it with the true kernel. PSNR per kernel, and the k4 example."""
+    scores, example = {}, None
+    for name, kernel in kernels.items():
+        blurred = np.clip(formation.blur_with_kernel(sharp, kernel) + rng.normal(0, NOISE_SIGMA, sharp.shape), 0, 1)
+        restored = baselines.richardson_lucy(blurred, kernel, iterations)
+        scores[name] = {"blurred": metrics.psnr(blurred, sharp),
+                        "wiener": metrics.psnr(baselines.wiener(blurred, kernel), sharp),
+                        "richardson_lucy": metrics.psnr(restored, sharp)}
+        if name == "k4":
+            example = (blurred, restored)
+    return {"levin": scores, "example": example}
+
+
+def dynamic_experiment(sets: dict, iterations: int) -> dict:
+    """On each test set: one uniform kernel (median true flow), patch-wise RL with the true
+    flow's kernels (an oracle) and with TV-L1 flow's; per-image PSNR and flow end-point errors."""
+    psnr, epe = {}, {}
+    for preset, test in sets.items():
+        psnr[preset] = {m: [] for m in METHODS}
+        epe[preset] = {"tvl1": [], "zero flow": []}
+        for i in range(len(test)):
+            s, duty = test.load(i), test.samples[i]["duty"]
+            uniform = formation.flow_to_kernel(np.median(s["flow"].reshape(-1, 2), axis=0), duty)
+            tvl1 = baselines.tvl1_flow(s["blur"], s["blur_next"])
+            per_pixel = {"oracle per-pixel": s["flow"], "TV-L1 per-pixel": tvl1}
+            restored = {"blurred": s["blur"], "uniform": baselines.richardson_lucy(s["blur"], uniform, iterations),
+                        **{m: baselines.patchwise_richardson_lucy(s["blur"], f, duty, 32, iterations)
+                           for m, f in per_pixel.items()}}
+            for method, image in restored.items():
+                psnr[preset][method].append(metrics.psnr(image, s["sharp"]))
+            epe[preset]["tvl1"].append(metrics.epe(tvl1, s["flow"]))
+            epe[preset]["zero flow"].append(metrics.epe(np.zeros_like(tvl1), s["flow"]))
+    return {"dynamic_psnr": psnr, "dynamic_epe": epe}
+
+
+def reds_warp_experiment(clips: dict, pairs_per_clip: int) -> dict:
+    """Consecutive real blurred frames: the next one as it is, and warped onto the current one
+    by TV-L1 flow; PSNR against the current frame, per pair. Also the first pair's frames and flow."""
+    rows, shown = {"no warp": [], "tvl1": []}, None
+    for pairs in clips.values():
+        frames = PairDataset(pairs)
+        for t in range(pairs_per_clip):
+            current, following = frames.load(t)["blur"], frames.load(t + 1)["blur"]
+            flow = baselines.tvl1_flow(current, following)
+            rows["no warp"].append(metrics.psnr(following, current))
+            rows["tvl1"].append(metrics.psnr(warp_numpy(following, flow), current))
+            shown = shown or (current, following, flow)
+    return {"reds_warp_psnr": rows, "example": shown}
+
+
+def _mean(values) -> str:
+    return f"{np.mean(values):.2f}"
+
+
 def levin_table(res: dict) -> str:
-    levin, mean = res["levin"], res["levin_mean"]
-    return ("| kernel | blurred | Wiener | Richardson-Lucy |\n|---|---|---|---|\n"
-            + "\n".join(f"| {k} | {v['blurred']:.2f} | {v['wiener']:.2f} | {v['richardson_lucy']:.2f} |"
-                        for k, v in levin.items())
-            + f"\n| **mean** | {mean['blurred']:.2f} | {mean['wiener']:.2f} | {mean['richardson_lucy']:.2f} |")
+    levin = res["levin"]
+    columns = ("blurred", "wiener", "richardson_lucy")
+    rows = [[k, *(f"{v[c]:.2f}" for c in columns)] for k, v in levin.items()]
+    rows.append(["**mean**", *(f"**{_mean([v[c] for v in levin.values()])}**" for c in columns)])
+    return markdown_table(["kernel", "blurred", "Wiener", "Richardson-Lucy"], rows)
 
 
 def dynamic_table(res: dict) -> str:
-    dynamic, epe = res["dynamic_psnr"], res["dynamic_epe"]
-    presets = list(dynamic)
-    order = ("blurred", "uniform", "oracle per-pixel", "TV-L1 per-pixel")
-    methods = [m for m in order if m in dynamic[presets[0]]] + [m for m in dynamic[presets[0]] if m not in order]
-    head = "| method (PSNR, dB) | " + " | ".join(presets) + " |\n|---|" + "---|" * len(presets) + "\n"
-    body = "\n".join(f"| {m} | " + " | ".join(f"{dynamic[p][m]:.2f}" for p in presets) + " |" for m in methods)
-    flows = "\n".join(f"| flow EPE, {m} (px) | " + " | ".join(f"{epe[p][m]:.2f}" for p in presets) + " |"
-                      for m in ("tvl1", "zero flow"))
-    return head + body + "\n" + flows
+    psnr, epe = res["dynamic_psnr"], res["dynamic_epe"]
+    presets = list(psnr)
+    rows = [[f"{m} (PSNR, dB)", *(_mean(psnr[p][m]) for p in presets)] for m in METHODS]
+    rows += [[f"flow EPE, {m} (px)", *(_mean(epe[p][m]) for p in presets)] for m in ("tvl1", "zero flow")]
+    return markdown_table(["method", *presets], rows)
 
 
 def reds_table(res: dict) -> str:
     r = res["reds_warp_psnr"]
-    return ("| REDS pairs | next frame as is (dB) | warped by TV-L1 (dB) |\n|---|---|---|\n"
-            f"| {r['pairs']} | {r['no warp']:.2f} | {r['tvl1']:.2f} |")
+    return markdown_table(["REDS pairs", "next frame as is (dB)", "warped by TV-L1 (dB)", "warping changes PSNR by"],
+                          [[len(r["tvl1"]), _mean(r["no warp"]), _mean(r["tvl1"]),
+                            stats.describe(stats.compare(r["tvl1"], r["no warp"], min_seeds=1))]])
+
+
+def _change(row, reference) -> stats.Comparison:
+    return stats.compare(np.asarray(row), np.asarray(reference), min_seeds=1)
+
+
+def levin_summary(res: dict) -> str:
+    """The Levin experiment in words chosen by the numbers."""
+    levin = res["levin"]
+    column = {m: [v[m] for v in levin.values()] for m in ("blurred", "wiener", "richardson_lucy")}
+    rl, wiener = _change(column["richardson_lucy"], column["blurred"]), _change(column["wiener"], column["blurred"])
+    versus = _change(column["richardson_lucy"], column["wiener"])
+    order = {"higher": "above Wiener's", "lower": "below Wiener's", "equivalent": "level with Wiener's",
+             "inconclusive": "not distinguishable from Wiener's"}[versus.verdict]
+    return (f"with the true kernel, Richardson-Lucy ({res['rl_iterations']} iterations) changes the mean PSNR "
+            f"over the {len(levin)} kernels by {stats.difference(rl)} against the blurred images, and Wiener by "
+            f"{stats.difference(wiener)}; Richardson-Lucy ends {order} ({stats.difference(versus)})")
+
+
+def dynamic_summary(res: dict, preset: str) -> str:
+    """How each classical attempt changes PSNR on one test set, against the blurred input."""
+    psnr = res["dynamic_psnr"][preset]
+    parts = [f"{m} {stats.describe(_change(psnr[m], psnr['blurred']))}" for m in METHODS[1:]]
+    return f"on `{preset}` scenes: " + "; ".join(parts)
+
+
+def reds_summary(res: dict) -> str:
+    r = res["reds_warp_psnr"]
+    change = _change(r["tvl1"], r["no warp"])
+    word = {"higher": "brings it closer to the current frame", "lower": "moves it further from the current frame",
+            "equivalent": "leaves it as close to the current frame", "inconclusive": "changes its distance to the "
+            "current frame inconclusively"}[change.verdict]
+    return (f"over {len(r['tvl1'])} consecutive pairs, warping the next blurred frame by its TV-L1 flow {word} "
+            f"({stats.difference(change)} in PSNR)")
+
+
+AREA_THRESHOLDS_SHOWN = (1, 3, 5, 10)  # px, the columns of the blurred-area table
+
+
+def area_table(res: dict) -> str:
+    """The blurred-area ratio (share of pixels moving more than a threshold) per preset."""
+    thresholds, curves = res["thresholds"], res["curves"]
+    shown = [t for t in AREA_THRESHOLDS_SHOWN if t in thresholds]
+    return markdown_table(["preset", *(f"> {t} px" for t in shown)],
+                          [[name, *(f"{curve[thresholds.index(t)]:.0%}" for t in shown)] for name, curve in curves.items()])
+
+
+def area_summary(res: dict, threshold: int = 3) -> str:
+    """The presets ordered by how much of the image moves more than ``threshold`` px."""
+    at = res["thresholds"].index(threshold)
+    ranked = sorted(res["curves"].items(), key=lambda kv: -kv[1][at])
+    listed = ", ".join(f"{kv[1][at]:.0%} in `{kv[0]}`" for kv in ranked)
+    return (f"at a threshold of {threshold} px the share of moving pixels is {listed} "
+            f"(means over {res['samples']} scenes each)")
+
+
+def metrics_summary(res: dict) -> str:
+    return (f"the book's PSNR and SSIM agree with scikit-image's to {res['max_abs_difference_vs_skimage']:.1e}, "
+            f"and keeping an output in floating point instead of saving it as 8-bit moves its PSNR by "
+            f"{abs(res['quantisation_gap_db']):.2f} dB")
+
+
+def headline(profile: str = "small") -> list[str]:
+    """The chapter's results in a sentence or two, from ``profile``'s committed files."""
+    from ..core.results import load
+
+    baselines_ = load(profile, CHAPTER, "baselines", required=False)
+    if baselines_ is None:
+        return []
+    return [f"Classical deconvolution ({{doc}}`01.04 <../notebooks/ch01_foundations/01.04-classical-baselines>`): "
+            f"{levin_summary(baselines_)}; {dynamic_summary(baselines_, 'local')}."]

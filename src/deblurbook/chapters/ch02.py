@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from functools import partial
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from ..book import stats
 from ..book.tables import markdown_table
-from ..core import profiles
+from ..book.viz import Block, Panel, block_diagram, figure, zoom
+from ..core import profiles, results
+from ..data import synth
 from ..data.datasets import SyntheticDataset
 from ..data.testsets import TestSet, synthetic_test_set
-from ..imaging import baselines, metrics
-from ..models.flow_deblur import VARIANTS, FlowDeblurLoss, FlowDeblurNet
+from ..imaging import baselines, formation, metrics
+from ..models.flow_deblur import VARIANTS, FlowDeblurLoss, FlowDeblurNet, full_resolution_flow, layer_table
 from ..nn.blocks import parameter_count
 from ..training import experiments
 from ..training.evaluate import evaluate
@@ -71,7 +74,7 @@ BUDGETS = {
               "rl_iterations": 5, "timing_size": (96, 160)},
     "small": {**_COMMON, "width": 0.5, "crop": 64, "batch": 8, "iterations": 1000, "milestones": (750,),
               "residual": True, "checkpoint_every": 100, "log_every": 10, "test_size": 128, "test_images": 16,
-              "seeds": (0, 1, 2), "rl_iterations": 30, "timing_size": (720, 1280)},
+              "rl_iterations": 30, "timing_size": (720, 1280)},
     # the text's solver; the released code's is the experiment "ch02:full_released_solver"
     "paper": {**_COMMON, "width": 1.0, "crop": 256, "batch": 20, "iterations": 800_000, "milestones": (),
               "residual": False, "checkpoint_every": 5000, "log_every": 100, "test_size": 256, "test_images": 100,
@@ -85,9 +88,9 @@ EXTRA_ROWS = {
     "full_released_solver": {"solver": "released"},  # the released code's solver instead of the text's
 }
 TABLE4_ROWS = VARIANTS + ("full_flow_mean",)
-LABELS = {**{"no_rnn": "w/o RNNs", "concat_weights": "concat RNN weights", "single_image": "w/o flow",
+LABELS = {"no_rnn": "w/o RNNs", "concat_weights": "concat RNN weights", "single_image": "w/o flow",
              "no_flow_loss": "w/o flow losses", "bidirectional": "bidirection flows",
-             "rnn_in_decoder": "RNNs in decoder", "full": "ours (full)"},
+             "rnn_in_decoder": "RNNs in decoder", "full": "ours (full)",
           "full_flow_mean": "full, flow terms as per-pixel means (not in the paper)",
           "full_no_residual": "full without the book's global residual",
           "full_released_solver": "full with the released code's solver"}
@@ -225,6 +228,31 @@ def fig6_summary(f: dict) -> str:
     return f"the flow {moves[flow.verdict]}; the PSNR with identical frames is {stats.describe(psnr)}"
 
 
+def against_input(row: dict, reference: str) -> stats.Comparison:
+    """Ours (seeds x images) against a per-image reference of a Table II row ("blurred_psnr", "rl_psnr")."""
+    return stats.compare(np.asarray(row["ours_psnr"]), np.asarray(row[reference]))
+
+
+def _by_verdict(verdicts: dict[str, str]) -> str:
+    """{"REDS": "higher", "global": "inconclusive"} as "higher on REDS; inconclusive on global"."""
+    grouped: dict[str, list[str]] = {}
+    for name, verdict in verdicts.items():
+        grouped.setdefault(verdict, []).append(name)
+    return "; ".join(f"{verdict} on {', '.join(names)}" for verdict, names in grouped.items())
+
+
+def reference_summary(res: dict, ablations: dict | None) -> str:
+    """What a run's Table II analogue and Table IV say, in words built from their verdicts."""
+    def versus(reference: str) -> str:
+        return _by_verdict({name: against_input(row, reference).verdict for name, row in res["table2_ours"].items()})
+
+    text = (f"against the blurred input, the full model is {versus('blurred_psnr')}; against Richardson-Lucy "
+            f"with TV-L1 flow kernels it is {versus('rl_psnr')}")
+    if ablations and "rows" in ablations:
+        text += f"; its Table IV rows against the full model are {verdict_words(ablations)}"
+    return text
+
+
 def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
     """The paper's claims and what this profile's results say, from paired comparisons.
 
@@ -238,8 +266,7 @@ def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
         return _verdict(words, stats.compare(scores(rows[name]["runs"]), full)) if name in rows else "not run"
 
     def per_set(reference):
-        return "; ".join(f"{name}: " + _verdict(_BETTER, stats.compare(np.asarray(row["ours_psnr"]),
-                                                                       np.asarray(row[reference])))
+        return "; ".join(f"{name}: " + _verdict(_BETTER, against_input(row, reference))
                          for name, row in res["table2_ours"].items())
 
     return [
@@ -343,3 +370,211 @@ def score_table2(trained: list, sets: dict, rl_iterations: int, limit: int | Non
                        "ours_psnr": [[p["psnr"] for p in run] for run in ours],
                        "ours_ssim": [[p["ssim"] for p in run] for run in ours]}
     return table
+
+
+# ---------------------------------------------------------------- the other notebooks' tables, sentences, figures
+
+def flow_to_kernel_table(res: dict) -> str:
+    """02.01's checks: Eq. 12 against averaged frames, per-pixel kernels against the engine."""
+    per_pixel = res["per_pixel_psnr_away"]
+    return markdown_table(["check", "PSNR (dB)"], [
+        ["averaged frames vs one Eq. 12 convolution, worst case", f"{res['eq12_psnr_min']:.1f}"],
+        *[[f"per-pixel Eq. 12 vs the engine's blur, away from occlusion edges ({p})", f"{v:.1f}"]
+          for p, v in zip(("global", "mixed"), per_pixel)]])
+
+
+def scan_table(res: dict) -> str:
+    return markdown_table(["features (C x H x W)", "fast scan (s)", "plain loop (s)", "speed-up"],
+                          [["x".join(map(str, t["shape"])), f"{t['fast_s']:.3f}", f"{t['loop_s']:.3f}",
+                            f"{t['speedup']:.1f}x"] for t in res["timing"]])
+
+
+def scan_summary(res: dict) -> str:
+    """Where the fast scan gains most, in words chosen by the numbers."""
+    timing = res["timing"]
+    best, worst = max(timing, key=lambda t: t["speedup"]), min(timing, key=lambda t: t["speedup"])
+    shape = lambda t: "x".join(map(str, t["shape"]))
+    return (f"the fast scan is {worst['speedup']:.1f}x to {best['speedup']:.1f}x faster than the loop "
+            f"(most on {shape(best)} features, least on {shape(worst)}; device: {res['device']}, "
+            f"{res['threads']} threads)")
+
+
+def epe_table(res: dict) -> str:
+    rows = res["flow_epe"]
+    return markdown_table(["end-point error (px)", *rows],
+                          [[m, *(f"{rows[p][m]:.2f}" for p in rows)] for m in ("learned", "TV-L1", "zero flow")])
+
+
+def no_residual_summary(res: dict) -> str:
+    plain = scores(res["no_residual"]["runs"])
+    versus = stats.compare(plain, np.asarray(res["blurred_psnr"]), min_seeds=1)
+    return (f"after {res['no_residual']['runs'][0]['steps']} steps the paper's architecture (no global residual) "
+            f"is {stats.describe(versus)} against the blurred input itself (one seed; the interval covers the "
+            "test images)")
+
+
+def _against_full(ablations: dict) -> dict[str, stats.Comparison]:
+    """Each Table IV row of ``ablations`` (but the full model) against the full model."""
+    rows = ablations["rows"]
+    full = scores(rows["full"]["runs"])
+    return {r: stats.compare(scores(rows[r]["runs"]), full) for r in TABLE4_ROWS if r != "full" and r in rows}
+
+
+def verdict_counts(ablations: dict) -> dict[str, int]:
+    """How many Table IV rows are lower, higher, equivalent, inconclusive or make no claim."""
+    verdicts = [c.verdict for c in _against_full(ablations).values()]
+    return {word: verdicts.count(word) for word in ("lower", "higher", "equivalent", "inconclusive", "no claim")}
+
+
+def verdict_words(ablations: dict) -> str:
+    """The verdict counts in words: "2 lower, 5 inconclusive"."""
+    return ", ".join(f"{n} {word}" for word, n in verdict_counts(ablations).items() if n)
+
+
+def resolution_summary(ablations: dict) -> str:
+    """How small a difference the run could see, and which of the paper's drops it rules out, in words."""
+    comparisons = _against_full(ablations)
+    full_psnr = PAPER["table4"]["full"][0]
+    paper = {r: psnr - full_psnr for r, (psnr, _) in PAPER["table4"].items() if r != "full" and r in comparisons}
+    biggest = max(abs(c.mean) for c in comparisons.values())
+    half = float(np.median([(c.high - c.low) / 2 for c in comparisons.values()]))
+    outside = [LABELS[r] for r, change in paper.items() if not comparisons[r].low <= change <= comparisons[r].high]
+    return (f"the rows' mean differences from the full model are at most {biggest:.2f} dB and their 95% intervals "
+            f"are ±{half:.2f} dB wide (median half-width), so much smaller differences cannot be told from "
+            f"training and image noise at this budget; the paper's change lies outside our interval for "
+            f"{len(outside)} of its {len(paper)} rows"
+            + (f" ({', '.join(outside)}): at this budget those changes do not cost what they cost in the paper"
+               if outside else ""))
+
+
+def paper_table4_range() -> tuple[float, float]:
+    """The smallest and largest drop from the full model among the paper's Table IV rows (dB)."""
+    full = PAPER["table4"]["full"][0]
+    drops = [full - psnr for name, (psnr, _) in PAPER["table4"].items() if name != "full"]
+    return min(drops), max(drops)
+
+
+def headline(profile: str = "small") -> list[str]:
+    """The chapter's results in a sentence or two, from ``profile``'s committed files."""
+    res = results.load(profile, CHAPTER, "results", required=False)
+    ablations = results.load(profile, CHAPTER, "ablations", required=False)
+    if res is None or ablations is None or "rows" not in ablations:
+        return []
+    gains = "; ".join(f"{name}: {stats.describe(against_input(row, 'blurred_psnr'))}"
+                      for name, row in res["table2_ours"].items())
+    return [(f"Optical-flow deblurring ({{doc}}`02.06 <../notebooks/ch02_optical-flow/02.06-results>`), full model "
+             f"against the blurred input, {len(res['seeds'])} seeds: {gains}."),
+            ("Its Table IV ({doc}`02.05 <../notebooks/ch02_optical-flow/02.05-ablations>`): against the full "
+             f"model, {verdict_words(ablations)} of {sum(verdict_counts(ablations).values())} rows.")]
+
+
+def qualitative_figure(model, item: dict, device, box: tuple[int, int, int] | None = None):
+    """Blurred input, ours, sharp frame and our error, with zoomed crops (a model of the two-frame kind)."""
+    with torch.no_grad():
+        out = model(item["blur"][None].to(device), item["blur_next"][None].to(device))
+    restored = out["image"].clamp(0, 1)[0].permute(1, 2, 0).float().cpu().numpy()
+    blur, sharp = item["blur"].permute(1, 2, 0).numpy(), item["sharp"].permute(1, 2, 0).numpy()
+    h, w = sharp.shape[:2]
+    box = box or (h // 4, w // 4, min(h, w) // 3)
+    error = np.abs(restored - sharp).mean(-1) * 255
+    panels = [Panel(blur, f"blurred, {metrics.psnr(blur, sharp):.2f} dB"),
+              Panel(restored, f"ours, {metrics.psnr(restored, sharp):.2f} dB"), Panel(sharp, "sharp"),
+              Panel(error, "|ours - sharp| (grey levels)", "map", limit=max(float(error.max()), 1.0), cmap="viridis")]
+    panels += [Panel(zoom(image, box), f"zoom: {title}") for image, title in ((blur, "blurred"), (restored, "ours"),
+                                                                               (sharp, "sharp"))]
+    return figure(panels, columns=4, width=2.8)
+
+
+REFERENCE_FIGURES = {"qualitative-synthetic": "one synthetic test scene, full model of seed 0",
+                     "qualitative-reds": "one real REDS frame, full model of seed 0",
+                     "estimated-flow": "the flow the full model of seed 0 estimates on that REDS frame"}
+
+
+@torch.no_grad()
+def flow_figure(model, item: dict, device):
+    """A blurred frame and the flow the network estimates from it and the next frame
+    (finest scale, resized to full resolution), as the paper's Fig. 4 shows it."""
+    out = model(item["blur"][None].to(device), item["blur_next"][None].to(device))
+    flow = full_resolution_flow(out["flows"][-1], tuple(item["blur"].shape[-2:]))[0]
+    return figure([Panel(item["blur"].permute(1, 2, 0).numpy(), "blurred frame"),
+                   Panel(flow.permute(1, 2, 0).float().cpu().numpy(), "estimated flow", "flow")],
+                  columns=2, width=3.6)
+
+
+def architecture_figure(model):
+    """The two networks of the paper drawn from the model's own layers (its Table I)."""
+    rows = layer_table(model)
+    flow = {r["name"]: Block(r["name"], int(r["in/out"].split("/")[1])) for r in rows if r["network"] == "flow"}
+    decoder = [name for s in range(6, 1, -1) for name in (f"flow{s}", f"deconv{s}", f"up{s}to{s - 1}") if name in flow]
+    order = [n for n in flow if n.startswith("conv")] + decoder + [n for n in flow if n.startswith("rnnw")]
+    flow = [flow[n] for n in order]
+    deblur = [Block(r["name"], int(r["in/out"].split("/")[1])) for r in rows if r["network"] == "deblur"]
+    links = [((0, i), (1, j)) for i, b in enumerate(flow) if b.label.startswith("rnnw")
+             for j, d in enumerate(deblur) if d.label == f"d_conv{b.label[-1]}"]
+    return block_diagram([flow, deblur], ["flow network (FlowNet2-s)", "deblurring U-Net"], links)
+
+
+def per_pixel_check(preset: str, side: int, seed: int) -> dict:
+    """02.01's check 2 on one engine scene: its sharp frame blurred with the Eq. 12 kernel of
+    its true flow at every pixel, against its own blur, away from occlusion edges (where
+    one layer slides over another and no kernel of the sharp frame can say what appears)."""
+    from scipy import ndimage
+
+    s = synth.make_sample(preset, (side, side), seed=seed)
+    per_pixel = formation.blur_with_kernels(s["sharp"], formation.flow_to_kernel(s["flow"], float(s["duty"])))
+    edges = np.linalg.norm(np.stack(np.gradient(s["flow"], axis=(0, 1))), axis=(0, -1)) > 0.25
+    away = ~ndimage.binary_dilation(edges, iterations=int(np.abs(s["flow"]).max()) + 2)
+    return {"sample": s, "per_pixel": per_pixel, "away": away,
+            "away_psnr": metrics.masked_psnr(per_pixel, s["blur"], away) if away.any() else float("nan"),
+            "whole_psnr": metrics.psnr(per_pixel, s["blur"]), "blur_psnr": metrics.psnr(s["sharp"], s["blur"])}
+
+
+def per_pixel_summary(res: dict) -> str:
+    values = dict(zip(("global", "mixed"), res["per_pixel_psnr_away"]))
+    worst = min(values, key=values.get)
+    return (f"the per-pixel Eq. 12 blur reproduces the engine's to {values['global']:.1f} dB on the `global` scene "
+            f"and {values['mixed']:.1f} dB on the `mixed` one, away from occlusion edges; the lower, "
+            f"`{worst}`, is the one to look at for curved paths")
+
+
+@torch.no_grad()
+def flow_errors(model, sets: dict, device) -> dict:
+    """End-point error of the network's finest flow (resized to full resolution), of TV-L1
+    between the same blurred frames, and of zero flow, against the engine's true flow."""
+    found, example = {}, None
+    for preset, test in sets.items():
+        errors = {"learned": [], "TV-L1": [], "zero flow": []}
+        for i in range(len(test)):
+            item = test[i]
+            out = model(item["blur"][None].to(device), item["blur_next"][None].to(device))
+            size = tuple(item["blur"].shape[-2:])
+            learned = full_resolution_flow(out["flows"][-1], size)[0].permute(1, 2, 0).float().cpu().numpy()
+            truth = item["flow"].permute(1, 2, 0).numpy()
+            blur, following = (item[k].permute(1, 2, 0).numpy() for k in ("blur", "blur_next"))
+            tvl1 = baselines.tvl1_flow(blur, following)
+            for name, flow in (("learned", learned), ("TV-L1", tvl1), ("zero flow", np.zeros_like(truth))):
+                errors[name].append(metrics.epe(flow, truth))
+            example = example or (blur, truth, learned, tvl1)
+        found[preset] = {k: float(np.mean(v)) for k, v in errors.items()}
+    return {"flow_epe": found, "example": example}
+
+
+CURVES_CAPTION = ("training of the full model: the image term and the pixel-weighted flow term of Eq. 14 (left), "
+                  "each flow scale's warping error (right)")
+
+
+def loss_curves(log: list[dict], title: str):
+    """The image term, the weighted flow term and each scale's warping error over training."""
+    steps = [entry["step"] for entry in log]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    axes[0].plot(steps, [e["mse_image"] for e in log], label="image MSE")
+    axes[0].plot(steps, [e.get("flow_term", np.nan) for e in log], label="flow term (5 scales, pixel-weighted)")
+    for s in range(5):
+        axes[1].plot(steps, [e.get(f"warp_s{s}", np.nan) for e in log], label=f"warp MSE at 1/{2 ** (6 - s)}")
+    for ax in axes:
+        ax.set_yscale("log")
+        ax.set_xlabel("step", fontsize=11)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig

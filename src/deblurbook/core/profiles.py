@@ -34,7 +34,7 @@ class Profile:
     name: str
     purpose: str
     device: str  # the device the budget is sized for: "cpu" or "cuda"
-    seeds: tuple[int, ...]  # seeds per ablation row (a chapter may ask for more)
+    seeds: tuple[int, ...]  # seeds per ablation row (a claim needs three; a chapter may ask for more)
     time_budget: str  # what a run at this profile may take
     cell_timeout: int | None  # seconds one notebook cell may run (None: no limit)
 
@@ -42,7 +42,7 @@ class Profile:
 _PROFILES = (
     Profile("smoke", "CI: every code path runs, nothing is meant to converge", "cpu", (0,),
             "seconds per notebook; whole book < 10 min on 2 CPU cores", 600),
-    Profile("small", "reduced-scale reproduction; results committed under results/small/", "cpu", (0, 1),
+    Profile("small", "reduced-scale reproduction; results committed under results/small/", "cpu", (0, 1, 2),
             "<= 60 min per chapter on 2 CPU cores", 3600),
     Profile("paper", "the papers' own settings, on GPUs (multi-GPU through torchrun)", "cuda", (0,),
             "days on GPUs, as in each paper", None),

@@ -1,0 +1,92 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from deblurbook.book import pages  # noqa: E402
+from deblurbook.core import results  # noqa: E402
+
+
+@pytest.fixture
+def book_root(tmp_path, monkeypatch):
+    (tmp_path / "_toc.yml").write_text("")
+    monkeypatch.setenv("DEBLURBOOK_ROOT", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def no_page_profile(monkeypatch):
+    monkeypatch.setattr(pages, "_page_profile", None)
+
+
+def shown(monkeypatch):
+    out = []
+    monkeypatch.setattr(pages, "display", lambda obj: out.append(getattr(obj, "data", obj)))
+    return out
+
+
+def test_the_banner_says_whose_numbers_a_page_shows(monkeypatch):
+    out = shown(monkeypatch)
+    pages.banner("smoke")
+    pages.banner("small")
+    assert "only proves" in out[0] and "*Reference*" in out[0] and "`smoke`" in out[0]
+    assert "**" not in out[0]  # bold is for table captions, which the browser test reads in order
+    assert "are reference results" in out[1]
+
+
+def test_tables_are_captioned_with_their_profile(monkeypatch):
+    out = shown(monkeypatch)
+    pages.table("| a |\n|---|\n| 1 |", "Table IV", "smoke")
+    pages.table("| a |\n|---|\n| 1 |", "Table IV", "small")
+    assert out[0].startswith("**This run (smoke): Table IV**") and out[1].startswith("**Reference (small): Table IV**")
+
+
+def test_references_show_every_committed_profile_and_say_when_there_is_none(book_root, monkeypatch):
+    out = shown(monkeypatch)
+    assert pages.show_references("ch09", "numbers", {"numbers": lambda d: str(d["x"])}) == []
+    assert "No committed reference results yet" in out[-1]
+    results.save("small", "ch09", "numbers", {"x": 3})
+    assert pages.show_references("ch09", "numbers", {"numbers": lambda d: f"| x |\n|---|\n| {d['x']} |"}) == ["small"]
+    assert any(o.startswith("**Reference (small): numbers**") and "| 3 |" in o for o in out)
+
+
+def test_figures_are_saved_small_and_shown_from_the_reference(book_root, monkeypatch):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, 1])
+    path = pages.save_figure(fig, "small", "ch09", "curve")
+    assert path == book_root / "results/small/ch09/curve.png" and path.stat().st_size < 50_000
+    out = shown(monkeypatch)
+    assert pages.show_reference_figure("ch09", "curve", "a curve") == ["small"]
+    assert out[0].startswith("**Reference (small): a curve**") and "/tmp" not in out[0]
+
+
+def test_stale_reference_results_are_flagged(monkeypatch):
+    out = shown(monkeypatch)
+    pages.warn_if_stale([], 3, "small")
+    assert out == []
+    pages.warn_if_stale(["ch02:full seed 0 at small"], 3, "small")
+    assert "1 of their 3 runs" in out[0] and "make book PROFILE=small" in out[0]
+
+
+def test_a_page_run_at_a_reference_profile_does_not_show_that_profiles_old_files(book_root, monkeypatch):
+    results.save("small", "ch09", "numbers", {"x": 3})
+    results.save("gpu", "ch09", "numbers", {"x": 4})
+    out = shown(monkeypatch)
+    pages.banner("small")
+    assert [p for p, _ in pages.references("ch09", "numbers")] == ["gpu"]
+    (book_root / "results/gpu/ch09/numbers.json").unlink()
+    assert pages.show_references("ch09", "numbers", {"numbers": lambda d: str(d["x"])}) == []
+    assert "this page's own `small` run" in out[-1] and "own `small` run" in pages.no_reference_text()
+    pages.banner("smoke")
+    assert [p for p, _ in pages.references("ch09", "numbers")] == ["small"]
+    assert pages.no_reference_text() == "(no reference results committed yet)"
+
+
+def test_figures_are_captioned_with_their_profile_and_closed(monkeypatch):
+    out = shown(monkeypatch)
+    fig, _ = plt.subplots()
+    pages.show_figure(fig, "training curves", "small")
+    assert out[0] == "**Reference (small): training curves**" and out[1] is fig
+    assert not plt.fignum_exists(fig.number)
