@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from deblurbook.chapters import ch03
 from deblurbook.models.bladenet import BladeNet
@@ -48,3 +49,53 @@ def test_network_tables_come_from_the_model():
 def test_dice_examples_show_the_codes_formula():
     values = dict(ch03.dice_examples())
     assert values["S = M (a perfect 0/1 map)"] == "0.500" and values["S = 3M (all three maps saturated on M)"] == "0.250"
+
+
+def test_region_psnr_readings_differ_by_the_region_share():
+    rng = np.random.default_rng(0)
+    sharp = rng.random((20, 30, 3))
+    output = np.clip(sharp + rng.normal(0, 0.05, sharp.shape), 0, 1)
+    region = np.zeros((20, 30), bool)
+    region[:5] = True  # a quarter of the image
+    true, code = ch03.region_psnr(output, sharp, region)
+    assert code - true == pytest.approx(10 * np.log10(4))
+    assert ch03.region_psnr(output, sharp, np.zeros((20, 30), bool)) is None
+    assert ch03.region_psnr(sharp, sharp, region) is None  # the code skips exact regions
+
+
+def test_binary_scores():
+    a = np.array([[1, 1, 0, 0]], bool)
+    b = np.array([[1, 0, 1, 0]], bool)
+    assert ch03._binary_scores(a, b) == (pytest.approx(1 / 3), pytest.approx(0.5))
+    assert ch03._binary_scores(~a & a, ~b & b) == (1.0, 1.0)
+
+
+def test_every_row_builds_and_the_full_row_trains_and_scores_at_smoke():
+    from deblurbook.training import experiments
+
+    for row in ch03.ROWS:
+        exp = experiments.build(f"ch03:{row}", "smoke", seed=0, device="cpu")
+        batch = {k: v[None] for k, v in exp.train_set[0].items()}
+        out = exp.model(batch["blur"])
+        assert exp.loss(out, batch)[0].isfinite()
+    res = ch03.training_result("smoke", [0], "cpu")
+    run = res["row"]["runs"][0]
+    assert len(run["per_image"]) == sum(res["sets"].values()) == len(res["blurred"]["psnr"])
+    assert len(run["extra"]["iou"]) == res["sets"]["local (LBS)"]
+    assert "against the input" in ch03.training_table(res) and "IoU" in ch03.blur_map_table(res)
+
+
+def test_the_cpu_budgets_start_next_to_the_identity_with_the_papers_mse():
+    from deblurbook.training import experiments
+
+    exp = experiments.build("ch03:full", "smoke", seed=0, device="cpu")
+    blur = exp.train_set[0]["blur"][None]
+    assert (exp.model.eval()(blur)["image"] - blur).abs().max() < 0.02
+    assert exp.loss.rec.norm == "mse" and ch03.budget("paper")["rec_norm"] == "l1"
+
+
+@pytest.mark.parametrize("rec", ["l1_image", "mse_image"])
+def test_loss_curves_follow_the_reconstruction_term_logged(rec):
+    logs = {0: [{"step": 10, rec: 0.1}, {"step": 20, rec: 0.05, "mask_ce": 0.5, "dice": 0.6}]}
+    fig = ch03.loss_curves(logs)
+    assert fig.axes[0].get_title().startswith(rec.split("_")[0].upper())

@@ -78,3 +78,19 @@ def test_the_dataset_crops_and_augments_blur_sharp_and_mask_together():
     assert all((a == b).all() for a, b in zip(data[1].values(), item.values()))
     with pytest.raises(IndexError):
         data[4]
+
+
+def test_the_test_set_is_fixed_whole_and_from_held_out_content():
+    from deblurbook.data.lbs import LODE_PROXY, LBSTestSet
+
+    data = LBSTestSet(size=37, count=2, config=LODE_PROXY)
+    item = data[0]
+    assert item["blur"].shape == (3, 37, 37) and item["mask"].shape == (1, 37, 37)
+    assert torch_equal(item["blur"], LBSTestSet(size=37, count=2, config=LODE_PROXY)[0]["blur"])
+    assert len(data) == 2
+    with pytest.raises(IndexError):
+        data[2]
+
+
+def torch_equal(a, b):
+    return bool((a == b).all())

@@ -95,3 +95,11 @@ def test_the_loss_is_reconstruction_alone_without_a_mask():
     total, parts = BladeNetLoss()(out, batch)
     assert set(parts) == {"l1_image", "total"}
     assert torch.isclose(total, (out["image"] - batch["sharp"]).abs().mean())
+
+
+def test_the_residual_form_starts_next_to_the_identity_and_keeps_the_parameter_count():
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 21, 35)
+    model = BladeNet("full", width=4, residual=True).eval()
+    assert 0 < (model(x)["image"] - x).abs().max() < 0.02
+    assert parameter_count(BladeNet("full", 64, residual=True)) == PAPER_COUNTS["full"]

@@ -38,3 +38,8 @@ def test_reconstruction_norms(norm, power):
     assert f"{norm}_image" in parts
     with pytest.raises(ValueError, match="norm"):
         Reconstruction(norm="l2")
+
+
+def test_reconstruction_takes_a_bare_image_tensor_too():
+    image, sharp = torch.rand(1, 3, 4, 5), torch.rand(1, 3, 4, 5)
+    assert Reconstruction()(image, {"sharp": sharp})[0] == Reconstruction()({"image": image}, {"sharp": sharp})[0]

@@ -14,9 +14,9 @@ from types import ModuleType
 
 
 def modules() -> list[ModuleType]:
-    """Every chapter module of this package, in chapter order."""
+    """Every chapter module of this package, in chapter order (helpers named ``_*`` are not chapters)."""
     return [importlib.import_module(f"{__name__}.{info.name}")
-            for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)]
+            for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name) if not info.name.startswith("_")]
 
 
 def budgets_table() -> str:

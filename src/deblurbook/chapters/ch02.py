@@ -28,6 +28,7 @@ from ..training import experiments
 from ..training.evaluate import evaluate
 from ..training.experiments import Experiment
 from ..training.trainer import TrainConfig
+from ._runs import train_and_score
 
 CHAPTER = "ch02"
 
@@ -304,18 +305,8 @@ def evaluate_row(row: str, profile: str, seeds, device: str, sets: dict[str, Tes
     "parameters": {"trained", "paper"}}``; ``per_image`` lists every test image
     of every set in one fixed order, so that rows pair image by image.
     """
-    runs = []
-    for s in seeds:
-        exp, trainer = experiments.train_experiment(f"{CHAPTER}:{row}", profile, seed=s, device=device, progress=False)
-        per_image = []
-        for preset, data in sets.items():
-            scored = evaluate(trainer.model, data, exp.inputs, trainer.device)
-            per_image += [{**p, "preset": preset} for p in scored["per_image"]]
-        runs.append({"experiment": exp.name, "profile": profile, "seed": s, "identity": exp.identity["digest"],
-                     "steps": trainer.step, "per_image": per_image,
-                     "psnr": float(np.mean([p["psnr"] for p in per_image])),
-                     "ssim": float(np.mean([p["ssim"] for p in per_image]))})
-    return {"runs": runs, "parameters": {"trained": parameter_count(exp.model), "paper": paper_parameters(row)}}
+    runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets)
+    return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper_parameters(row)}}
 
 
 @torch.no_grad()

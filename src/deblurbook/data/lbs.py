@@ -205,3 +205,29 @@ class LBSDataset(Dataset):
         keys = ("blur", "sharp", "mask") + (("motion",) if self.with_motion else ())
         sample = augment({k: sample[k] for k in keys}, np.random.default_rng([item_seed, 1]), self.crop)
         return to_tensors(sample)
+
+
+# A LODE stand-in for testing and fine-tuning: objects move in any direction, 1 to 3 px per axis
+# per frame, in sub-pixel steps (the training LBS moves 0 or 1 px down/right per axis).
+LODE_PROXY = LBSConfig(shift=(1.0, 3.0), integer_shift=False, any_direction=True)
+
+
+class LBSTestSet(Dataset):
+    """A fixed set of LBS pairs from held-out content (``test`` split): item ``i`` is pair
+    ``i`` of seed ``first_seed + i``, whole (no crop, no augmentation), with its mask and motion.
+    Rendered on first use and kept in memory."""
+
+    def __init__(self, size: int = 128, count: int = 16, config: LBSConfig = LBSConfig(), first_seed: int = 10_000):
+        self.size, self.count, self.config, self.first_seed = (size, size), count, config, first_seed
+        self._items: dict[int, dict[str, torch.Tensor]] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        if index not in self._items:
+            s = make_lbs_sample(self.size, self.first_seed + index, self.config, _default_pool("test"))
+            self._items[index] = to_tensors({k: s[k] for k in ("blur", "sharp", "mask", "motion")})
+        return self._items[index]

@@ -154,20 +154,29 @@ def attention_sum(maps: list[torch.Tensor]) -> torch.Tensor:
 
 
 class DeblurUNet(nn.Module):
-    """The deblurring U-Net: (N, in, H, W) -> (image (N, 3, H, W) in (0, 1), attention maps coarse to fine).
+    """The deblurring U-Net: (N, in, H, W) -> (image (N, 3, H, W), attention maps coarse to fine).
 
     ``in`` is 3 (RGB) or 5 (RGB + LBP's two channels). With ``attention`` the
     last three up blocks are :class:`BSAUp` and three maps come back (1/4,
-    1/2, 1); otherwise none. H, W multiples of 16.
+    1/2, 1); otherwise none. H, W multiples of 16. The image is
+    ``sigmoid(conv(features))`` in (0, 1) (the code), or with ``residual``
+    the input's first three channels plus ``conv(features)``, that last
+    convolution starting near zero (std 1e-3) so that the network starts next
+    to the identity (a global skip the paper does not have; the book's CPU
+    budgets use it).
     """
 
-    def __init__(self, in_channels: int = 3, width: int = 64, attention: bool = True):
+    def __init__(self, in_channels: int = 3, width: int = 64, attention: bool = True, residual: bool = False):
         super().__init__()
+        self.residual = residual
         w = width
         self.encoder = Encoder(in_channels, w)
         up = BSAUp if attention else Up
         self.ups = nn.ModuleList([Up(16 * w, 4 * w), up(8 * w, 2 * w), up(4 * w, w), up(2 * w, w)])
         self.outc = nn.Conv2d(w, 3, 1)
+        if residual:  # start next to the identity; exactly zero would also stop every gradient to the body
+            nn.init.normal_(self.outc.weight, std=1e-3)
+            nn.init.zeros_(self.outc.bias)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         *skips, y = self.encoder(x)
@@ -177,7 +186,7 @@ class DeblurUNet(nn.Module):
             if isinstance(y, tuple):
                 y, attention = y
                 maps.append(attention)
-        return torch.sigmoid(self.outc(y)), maps
+        return (x[:, :3] + self.outc(y) if self.residual else torch.sigmoid(self.outc(y))), maps
 
 
 class BladeNet(nn.Module):
@@ -187,17 +196,17 @@ class BladeNet(nn.Module):
     (LBP feeding a plain U-Net), ``bsa`` (the U-Net with BSA, no LBP),
     ``full``. ``lbp_input``: what LBP hands the deblurring net, ``logits``
     (the code) or ``probability`` (the paper's text: both channels of the
-    softmax).
+    softmax). ``residual``: see :class:`DeblurUNet`.
 
     ``forward(blur)`` with ``blur`` (N, 3, H, W) in [0, 1] returns a dict:
-    ``image`` (N, 3, H, W) in (0, 1); with LBP ``blur_logits`` (N, 2, H, W);
+    ``image`` (N, 3, H, W) (in (0, 1) without ``residual``); with LBP ``blur_logits`` (N, 2, H, W);
     with BSA ``attention`` (N, 1, H, W) in [0, 3] (Eq. 4's sum) and
     ``attention_maps`` (the three maps, coarse to fine).
     """
 
     MULTIPLE = 16
 
-    def __init__(self, variant: str = "full", width: int = 64, lbp_input: str = "logits"):
+    def __init__(self, variant: str = "full", width: int = 64, lbp_input: str = "logits", residual: bool = False):
         super().__init__()
         if variant not in VARIANTS:
             raise ValueError(f"unknown BladeNet variant {variant!r}; choose from {VARIANTS}")
@@ -205,7 +214,8 @@ class BladeNet(nn.Module):
             raise ValueError(f"lbp_input must be one of {LBP_INPUTS}, got {lbp_input!r}")
         self.variant, self.lbp_input = variant, lbp_input
         self.lbp = LBP(width) if variant in ("lbp", "full") else None
-        self.deblur = DeblurUNet(5 if self.lbp is not None else 3, width, attention=variant in ("bsa", "full"))
+        self.deblur = DeblurUNet(5 if self.lbp is not None else 3, width, attention=variant in ("bsa", "full"),
+                                 residual=residual)
 
     def forward(self, blur: torch.Tensor) -> dict[str, torch.Tensor | list[torch.Tensor]]:
         if blur.ndim != 4 or blur.shape[1] != 3:
@@ -235,8 +245,9 @@ class BladeNetLoss(nn.Module):
 
     The reconstruction term is L1 (the code; ``norm="mse"`` for the paper's
     MSE). The mask terms apply only when the batch has a ``mask`` (LBS data)
-    and the output has the matching head; on global-blur data (no mask) the
-    loss is the reconstruction alone, as in the alternating epochs.
+    and the output has the matching head; on global-blur data (no mask), and
+    for a model that returns only its image (a baseline), the loss is the
+    reconstruction alone, as in the alternating epochs.
     """
 
     def __init__(self, rec_weight: float = 1.0, lbp_weight: float = 0.25, bsa_weight: float = 0.01,
@@ -248,7 +259,7 @@ class BladeNetLoss(nn.Module):
 
     def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         total, parts = self.rec(output, batch)
-        if "mask" in batch:
+        if "mask" in batch and isinstance(output, dict):
             for term, key in ((self.lbp, "blur_logits"), (self.bsa, "attention")):
                 if term.weight and key in output:
                     loss, more = term(output, batch)

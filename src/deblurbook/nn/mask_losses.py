@@ -20,7 +20,10 @@ def _mask(batch: dict) -> torch.Tensor:
 
 
 class Reconstruction(nn.Module):
-    """``weight * mean |output[key] - batch[target]|^p``, p = 1 (``l1``) or 2 (``mse``)."""
+    """``weight * mean |output[key] - batch[target]|^p``, p = 1 (``l1``) or 2 (``mse``).
+
+    ``output`` may also be the image tensor itself (a model that returns only its image).
+    """
 
     def __init__(self, weight: float = 1.0, norm: str = "l1", key: str = "image", target: str = "sharp"):
         super().__init__()
@@ -32,7 +35,8 @@ class Reconstruction(nn.Module):
         return f"weight={self.weight}, norm={self.norm!r}"
 
     def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
-        loss = self.weight * NORMS[self.norm](output[self.key], batch[self.target])
+        image = output[self.key] if isinstance(output, dict) else output
+        loss = self.weight * NORMS[self.norm](image, batch[self.target])
         return loss, {f"{self.norm}_{self.key}": float(loss.detach())}
 
 
