@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from deblurbook.book import stats
 from deblurbook.book.stats import Comparison, compare, describe, interval, per_seed_images
 
 
@@ -82,3 +83,10 @@ def test_per_seed_images_keeps_the_image_order():
     assert per_seed_images(runs).tolist() == [[1.0, 2.0], [3.0, 4.0]]
     with pytest.raises(ValueError, match="different numbers"):
         per_seed_images([runs[0], {"per_image": [{"psnr": 1.0}]}])
+
+
+def test_estimate_and_judge_say_the_interval_and_what_it_means_for_a_claim():
+    c = stats.compare(np.array([[1.0, 1.2, 1.1]] * 3) + np.arange(3)[:, None] * 0.01, np.zeros(3))
+    assert stats.estimate(c) == f"{c.mean:.2f} [{c.low:.2f}, {c.high:.2f}]"
+    assert stats.judge(c) == f"supported: {stats.difference(c)}"
+    assert stats.judge(c, {"higher": "fine"}).startswith("fine: +1.1")

@@ -140,6 +140,21 @@ def difference(c: Interval, unit: str = "dB") -> str:
     return f"{c.mean:+.2f} {unit} [{c.low:+.2f}, {c.high:+.2f}]"
 
 
+def estimate(c: Interval) -> str:
+    """"30.12 [29.80, 30.44]": a mean with its interval."""
+    return f"{c.mean:.2f} [{c.low:.2f}, {c.high:.2f}]"
+
+
+# How a verdict bears on a claim that a row is better than its reference ("supported" only by "higher").
+CLAIM_HIGHER = {"higher": "supported", "lower": "contradicted", "equivalent": "contradicted (equivalent)",
+                "inconclusive": "inconclusive", "no claim": "no claim (fewer than 3 seeds)"}
+
+
+def judge(c: Comparison, words: dict[str, str] = CLAIM_HIGHER, unit: str = "dB") -> str:
+    """"supported: +0.82 dB [+0.23, +1.41]": what the verdict means for a claim (``words``), with the difference."""
+    return f"{words[c.verdict]}: {difference(c, unit)}"
+
+
 def describe(c: Comparison, unit: str = "dB") -> str:
     """"lower: -0.14 dB [-0.31, +0.03]": the verdict with the difference and its interval."""
     return f"{c.verdict}: {difference(c, unit)}"

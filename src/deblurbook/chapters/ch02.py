@@ -146,9 +146,6 @@ def scores(runs: list[dict], key: str = "psnr") -> np.ndarray:
     return stats.per_seed_images(runs, key)
 
 
-def _ci(iv) -> str:
-    return f"{iv.mean:.2f} [{iv.low:.2f}, {iv.high:.2f}]"
-
 
 def table4(ablations: dict) -> str:
     """Table IV: the paper's rows beside ours, with parameters and paired verdicts against full."""
@@ -163,8 +160,8 @@ def table4(ablations: dict) -> str:
         quoted = f"{p_psnr:.2f} / {p_ssim:.3f} ({p_psnr - paper['full'][0]:+.2f})" if p_psnr else "-"
         versus = "-" if name == "full" else stats.describe(stats.compare(ours, full))
         lines.append([LABELS[name], quoted, f"{row['parameters']['trained'] / 1e6:.2f} M / "
-                      f"{row['parameters']['paper'] / 1e6:.2f} M", f"{_ci(stats.interval(ours))} / {ssim:.4f}",
-                      versus])
+                      f"{row['parameters']['paper'] / 1e6:.2f} M",
+                      f"{stats.estimate(stats.interval(ours))} / {ssim:.4f}", versus])
     return markdown_table(["row", "paper PSNR / SSIM on DVD (vs full)", "parameters (trained / paper scale)",
                            f"ours PSNR [95% CI] / SSIM ({full.shape[0]} seeds x {full.shape[1]} images)",
                            "ours against full: verdict, difference [95% CI]"], lines)
@@ -175,7 +172,8 @@ def fig6(ablations: dict) -> str:
     f = ablations["fig6"]
     flow = {k: np.asarray(f[f"flow_{k}"]) for k in ("consecutive", "identical")}
     psnr = {k: np.asarray(f[f"psnr_{k}"]) for k in ("consecutive", "identical")}
-    rows = [[f"{k} frames", _ci(stats.interval(flow[k])), _ci(stats.interval(psnr[k]))] for k in flow]
+    rows = [[f"{k} frames", stats.estimate(stats.interval(flow[k])), stats.estimate(stats.interval(psnr[k]))]
+            for k in flow]
     rows.append(["identical - consecutive", stats.describe(stats.compare(flow["identical"], flow["consecutive"]), "px"),
                  stats.describe(stats.compare(psnr["identical"], psnr["consecutive"]))])
     return markdown_table(["second input", "mean flow norm at 1/4 scale, px [95% CI]", "PSNR, dB [95% CI]"], rows)
@@ -188,7 +186,7 @@ def table2(res: dict) -> str:
         ours = np.asarray(row["ours_psnr"])
         lines.append([name, row["images"], f"{np.mean(row['blurred_psnr']):.2f} / {np.mean(row['blurred_ssim']):.3f}",
                       f"{np.mean(row['rl_psnr']):.2f} / {np.mean(row['rl_ssim']):.3f}",
-                      f"{_ci(stats.interval(ours))} / {np.mean(row['ours_ssim']):.3f}"])
+                      f"{stats.estimate(stats.interval(ours))} / {np.mean(row['ours_ssim']):.3f}"])
     seeds = len(res["seeds"])
     return markdown_table(["test set", "images", "blurred input (PSNR / SSIM)", "RL, TV-L1 flow kernels",
                            f"ours, PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})"], lines)
@@ -209,12 +207,6 @@ _WORSE = {"lower": "supported", "higher": "contradicted (higher than full)",
 _SAME = {"equivalent": "supported", "higher": "contradicted (higher than full)",
          "lower": "contradicted (lower than full)", "inconclusive": "inconclusive (not support)",
          "no claim": "no claim (fewer than 3 seeds)"}
-_BETTER = {"higher": "supported", "lower": "contradicted", "equivalent": "contradicted (equivalent)",
-           "inconclusive": "inconclusive", "no claim": "no claim (fewer than 3 seeds)"}
-
-
-def _verdict(words: dict, comparison) -> str:
-    return f"{words[comparison.verdict]}: {stats.difference(comparison)}"
 
 
 def fig6_summary(f: dict) -> str:
@@ -264,10 +256,10 @@ def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
     full = scores(rows["full"]["runs"])
 
     def against_full(name, words):
-        return _verdict(words, stats.compare(scores(rows[name]["runs"]), full)) if name in rows else "not run"
+        return stats.judge(stats.compare(scores(rows[name]["runs"]), full), words) if name in rows else "not run"
 
     def per_set(reference):
-        return "; ".join(f"{name}: " + _verdict(_BETTER, against_input(row, reference))
+        return "; ".join(f"{name}: " + stats.judge(against_input(row, reference))
                          for name, row in res["table2_ours"].items())
 
     return [
