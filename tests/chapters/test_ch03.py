@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -99,3 +101,36 @@ def test_loss_curves_follow_the_reconstruction_term_logged(rec):
     logs = {0: [{"step": 10, rec: 0.1}, {"step": 20, rec: 0.05, "mask_ce": 0.5, "dice": 0.6}]}
     fig = ch03.loss_curves(logs)
     assert fig.axes[0].get_title().startswith(rec.split("_")[0].upper())
+
+
+def test_the_stages_share_the_budget_and_fine_tuning_runs_at_a_constant_rate():
+    cfg = ch03.budget("small")
+    built = {row: ch03.build(row, "small", 0, "cpu", None) for row in ("s1", "s2", "full", "plus", "lbp")}
+    assert sum(built[r].config.iterations for r in ch03.STAGES) == cfg["iterations"]
+    assert built["full"].config.milestones == (100, 200, 300)  # the budget's quarters, scaled to S3
+    assert built["plus"].config.milestones == () and built["plus"].config.lr == cfg["finetune_lr"]
+    assert built["full"].settings["init_from"] == ["ch03:s1", "ch03:s2"]
+    assert built["lbp"].settings["phase_frozen"] == [["lbp."], []]  # global-blur phases leave LBP alone
+    assert "ch03:plus" in ch03.rows_table("smoke")
+
+
+def test_the_papers_headline_margins_come_from_its_tables():
+    m = ch03.headline_margins()
+    assert m == pytest.approx({"plus_vs_reds": 2.52, "bladenet_vs_reds": 2.28, "equal_data": 0.94,
+                               "both_tuned": 0.69})
+
+
+def test_results_tables_at_smoke_cover_every_set_and_row():
+    res = ch03.results_result("smoke", [0], "cpu")
+    assert set(res["sets"]) >= {"mixed", *ch03.REAL_SETS}
+    table = ch03.table2(res)
+    assert ch03.table2(json.loads(json.dumps(res, sort_keys=True))) == table  # as loaded: the sets' keys sorted
+    assert all(label in table for label, _, _ in ch03.RESULT_ROWS.values()) and "34.36 / 0.9487" in table
+    assert "33.18 -> 33.67" in ch03.table5(res)
+    assert res["timing"]["size"] == list(ch03.budget("smoke")["time_size"]) and "ratio" in ch03.timing_table(res)
+    assert all("no claim" in verdict for _, verdict in ch03.results_claims(res))  # one seed: no verdicts
+    local = ch03.test_sets("smoke")["local (LBS)"]
+    models = {"BladeNet": ch03.train_row("ch03:full", "smoke", seed=0, device="cpu")[1].model}
+    fig = ch03.comparison_figure(models, local[0], "cpu")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(t.startswith("zoom: BladeNet") for t in titles) and "BladeNet's blur probability" in titles

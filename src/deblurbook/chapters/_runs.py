@@ -6,7 +6,7 @@ A helper of the chapter modules, not a chapter (its name starts with ``_``).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from torch import nn
@@ -15,27 +15,44 @@ from ..training import experiments
 from ..training.evaluate import evaluate
 
 
+def _score(model: nn.Module, sets: dict, inputs, device) -> list[dict]:
+    per_image = []
+    for name, data in sets.items():
+        per_image += [{**p, "preset": name} for p in evaluate(model, data, inputs, device)["per_image"]]
+    return per_image
+
+
+def _mean(per_image: list[dict], key: str) -> float:
+    return float(np.mean([p[key] for p in per_image]))
+
+
 def train_and_score(experiment: str, profile: str, seeds, device: str, sets: dict,
-                    extra: Callable[[nn.Module, object], dict] | None = None) -> tuple[list[dict], nn.Module]:
+                    extra: Callable[[nn.Module, object], dict] | None = None,
+                    train: Callable = experiments.train_experiment) -> tuple[list[dict], nn.Module]:
     """Train ``experiment`` for each seed and score it on ``sets`` (name -> test set).
 
     Returns the runs, ``[{"experiment", "profile", "seed", "identity", "steps", "per_image",
     "psnr", "ssim"}]`` (``per_image`` lists every image of every set in order, each with its
     set's name under ``"preset"``, so that rows pair image by image; ``extra(model, device)``
     adds its dict under ``"extra"``), and the last seed's model.
+
+    ``train(experiment, profile, seed=, device=, progress=)`` returns the experiment and its
+    trainer (default: :func:`~deblurbook.training.experiments.train_experiment`). Where the
+    trainer selected its model on a validation set (``trainer.selection``), the run keeps the
+    record under ``"selection"`` and the last model's scores under ``"last"``.
     """
     runs, model = [], None
     for s in seeds:
-        exp, trainer = experiments.train_experiment(experiment, profile, seed=s, device=device, progress=False)
+        exp, trainer = train(experiment, profile, seed=s, device=device, progress=False)
         model = trainer.model
-        per_image = []
-        for name, data in sets.items():
-            scored = evaluate(model, data, exp.inputs, trainer.device)
-            per_image += [{**p, "preset": name} for p in scored["per_image"]]
+        per_image = _score(model, sets, exp.inputs, trainer.device)
         run = {"experiment": exp.name, "profile": profile, "seed": s, "identity": exp.identity["digest"],
                "steps": trainer.step, "per_image": per_image,
-               "psnr": float(np.mean([p["psnr"] for p in per_image])),
-               "ssim": float(np.mean([p["ssim"] for p in per_image]))}
+               "psnr": _mean(per_image, "psnr"), "ssim": _mean(per_image, "ssim")}
+        if getattr(trainer, "selection", None) is not None:
+            last = _score(trainer.last_model, sets, exp.inputs, trainer.device)
+            run["selection"] = trainer.selection
+            run["last"] = {"per_image": last, "psnr": _mean(last, "psnr"), "ssim": _mean(last, "ssim")}
         if extra is not None:
             run["extra"] = extra(model, trainer.device)
         runs.append(run)

@@ -2,14 +2,16 @@
 
 Everything of the book that is this chapter's alone: the paper's quoted
 numbers (:data:`PAPER`), the budgets per profile (:data:`BUDGETS`), the
-named experiments (every row of Tables 3 and 4, :data:`EXPERIMENTS`), the
-test sets, and the figures, tables and claims of notebooks 03.01-03.04
-(the blurred-area ratio of Fig. 3, LBS step by step, the network, training,
-ablations). The results notebook (Tables 2 and 5) is not written yet.
+named experiments (every trained row: Tables 3 and 4, the code's training
+stages, the fine-tuned rows of Table 5, :data:`EXPERIMENTS`), the test sets,
+and the figures, tables and claims of notebooks 03.01-03.05 (the
+blurred-area ratio of Fig. 3, LBS step by step, the network, training,
+ablations, results).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -17,23 +19,25 @@ import torch
 
 from ..book import stats
 from ..book.tables import markdown_table
-from ..book.viz import Block, Panel, block_diagram, figure
+from ..book.viz import Block, Panel, block_diagram, figure, zoom
 from ..core import profiles, results
 from ..data import synth
 from ..data.alternating import AlternatingPhases
-from ..data.datasets import SyntheticDataset
+from ..data.datasets import PairDataset, SyntheticDataset
 from ..data.lbs import LODE_PROXY, LBSConfig, LBSDataset, LBSTestSet, make_lbs_sample, object_maps
+from ..data.real import gopro_crops, reds_clips
 from ..data.testsets import synthetic_test_set
-from ..data.real import reds_clips
-from ..imaging.baselines import tvl1_flow
 from ..imaging import metrics
-from ..imaging.metrics import blurred_area_ratio
+from ..imaging.baselines import tvl1_flow
 from ..imaging.images import read_image
-from ..models.bladenet import VARIANTS, BladeNet, BladeNetLoss, BSAUp, DoubleConv, Down, Up
+from ..imaging.metrics import blurred_area_ratio
+from ..models.bladenet import VARIANTS, BladeNet, BladeNetLoss, BSAUp, DoubleConv, Down, LBPAlone, Up, blur_probability
 from ..models.unet import SmallUNet
 from ..nn.blocks import parameter_count
-from ..nn.mask_losses import dice
+from ..nn.mask_losses import MaskCrossEntropy, dice
+from ..training.evaluate import evaluate
 from ..training.experiments import Experiment
+from ..training.stages import train_staged
 from ..training.trainer import TrainConfig
 from ._runs import train_and_score
 
@@ -71,6 +75,7 @@ PAPER = {
                "bsa": ((33.90, 0.9482), (60.97, 0.9979), (34.40, 0.9505)),
                "full": ((34.15, 0.9494), (62.08, 0.9981), (34.59, 0.9515))},
     "parameters": 40.8e6,  # appendix B.1
+    "headline_db": 2.5,  # Sec. 5: "outperform previous SotA methods by a large margin (2.5 dB in PSNR)"
     "training": {"epochs": 400, "lr": 1e-3, "halve_every": 100, "loss_weights": (1.0, 0.25, 0.01)},
 }
 
@@ -82,17 +87,22 @@ _COMMON = {"lr": 1e-3, "loss_weights": (1.0, 0.25, 0.01), "lbp_input": "logits",
 BUDGETS = {
     "smoke": {**_COMMON, "ratio_size": 48, "ratio_scenes": 2, "reds_pairs": 1, "lbs_examples": 2,
               "width": 4, "unet_width": 4, "crop": 32, "batch": 2, "iterations": 4, "phase_steps": 1,
-              "milestones": (), "checkpoint_every": 2, "log_every": 1, "test_size": 48, "test_images": 2},
+              "milestones": (), "checkpoint_every": 2, "log_every": 1, "test_size": 48, "test_images": 2,
+              "finetune_steps": 2, "finetune_lr": 1.25e-4, "select_every": 2, "val_size": 32, "val_images": 2,
+              "real_images": 2, "time_size": (48, 80), "time_width": 4},
     "small": {**_COMMON, "ratio_size": 128, "ratio_scenes": 16, "reds_pairs": 9, "lbs_examples": 16,
               "width": 8, "unet_width": 16, "crop": 64, "batch": 8, "iterations": 1000, "phase_steps": 10,
               "milestones": (250, 500, 750), "checkpoint_every": 50, "log_every": 10, "test_size": 96,
-              "test_images": 12},
+              "test_images": 12, "finetune_steps": 200, "finetune_lr": 1.25e-4, "select_every": 100, "val_size": 64,
+              "val_images": 8, "real_images": 30, "time_size": (720, 1280), "time_width": 64},
     # 400 epochs, each a pass over 24,000 REDS pairs then 24,000 LBS pairs at batch 8; halved every 100 epochs
     "paper": {**_COMMON, "ratio_size": 256, "ratio_scenes": 100, "reds_pairs": 9, "lbs_examples": 100,
               "residual": False, "rec_norm": "l1", "width": 64, "unet_width": 32, "crop": 192, "batch": 8,
               "iterations": 2_400_000, "phase_steps": 3000,
               "milestones": (600_000, 1_200_000, 1_800_000), "checkpoint_every": 5000, "log_every": 100,
-              "test_size": 256, "test_images": 100},
+              "test_size": 256, "test_images": 100, "finetune_steps": 30_000, "finetune_lr": 1.25e-4,
+              "select_every": 6000, "val_size": 256, "val_images": 50, "real_images": 30,
+              "time_size": (720, 1280), "time_width": 64},
 }
 MOTION_THRESHOLD = 0.25  # px: Table 6's split between small and large motion (the code's value; lost in the text)
 RATIO_PRESETS = ("global", "local")
@@ -107,52 +117,123 @@ def budget(profile: str) -> dict:
 # ---------------------------------------------------------------- experiments
 #
 # Table 4's rows are BladeNet's variants, all trained on global-blur and LBS data in turns
-# (the alternating epochs). Table 3's question (does LBS data help a plain network on local
-# blur, and does it cost on global blur?) adds BladeNet- trained on global blur alone, and a
-# second architecture (the book's residual U-Net) trained both ways.
+# (the alternating epochs). The full model follows the code's stages within the same number of
+# steps: S1 the deblurring net with BSA (40%), S2 LBP alone on LBS data (20%), S3 both, started
+# from S1 and S2 (40%); ``full_joint`` is the full model trained jointly from the start, to see
+# whether the stages matter. Wherever LBP sees global-blur phases, those phases train the
+# deblurring net alone with their own Adam (the code's two optimisers). Table 3's question adds
+# BladeNet- trained on global blur alone, and a second architecture (the book's residual U-Net)
+# trained both ways. BladeNet+ and U-Net+ fine-tune the full model and the U-Net (global + LBS)
+# on LODE-proxy pairs (Table 5; the full model's LBP frozen, as in the code's S4).
 
-ROWS = {  # row -> (network, variant, data)
-    "none": ("bladenet", "none", "global+lbs"), "lbp": ("bladenet", "lbp", "global+lbs"),
-    "bsa": ("bladenet", "bsa", "global+lbs"), "full": ("bladenet", "full", "global+lbs"),
-    "none_global": ("bladenet", "none", "global"),
-    "unet_global": ("unet", None, "global"), "unet_lbs": ("unet", None, "global+lbs"),
+
+@dataclass(frozen=True)
+class Row:
+    """One trained row: network (``bladenet``, ``lbp_alone``, ``unet``), BladeNet variant, training
+    data (``global``, ``lbs``, ``global+lbs`` in turns, ``lode``: LODE-proxy pairs), its share of
+    the budget's steps (``finetune``: the budget's fine-tuning steps), the rows it starts from, and
+    the parameter-name prefixes each data phase leaves alone."""
+
+    network: str
+    variant: str | None
+    data: str
+    share: float | str = 1.0
+    init_from: tuple[str, ...] = ()
+    phase_frozen: tuple[tuple[str, ...], ...] = ()
+
+
+_LBP_ON_LBS_ONLY = (("lbp.",), ())  # global-blur phases: deblurring net only; LBS phases: everything
+ROWS = {
+    "none": Row("bladenet", "none", "global+lbs"),
+    "lbp": Row("bladenet", "lbp", "global+lbs", phase_frozen=_LBP_ON_LBS_ONLY),
+    "bsa": Row("bladenet", "bsa", "global+lbs"),
+    "s1": Row("bladenet", "bsa", "global+lbs", share=0.4),
+    "s2": Row("lbp_alone", None, "lbs", share=0.2),
+    "full": Row("bladenet", "full", "global+lbs", share=0.4, init_from=("s1", "s2"), phase_frozen=_LBP_ON_LBS_ONLY),
+    "full_joint": Row("bladenet", "full", "global+lbs", phase_frozen=_LBP_ON_LBS_ONLY),
+    "none_global": Row("bladenet", "none", "global"),
+    "unet_global": Row("unet", None, "global"),
+    "unet_lbs": Row("unet", None, "global+lbs"),
+    "plus": Row("bladenet", "full", "lode", share="finetune", init_from=("full",), phase_frozen=(("lbp.",),)),
+    "unet_plus": Row("unet", None, "lode", share="finetune", init_from=("unet_lbs",)),
 }
+STAGES = ("s1", "s2", "full")
 
 
-def build(row: str, profile: str, seed: int, device: str, iterations: int | None) -> Experiment:
-    """A row of Table 3 or 4 as an experiment: model, Eq. 5 loss, data and schedule at ``profile``."""
-    cfg = budget(profile)
-    network, variant, data = ROWS[row]
-    if network == "bladenet":
-        model = BladeNet(variant, width=cfg["width"], lbp_input=cfg["lbp_input"], residual=cfg["residual"])
-    else:
-        model = SmallUNet(width=cfg["unet_width"])
-    rec, lbp, bsa = cfg["loss_weights"]
-    loss = BladeNetLoss(rec, lbp, bsa, norm=cfg["rec_norm"])
-    steps = iterations if iterations is not None else cfg["iterations"]
-    length = steps * cfg["batch"] * 8  # <= 8 DDP ranks
+def _model(row: Row, cfg: dict) -> torch.nn.Module:
+    if row.network == "bladenet":
+        return BladeNet(row.variant, width=cfg["width"], lbp_input=cfg["lbp_input"], residual=cfg["residual"])
+    if row.network == "lbp_alone":
+        return LBPAlone(cfg["width"])
+    return SmallUNet(width=cfg["unet_width"])
+
+
+def _train_set(data: str, cfg: dict, length: int, seed: int):
     base = 1_000_003 * (seed + 1)
+    if data == "lode":
+        return LBSDataset(crop=cfg["crop"], length=length, seed=base + 2, config=LODE_PROXY)
+    lbs = LBSDataset(crop=cfg["crop"], length=length, seed=base + 1)
+    if data == "lbs":
+        return lbs
     global_set = SyntheticDataset("global", crop=cfg["crop"], length=length, seed=base)
-    if data == "global":
-        train_set = global_set
-    else:
-        lbs_set = LBSDataset(crop=cfg["crop"], length=length, seed=base + 1)
-        train_set = AlternatingPhases([global_set, lbs_set], cfg["batch"], cfg["phase_steps"])
-    config = TrainConfig(iterations=steps, batch=cfg["batch"], lr=cfg["lr"], schedule="step",
-                         milestones=tuple(cfg["milestones"]), gamma=0.5, checkpoint_every=cfg["checkpoint_every"],
-                         log_every=cfg["log_every"], seed=seed, device=device)
-    return Experiment(f"{CHAPTER}:{row}", model, loss, train_set, ("blur",), config, {**cfg, "row": row})
+    return global_set if data == "global" else AlternatingPhases([global_set, lbs], cfg["batch"], cfg["phase_steps"])
+
+
+def build(name: str, profile: str, seed: int, device: str, iterations: int | None) -> Experiment:
+    """A row of :data:`ROWS` as an experiment: model, loss (Eq. 5; cross-entropy alone for LBP by
+    itself), data and schedule at ``profile`` (the learning rate halved at the budget's milestones,
+    scaled to the row's steps; fine-tuning at a constant rate)."""
+    cfg, row = budget(profile), ROWS[name]
+    finetune = row.share == "finetune"
+    steps = cfg["finetune_steps"] if finetune else max(1, round(cfg["iterations"] * row.share))
+    steps = iterations if iterations is not None else steps
+    rec, lbp, bsa = cfg["loss_weights"]
+    loss = MaskCrossEntropy(1.0) if row.network == "lbp_alone" else BladeNetLoss(rec, lbp, bsa, norm=cfg["rec_norm"])
+    train_set = _train_set(row.data, cfg, steps * cfg["batch"] * 8, seed)  # <= 8 DDP ranks
+    milestones = () if finetune else tuple(max(1, round(m * steps / cfg["iterations"])) for m in cfg["milestones"])
+    config = TrainConfig(iterations=steps, batch=cfg["batch"], lr=cfg["finetune_lr"] if finetune else cfg["lr"],
+                         schedule="step", milestones=milestones, gamma=0.5, checkpoint_every=cfg["checkpoint_every"],
+                         log_every=cfg["log_every"], seed=seed, device=device, amp_dtype="bfloat16")
+    settings = {**cfg, "row": name, "network": row.network, "variant": row.variant, "data": row.data,
+                "share": row.share, "init_from": [f"{CHAPTER}:{r}" for r in row.init_from],
+                "phase_frozen": [list(p) for p in row.phase_frozen],
+                "validation": "lode" if row.data == "lode" else "lbs"}
+    return Experiment(f"{CHAPTER}:{name}", _model(row, cfg), loss, train_set, ("blur",), config, settings)
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
+VALIDATION_SEED = 50_000  # validation pairs: seeds 50,000 on (the test sets use 10,000 on)
 
 
-def test_sets(profile: str) -> dict:
-    """The chapter's fixed test sets: LBS pairs, LODE-proxy pairs (other motion) and global blur."""
+def validation(exp: Experiment):
+    """How a run's checkpoint is selected: mean PSNR on held-out pairs (LBS pairs, or LODE-proxy
+    pairs for the fine-tuned rows; test-split content, other seeds than the test sets), or, for
+    LBP trained alone, the mean IoU of its blur map (p > 0.5) with the mask."""
+    cfg = exp.settings
+    data = LBSTestSet(cfg["val_size"], cfg["val_images"], LODE_PROXY if cfg["validation"] == "lode" else LBSConfig(),
+                      first_seed=VALIDATION_SEED)
+    if isinstance(exp.model, LBPAlone):
+        return lambda model, device: mean_blur_map_iou(model, data, device)
+    return lambda model, device: evaluate(model, data, exp.inputs, device)["psnr"]
+
+
+train_row = partial(train_staged, validation=validation)
+
+
+def test_sets(profile: str, extended: bool = False) -> dict:
+    """The chapter's fixed test sets: LBS pairs, LODE-proxy pairs (other motion) and global blur;
+    ``extended`` adds the engine's `mixed` scenes and the bundled real samples (GoPro crops, REDS
+    frames: global blur, evaluation only)."""
     cfg = budget(profile)
     size, count = cfg["test_size"], cfg["test_images"]
-    return {"local (LBS)": LBSTestSet(size, count), "local (LODE proxy)": LBSTestSet(size, count, LODE_PROXY),
+    sets = {"local (LBS)": LBSTestSet(size, count), "local (LODE proxy)": LBSTestSet(size, count, LODE_PROXY),
             "global": synthetic_test_set("global", (size, size), count)}
+    if extended:
+        frames = [pair for clip in reds_clips().values() for pair in clip]
+        sets |= {"mixed": synthetic_test_set("mixed", (size, size), count),
+                 "GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
+                 "REDS frames (real)": PairDataset(frames[: cfg["real_images"]])}
+    return sets
 
 
 # ---------------------------------------------------------------- Fig. 3: how much of the image moves
@@ -311,6 +392,7 @@ def ratio_summary(res: dict, threshold: float = 1.0) -> str:
 # (../shared/specs/calc); the paper states only BladeNet's total, 40.8 M.
 CODE_COUNTS = {"none": 17_267_523, "lbp": 34_536_133, "bsa": 23_509_958, "full": 40_778_568}
 VARIANT_NAMES = {"none": "BladeNet- (no LBP, no BSA)", "lbp": "LBP only", "bsa": "BSA only", "full": "BladeNet"}
+ROW_NAMES = {**VARIANT_NAMES, "full": "BladeNet (stages S1-S3)", "full_joint": "BladeNet, joint from the start"}
 _KINDS = {DoubleConv: "Conv-BN-ReLU x2", Down: "MaxPool, Conv-BN-ReLU x2",
           Up: "Upsample x2, concat skip, Conv-BN-ReLU x2",
           BSAUp: "Upsample x2, concat skip, Conv-BN-ReLU x2, BSA, Conv-BN-ReLU x2"}
@@ -414,6 +496,10 @@ def headline(profile: str = "small") -> list[str]:
         lines.append(f"Training BladeNet- on LBS data as well as global blur ({link}) changes its PSNR on the "
                      f"LODE proxy by {stats.difference(local_c)} ({local_c.verdict}) and on global blur by "
                      f"{stats.difference(global_c)} ({global_c.verdict}).")
+    final = results.load(profile, CHAPTER, "results", required=False)
+    if final:
+        link = "{doc}`03.05 <../notebooks/ch03_local-deblurring/03.05-results>`"
+        lines.append(f"Results ({link}): {results_summary(final)}.")
     return lines
 
 
@@ -440,6 +526,21 @@ def region_psnr(output: np.ndarray, sharp: np.ndarray, region: np.ndarray) -> tu
     return true, true - 10 * float(np.log10(region.mean()))
 
 
+def _blur_map_scores(result, mask: np.ndarray) -> tuple[float | None, float | None]:
+    """IoU and F1 of LBP's blur map (p > 0.5) in a model's output against ``mask`` (None, None without LBP)."""
+    if not (isinstance(result, dict) and "blur_logits" in result):
+        return None, None
+    return _binary_scores(blur_probability(result)[0].float().cpu().numpy() > 0.5, mask)
+
+
+@torch.no_grad()
+def mean_blur_map_iou(model, data, device) -> float:
+    """Mean IoU of LBP's blur map with the mask over a local test set."""
+    model.eval()
+    return float(np.mean([_blur_map_scores(model(data[i]["blur"][None].to(device)), data[i]["mask"][0].numpy() > 0.5)[0]
+                          for i in range(len(data))]))
+
+
 @torch.no_grad()
 def local_scores(model, data, device) -> dict[str, list]:
     """Per image of a local test set: LBP's blur map against the mask (IoU, F1 at p > 0.5), the
@@ -453,10 +554,7 @@ def local_scores(model, data, device) -> dict[str, list]:
         image = (result["image"] if isinstance(result, dict) else result).clamp(0, 1)[0].float().cpu()
         output, sharp = image.permute(1, 2, 0).numpy(), item["sharp"].permute(1, 2, 0).numpy()
         mask = item["mask"][0].numpy() > 0.5
-        if isinstance(result, dict) and "blur_logits" in result:
-            iou, f1 = _binary_scores(result["blur_logits"].softmax(1)[0, 1].float().cpu().numpy() > 0.5, mask)
-        else:
-            iou = f1 = None
+        iou, f1 = _blur_map_scores(result, mask)
         out["iou"].append(iou)
         out["f1"].append(f1)
         out["dice"].append(float(dice(result["attention"][0, 0].float().cpu(), torch.from_numpy(mask)))
@@ -474,9 +572,9 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     on the LBS test set; the parameters trained and at the paper's width."""
     local = sets["local (LBS)"]
     runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets,
-                                  extra=lambda m, dev: local_scores(m, local, dev))
-    network, variant, _ = ROWS[row]
-    paper = parameter_count(BladeNet(variant, width=64)) if network == "bladenet" else None
+                                  extra=lambda m, dev: local_scores(m, local, dev), train=train_row)
+    spec = ROWS[row]
+    paper = parameter_count(BladeNet(spec.variant, width=64)) if spec.network == "bladenet" else None
     return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
 
 
@@ -491,6 +589,19 @@ def blurred_scores(sets: dict) -> dict[str, list[float]]:
     return {"psnr": psnr_, "ssim": ssim_}
 
 
+def rows_table(profile: str) -> str:
+    """Every trained row at ``profile``: network, training data, steps, what it starts from, and
+    which parameters each data phase leaves alone."""
+    lines = []
+    for name, row in ROWS.items():
+        exp = EXPERIMENTS[f"{CHAPTER}:{name}"](profile=profile, seed=0, device="cpu", iterations=None)
+        frozen = "; ".join(f"phase {k + 1}: {', '.join(p) or 'none'}" for k, p in enumerate(row.phase_frozen))
+        lines.append([f"{CHAPTER}:{name}", row.network + (f" ({row.variant})" if row.variant else ""), row.data,
+                      exp.config.iterations, ", ".join(row.init_from) or "-", frozen or "-"])
+    return markdown_table(["experiment", "network", "training data", "steps", "starts from",
+                           "frozen (parameter prefixes)"], lines)
+
+
 def _per_set(runs: list[dict], key: str = "psnr") -> dict[str, np.ndarray]:
     """(seeds, images) per test set."""
     names = list(dict.fromkeys(p["preset"] for p in runs[0]["per_image"]))
@@ -498,15 +609,23 @@ def _per_set(runs: list[dict], key: str = "psnr") -> dict[str, np.ndarray]:
 
 
 
-def _against_input(res: dict) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
-    """Per test set: BladeNet's PSNR (seeds x images), the blurred input's per image, and its mean SSIM."""
+def _blurred_per_set(res: dict, runs: list[dict]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The blurred input's PSNR and SSIM per image, per test set, in the order of ``runs``' images
+    (the order the scores were taken in; a loaded result's ``sets`` mapping may be sorted)."""
     start, out = 0, {}
-    for name, values in _per_set(res["row"]["runs"]).items():
+    for name, values in _per_set(runs).items():
         end = start + values.shape[1]
-        blurred = res["blurred"]
-        out[name] = (values, np.asarray(blurred["psnr"][start:end]), float(np.mean(blurred["ssim"][start:end])))
+        out[name] = (np.asarray(res["blurred"]["psnr"][start:end]), np.asarray(res["blurred"]["ssim"][start:end]))
         start = end
     return out
+
+
+def _against_input(res: dict) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+    """Per test set: BladeNet's PSNR (seeds x images), the blurred input's per image, and its mean SSIM."""
+    runs = res["row"]["runs"]
+    blurred = _blurred_per_set(res, runs)
+    return {name: (values, blurred[name][0], float(blurred[name][1].mean()))
+            for name, values in _per_set(runs).items()}
 
 
 def training_table(res: dict) -> str:
@@ -555,27 +674,53 @@ def training_summary(res: dict) -> str:
     return f"against the blurred input, BladeNet is {'; '.join(parts)}{tail}"
 
 
-def loss_curves(logs: dict[int, list[dict]]):
-    """Training loss terms per seed (every logged step; LBS phases carry the mask terms)."""
+def staged_log(profile: str, seed: int, device: str) -> tuple[list[dict], list[int]]:
+    """The full model's training log across its stages (S1, S2, S3), steps counted from the start
+    of S1, and the steps where S2 and S3 begin."""
+    log, offset, starts = [], 0, []
+    for stage in STAGES:
+        _, trainer = train_row(f"{CHAPTER}:{stage}", profile, seed=seed, device=device)
+        log += [{**e, "step": e["step"] + offset} for e in trainer.log]
+        offset += trainer.config.iterations
+        starts.append(offset)
+    return log, starts[:-1]
+
+
+def loss_curves(logs: dict[int, list[dict]], stage_starts: list[int] = ()):
+    """Training loss terms per seed (every logged step; LBS phases carry the mask terms), with
+    dotted lines where a stage begins."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    rec = next(k for k in next(iter(logs.values()))[0] if k.endswith("_image"))  # l1_image or mse_image
+    rec = next(k for log in logs.values() for e in log for k in e if k.endswith("_image"))  # l1_image or mse_image
     for seed, log in logs.items():
-        steps = [e["step"] for e in log]
-        axes[0].plot(steps, [e[rec] for e in log], label=f"seed {seed}", linewidth=0.9)
-        for ax, key in ((axes[1], "mask_ce"), (axes[2], "dice")):
+        for ax, key, style in ((axes[0], rec, "-"), (axes[1], "mask_ce", "."), (axes[2], "dice", ".")):
             points = [(e["step"], e[key]) for e in log if key in e]
             if points:
-                ax.plot(*zip(*points), ".", markersize=3, label=f"seed {seed}")
+                ax.plot(*zip(*points), style, markersize=3, linewidth=0.9, label=f"seed {seed}")
     for ax, title in zip(axes, (f"{rec.split('_')[0].upper()} (both phases)", "LBP cross-entropy (LBS phases)",
                                 "BSA Dice (LBS phases)")):
         ax.set_title(title, fontsize=11)
         ax.set_xlabel("step")
+        for start in stage_starts:
+            ax.axvline(start, color="grey", linestyle=":", linewidth=1)
     axes[0].set_yscale("log")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def selection_table(res: dict) -> str:
+    """Checkpoint selection per seed: the step chosen on the validation pairs, and the LODE-proxy
+    PSNR of the chosen and the last weights (the last ones paired against the chosen)."""
+    lines = []
+    for run in res["row"]["runs"]:
+        chosen = [p["psnr"] for p in run["per_image"] if p["preset"] == LODE_SET]
+        last = [p["psnr"] for p in run["last"]["per_image"] if p["preset"] == LODE_SET]
+        history = run["selection"]["history"]
+        lines.append([run["seed"], f"{run['selection']['best_step']} of {history[-1]['step']}",
+                      f"{np.mean(chosen):.2f}", f"{np.mean(last):.2f}"])
+    return markdown_table(["seed", "step chosen (S3)", "chosen: LODE-proxy PSNR", "last: LODE-proxy PSNR"], lines)
 
 
 def qualitative_panels(model, item: dict, device) -> list[Panel]:
@@ -612,16 +757,17 @@ def training_result(profile: str, seeds, device: str) -> dict:
 
 # ---------------------------------------------------------------- ablations (03.04)
 
-TABLE4_ROWS = ("none", "lbp", "bsa", "full")
+TABLE4_ROWS = ("none", "lbp", "bsa", "full", "full_joint")
+ABLATION_ROWS = (*TABLE4_ROWS, "none_global", "unet_global", "unet_lbs")
 TABLE3_PAIRS = {"BladeNet-": ("none_global", "none"), "residual U-Net (the book's)": ("unet_global", "unet_lbs")}
 LODE_SET = "local (LODE proxy)"
 
 
 def ablation_result(profile: str, seeds, device: str) -> dict:
-    """03.04's results: every row of :data:`ROWS` for each seed, scored on the test sets."""
+    """03.04's results: every row of :data:`ABLATION_ROWS` for each seed, scored on the test sets."""
     sets = test_sets(profile)
     local = sets["local (LBS)"]
-    return {"rows": {row: score_row(row, profile, seeds, device, sets) for row in ROWS},
+    return {"rows": {row: score_row(row, profile, seeds, device, sets) for row in ABLATION_ROWS},
             "blurred": blurred_scores(sets), "sets": {name: len(data) for name, data in sets.items()},
             "mask_share": [float(local[i]["mask"].mean()) for i in range(len(local))]}
 
@@ -634,10 +780,10 @@ def table4(res: dict) -> str:
     for row in TABLE4_ROWS:
         ours = _per_set(rows[row]["runs"])[LODE_SET]
         ssim = _per_set(rows[row]["runs"], "ssim")[LODE_SET].mean()
-        p_psnr, p_ssim = paper[row]
         versus = "-" if row == "full" else stats.describe(stats.compare(ours, full))
-        lines.append([VARIANT_NAMES[row], f"{p_psnr:.2f} / {p_ssim:.4f} ({p_psnr - paper['full'][0]:+.2f})",
-                      f"{stats.estimate(stats.interval(ours))} / {ssim:.4f}", versus])
+        quoted = (f"{paper[row][0]:.2f} / {paper[row][1]:.4f} ({paper[row][0] - paper['full'][0]:+.2f})"
+                  if row in paper else "- (the book's row)")
+        lines.append([ROW_NAMES[row], quoted, f"{stats.estimate(stats.interval(ours))} / {ssim:.4f}", versus])
     seeds, images = full.shape
     return markdown_table(["row", "paper on LODE (vs full)",
                            f"ours on the LODE proxy ({seeds} seed{'s' * (seeds > 1)} x {images} images)",
@@ -673,8 +819,8 @@ def table6(res: dict) -> str:
     for row in TABLE4_ROWS:
         runs = res["rows"][row]["runs"]
         full_image = _per_set(runs)["local (LBS)"].mean()
-        p_full, p_small, p_large = PAPER["table6"][row]
-        lines.append([VARIANT_NAMES[row], f"{p_full[0]:.2f} / {p_small[0]:.2f} / {p_large[0]:.2f}",
+        quoted = PAPER["table6"].get(row)
+        lines.append([ROW_NAMES[row], " / ".join(f"{v[0]:.2f}" for v in quoted) if quoted else "-",
                       f"{full_image:.2f}", _region_mean(runs, "small_code"), _region_mean(runs, "small_true"),
                       _region_mean(runs, "large_code"), _region_mean(runs, "large_true")])
     return markdown_table(["row", "paper: full / small / large", "ours: full image", "small, code's reading",
@@ -685,14 +831,15 @@ _NO_WORSE = {"equivalent": "supported", "higher": "supported (higher)", "lower":
              "inconclusive": "inconclusive (not support)", "no claim": "no claim (fewer than 3 seeds)"}
 
 
+def _versus(rows: dict, a: str, b: str, test: str = LODE_SET, words: dict = stats.CLAIM_HIGHER) -> str:
+    """Row ``a`` against row ``b`` on ``test``, paired over seeds and images, in ``words``."""
+    return stats.judge(stats.compare(_per_set(rows[a]["runs"])[test], _per_set(rows[b]["runs"])[test]), words)
+
+
 def claims(res: dict) -> list[tuple[str, str]]:
     """The paper's claims and what this profile's runs say, from paired comparisons on the LODE proxy
     ("no worse" claims are supported only by "equivalent" or "higher")."""
-    rows = res["rows"]
-
-    def versus(a: str, b: str, test: str, words: dict = stats.CLAIM_HIGHER) -> str:
-        return stats.judge(stats.compare(_per_set(rows[a]["runs"])[test], _per_set(rows[b]["runs"])[test]), words)
-
+    versus = partial(_versus, res["rows"])
     out = []
     for name, (alone, with_lbs) in TABLE3_PAIRS.items():
         out.append((f"LBS data help {name} on local blur (Table 3)", versus(with_lbs, alone, LODE_SET)))
@@ -701,5 +848,195 @@ def claims(res: dict) -> list[tuple[str, str]]:
     out += [("LBP helps (Table 4)", versus("lbp", "none", LODE_SET)),
             ("BSA helps (Table 4)", versus("bsa", "none", LODE_SET)),
             ("Both beat either alone (Table 4)", f"vs LBP only: {versus('full', 'lbp', LODE_SET)}; "
-             f"vs BSA only: {versus('full', 'bsa', LODE_SET)}")]
+             + f"vs BSA only: {versus('full', 'bsa', LODE_SET)}"),
+            ("The stages beat joint training from the start (the book's question)", versus("full", "full_joint"))]
     return out
+
+
+# ---------------------------------------------------------------- results (03.05)
+
+# Our rows and the paper's row each stands for (Tables 2, 3 and 5 on LODE): a network trained on
+# global blur alone stands for a method trained on REDS, global + LBS for REDS + LBS (or VOC).
+RESULT_ROWS = {
+    "unet_global": ("U-Net, global blur only", "DPSR, REDS (Table 2's best baseline)", ("table2", "DPSR")),
+    "none_global": ("BladeNet-, global blur only", "BladeNet-, REDS", ("table2", "BladeNet-")),
+    "unet_lbs": ("U-Net, global + LBS", "SDNet, REDS+VOC (the best baseline of Table 3)", ("table3", "SDNet")),
+    "none": ("BladeNet-, global + LBS", "BladeNet-, REDS+VOC", ("table3", "BladeNet-")),
+    "full": ("BladeNet (staged), global + LBS", "BladeNet, REDS+LBS", ("table2", "BladeNet")),
+    "unet_plus": ("U-Net+, fine-tuned on the LODE proxy", "SDNet, fine-tuned on LODE", ("table5", "SDNet")),
+    "plus": ("BladeNet+, fine-tuned on the LODE proxy", "BladeNet+, fine-tuned on LODE", ("table2", "BladeNet+")),
+}
+REAL_SETS = ("GoPro crops (real)", "REDS frames (real)")
+
+
+def paper_value(where: tuple[str, str]) -> tuple[float, float]:
+    """The paper's PSNR / SSIM on LODE for a :data:`RESULT_ROWS` entry."""
+    table, method = where
+    return PAPER["table3"][method][("LODE", "REDS+VOC")] if table == "table3" else PAPER[table][method]
+
+
+def headline_margins() -> dict[str, float]:
+    """The paper's "2.5 dB" and what its own tables give with equal data (dB, from :data:`PAPER`)."""
+    t2, t3, t5 = PAPER["table2"], PAPER["table3"], PAPER["table5"]
+    best_reds = max(v[0] for k, v in t2.items() if not k.startswith("BladeNet"))
+    best_voc = max(v[("LODE", "REDS+VOC")][0] for k, v in t3.items() if k != "BladeNet-")
+    best_tuned = max(v[0] for k, v in t5.items() if k != "BladeNet")
+    return {"plus_vs_reds": t2["BladeNet+"][0] - best_reds, "bladenet_vs_reds": t2["BladeNet"][0] - best_reds,
+            "equal_data": t2["BladeNet"][0] - best_voc, "both_tuned": t2["BladeNet+"][0] - best_tuned}
+
+
+@torch.no_grad()
+def time_per_image(profile: str, device: str = "auto") -> dict:
+    """Seconds for one forward pass of BladeNet- and BladeNet at the budget's width on a
+    ``time_size`` image (random weights: the time does not depend on them), after a warm-up on a
+    small image; BladeNet-'s time is the baseline of the ratio."""
+    from ..book.timing import time_call
+    from ..core.device import describe, resolve
+
+    cfg, dev = budget(profile), resolve(device)
+    h, w = cfg["time_size"]
+    seconds = {}
+    for variant in ("none", "full"):
+        model = BladeNet(variant, width=cfg["time_width"]).to(dev).eval()
+        x = torch.rand(1, 3, h, w, device=dev)
+        model(x[..., :64, :64])
+        seconds[variant] = time_call(partial(model, x), dev, repeats=1, warmup=0)
+    return {"size": [h, w], "width": cfg["time_width"], "seconds": seconds,
+            "parameters": {v: parameter_count(BladeNet(v, width=cfg["time_width"])) for v in seconds},
+            "device": describe(dev)}
+
+
+def results_result(profile: str, seeds, device: str) -> dict:
+    """03.05's results: every :data:`RESULT_ROWS` row for each seed on the extended test sets,
+    the blurred input's scores, and the time per image."""
+    sets = test_sets(profile, extended=True)
+    return {"rows": {row: score_row(row, profile, seeds, device, sets) for row in RESULT_ROWS},
+            "blurred": blurred_scores(sets), "sets": {name: len(data) for name, data in sets.items()},
+            "timing": time_per_image(profile, device)}
+
+
+def _cell(runs: list[dict], name: str) -> str:
+    psnr, ssim = _per_set(runs)[name], _per_set(runs, "ssim")[name]
+    return f"{psnr.mean():.2f} / {ssim.mean():.3f}"
+
+
+def table2(res: dict, sets: tuple[str, ...] | None = None) -> str:
+    """Tables 2, 3 and 5 in one: each row's paper analogue on LODE beside ours (mean PSNR / SSIM
+    over seeds and images) on each test set, the blurred input first."""
+    blurred = _blurred_per_set(res, res["rows"]["full"]["runs"])
+    names = sets or tuple(blurred)
+    lines = [["blurred input", "-", *[f"{blurred[n][0].mean():.2f} / {blurred[n][1].mean():.3f}" for n in names]]]
+    for row, (label, paper_label, where) in RESULT_ROWS.items():
+        psnr, ssim = paper_value(where)
+        lines.append([label, f"{paper_label}: {psnr:.2f} / {ssim:.4f}",
+                      *[_cell(res["rows"][row]["runs"], n) for n in names]])
+    return markdown_table(["ours (row)", "the paper's analogue on LODE", *names], lines)
+
+
+def table5(res: dict) -> str:
+    """Table 5: fine-tuning on the LODE proxy, before and after, paired (after minus before)."""
+    lines = []
+    for before, after, method in (("unet_lbs", "unet_plus", "SDNet"), ("full", "plus", "BladeNet")):
+        a, b = (_per_set(res["rows"][r]["runs"])[LODE_SET] for r in (before, after))
+        p_before = paper_value(RESULT_ROWS[before][2])[0]
+        p_after = PAPER["table5"][method][0]
+        lines.append([RESULT_ROWS[after][0], f"{method}: {p_before:.2f} -> {p_after:.2f} ({p_after - p_before:+.2f})",
+                      f"{a.mean():.2f} -> {b.mean():.2f}", stats.describe(stats.compare(b, a))])
+    return markdown_table(["row", "paper on LODE", "ours on the LODE proxy", "after against before"], lines)
+
+
+def timing_table(res: dict) -> str:
+    """Parameters and seconds per image for BladeNet- and BladeNet, with the ratio."""
+    t = res["timing"]
+    base = t["seconds"]["none"]
+    device = t["device"].get("gpu") or f"CPU, {t['device']['cpu threads (torch)']} threads"
+    rows = [[VARIANT_NAMES[v], f"{t['parameters'][v]:,}", f"{t['seconds'][v]:.2f}", f"{t['seconds'][v] / base:.2f}"]
+            for v in ("none", "full")]
+    h, w = t["size"]
+    return markdown_table(["network", f"parameters (width {t['width']})", f"seconds per {h}x{w} image ({device})",
+                           "ratio to BladeNet-"], rows)
+
+
+def results_claims(res: dict) -> list[tuple[str, str]]:
+    """The paper's results claims against ours, paired over seeds and images."""
+    versus, m = partial(_versus, res["rows"]), headline_margins()
+    return [
+        (f"Headline: {m['plus_vs_reds']:.2f} dB over the best baseline (the paper's \"2.5 dB\": BladeNet+, "
+         + "fine-tuned on LODE, against a baseline trained on REDS alone)", versus("plus", "unet_global")),
+        (f"BladeNet over the baselines without any local training data ({m['bladenet_vs_reds']:.2f} dB in the "
+         + "paper's Table 2; ours has seen LBS data, theirs none)", versus("full", "unet_global")),
+        (f"BladeNet over a baseline with the same data ({m['equal_data']:.2f} dB in the paper)",
+         versus("full", "unet_lbs")),
+        (f"BladeNet+ over a baseline fine-tuned the same way ({m['both_tuned']:.2f} dB in the paper)",
+         versus("plus", "unet_plus")),
+        ("Fine-tuning on LODE helps BladeNet (Table 5)", versus("plus", "full")),
+        ("Fine-tuning on LODE helps the baseline (Table 5)", versus("unet_plus", "unet_lbs")),
+        ("BladeNet is no worse than BladeNet- (global only) on global blur", versus("full", "none_global", "global",
+                                                                                   _NO_WORSE)),
+        *[(f"BladeNet over BladeNet- (global only) on {name}", versus("full", "none_global", name))
+          for name in REAL_SETS if name in res["sets"]],
+    ]
+
+
+def _zoom_box(mask: np.ndarray, side: int) -> tuple[int, int, int]:
+    """A square of ``side`` px centred on the mask (the image's centre without one), inside the image."""
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask) if mask.any() else ([h // 2], [w // 2])
+    y = int(np.clip(np.mean(ys) - side / 2, 0, h - side))
+    x = int(np.clip(np.mean(xs) - side / 2, 0, w - side))
+    return y, x, side
+
+
+@torch.no_grad()
+def comparison_figure(models: dict[str, torch.nn.Module], item: dict, device):
+    """The paper's Fig. 4 on one image: blurred, each model's output and the ground truth, with a
+    zoomed crop of each on the moving region, and BladeNet's blur map (``models``: label -> model,
+    the last one with LBP)."""
+    blur, sharp = item["blur"].permute(1, 2, 0).numpy(), item["sharp"].permute(1, 2, 0).numpy()
+    mask = item["mask"][0].numpy() > 0.5 if "mask" in item else np.zeros(sharp.shape[:2], bool)
+    box = _zoom_box(mask, min(sharp.shape[:2]) // 3)
+    images = [("blurred", blur)]
+    blur_map = None
+    for label, model in models.items():
+        out = model.eval()(item["blur"][None].to(device))
+        images.append((label, out["image"].clamp(0, 1)[0].permute(1, 2, 0).float().cpu().numpy()))
+        if "blur_logits" in out:
+            blur_map = blur_probability(out)[0].float().cpu().numpy()
+    images.append(("ground truth", sharp))
+    panels = [Panel(image, f"{label}, {float(metrics.psnr(image, sharp)):.2f} dB" if label != "ground truth"
+                    else label) for label, image in images]
+    panels += [Panel(zoom(image, box), f"zoom: {label}") for label, image in images]
+    if blur_map is not None:
+        panels.append(Panel(blur_map, "BladeNet's blur probability", kind="map", limit=1.0))
+    if mask.any():
+        panels.append(Panel(mask, "true mask", kind="mask"))
+    return figure(panels, columns=len(images), width=2.6)
+
+
+SYNTHETIC_SETS = ("local (LBS)", LODE_SET, "mixed", "global")
+RESULT_FIGURES = {"comparison-local": "a LODE-proxy test image, networks of seed 0, with zoomed crops and the blur map",
+                  "comparison-reds": "a real REDS frame, networks of seed 0, with zoomed crops and the blur map"}
+
+
+def results_summary(res: dict) -> str:
+    """03.05's result in words chosen by the verdicts: BladeNet+ against the global-only U-Net
+    (the headline's reading), BladeNet against the U-Net with the same data, and fine-tuning."""
+    rows = res["rows"]
+
+    def said(a: str, b: str) -> str:
+        return stats.describe(stats.compare(_per_set(rows[a]["runs"])[LODE_SET], _per_set(rows[b]["runs"])[LODE_SET]))
+
+    return (f"on the LODE proxy, BladeNet+ against the U-Net trained on global blur alone (the headline's reading) "
+            f"is {said('plus', 'unet_global')}; BladeNet against the U-Net trained on the same data is "
+            f"{said('full', 'unet_lbs')}; fine-tuning changes BladeNet by {said('plus', 'full')}")
+
+
+def result_figures(profile: str, seed: int, device: str) -> dict:
+    """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
+    models = {label: train_row(f"{CHAPTER}:{row}", profile, seed=seed, device=device)[1].model
+              for row, label in (("none_global", "BladeNet- (global only)"), ("full", "BladeNet"),
+                                 ("plus", "BladeNet+"))}
+    device = next(next(iter(models.values())).parameters()).device
+    sets = test_sets(profile, extended=True)
+    return {"comparison-local": comparison_figure(models, sets[LODE_SET][0], device),
+            "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], device)}

@@ -17,6 +17,7 @@ authors' code, komejisatori/BladeNet) is two bilinear U-Nets:
 (BladeNet-, a plain U-Net), ``lbp``, ``bsa`` and ``full`` (LBP + BSA). At the
 paper's width (64) the parameter counts are LBP 17,267,458, deblurring net
 with BSA 23,511,110 and BladeNet 40,778,568 (the paper: 40.8 M).
+:class:`LBPAlone` is LBP trained by itself (the code's second stage).
 :class:`BladeNetLoss` is Eq. 5.
 
 Images are (N, 3, H, W) in [0, 1], any H, W (padded to a multiple of 16 and
@@ -233,6 +234,24 @@ class BladeNet(nn.Module):
             out["attention_maps"] = maps
             out["attention"] = crop_to(attention_sum(maps), size)
         return out
+
+
+class LBPAlone(nn.Module):
+    """LBP trained by itself (the code's second stage, before the joint one).
+
+    ``forward(blur)``, (N, 3, H, W) in [0, 1], any H, W, returns ``{"blur_logits": (N, 2, H, W)}``.
+    Its weights are named as in :class:`BladeNet` (``lbp.*``), so a full BladeNet can start from them.
+    """
+
+    def __init__(self, width: int = 64):
+        super().__init__()
+        self.lbp = LBP(width)
+
+    def forward(self, blur: torch.Tensor) -> dict[str, torch.Tensor]:
+        if blur.ndim != 4 or blur.shape[1] != 3:
+            raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
+        padded, size = pad_to_multiple(blur, BladeNet.MULTIPLE)
+        return {"blur_logits": crop_to(self.lbp(padded), size)}
 
 
 def blur_probability(output: dict) -> torch.Tensor:

@@ -1,0 +1,172 @@
+"""Runs that build on runs: warm starts from earlier runs (a paper's training
+stages), one optimiser per data phase, and checkpoint selection on a held-out
+validation set.
+
+:func:`train_staged` trains an experiment as :func:`~.experiments.train_experiment`
+does, and reads three optional keys of its ``settings``:
+
+* ``init_from``: experiment names (same profile and seed) trained first, each
+  by this function, whose selected weights start this run
+  (:func:`warm_start`, in order). The LODE paper's stages: BSA-deblur, then
+  LBP alone, then both from those two.
+* ``phase_frozen``: per data phase (``phase_steps`` steps each, in turn, as
+  :class:`~deblurbook.data.alternating.AlternatingPhases` serves them), the
+  parameter-name prefixes that phase leaves alone. Each phase has its own Adam
+  (:class:`PhasedAdam`), as the LODE code keeps one optimiser for the
+  deblurring net on global-blur epochs and another for everything on LBS
+  epochs. One entry freezes those parameters throughout (fine-tuning).
+* ``select_every``: every that many steps (and at the end) the model is
+  scored by ``validation(exp)``, a function ``(model, device) -> score``
+  (higher is better: a mean PSNR on held-out pairs, say, never the test
+  set's); the best is kept in ``best.pt``
+  beside the run's checkpoint and is the model returned. The last one is kept
+  too (``trainer.last_model``), and the history (``trainer.selection``).
+
+A resumed run continues the trainer's checkpoint and the selection record,
+which is written atomically after each validation.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from ..core import atomic, checkpoints
+from . import experiments
+from .trainer import TrainConfig, Trainer, fit_state_dict, optimizer_groups
+
+Validation = Callable[[experiments.Experiment], Callable[[nn.Module, torch.device], float]]
+
+
+@torch.no_grad()
+def warm_start(model: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, list[str]]:
+    """Copy ``state`` into ``model`` where the names match: whole tensors of the same
+    shape, and the leading input channels of a weight that has gained inputs (a first
+    convolution fed two more channels keeps its RGB filters; the new ones keep their
+    initial values). Names only one side has are left alone. Returns what was
+    ``copied`` and ``widened``."""
+    own = model.state_dict()
+    report = {"copied": [], "widened": []}
+    for key, value in state.items():
+        if key not in own:
+            continue
+        target = own[key]
+        if target.shape == value.shape:
+            target.copy_(value)
+            report["copied"].append(key)
+        elif (target.ndim == value.ndim >= 2 and target.shape[0] == value.shape[0]
+              and target.shape[2:] == value.shape[2:] and target.shape[1] > value.shape[1]):
+            target[:, : value.shape[1]].copy_(value)
+            report["widened"].append(key)
+        else:
+            raise ValueError(f"{key}: a {tuple(target.shape)} tensor cannot start from {tuple(value.shape)}")
+    return report
+
+
+class PhasedAdam:
+    """One Adam per data phase; phase ``k`` updates every parameter but those whose
+    names start with a prefix in ``frozen[k]``. Step ``s`` (counted by :meth:`step`,
+    restored with the state) belongs to phase ``(s * world // phase_steps) % phases``.
+
+    ``param_groups`` lists every group of every phase, so the trainer's learning-rate
+    schedule reaches all of them. Not for fp16 loss scaling (a scaler would unscale a
+    parameter shared by two phases twice): train with bfloat16 or fp32.
+    """
+
+    def __init__(self, model: nn.Module, config: TrainConfig, frozen: Sequence[Sequence[str]],
+                 phase_steps: int, world: int = 1):
+        if not frozen or phase_steps < 1:
+            raise ValueError("PhasedAdam needs at least one phase and phase_steps >= 1")
+        names = {id(p): n for n, p in model.named_parameters()}
+        self.optimizers = []
+        for prefixes in frozen:
+            groups = []
+            for group in optimizer_groups(model, config):
+                params = [p for p in group["params"] if not names[id(p)].startswith(tuple(prefixes))]
+                if params:
+                    groups.append({**group, "params": params})
+            if not groups:
+                raise ValueError(f"a phase that freezes {list(prefixes)} leaves nothing to train")
+            self.optimizers.append(torch.optim.Adam(groups, lr=config.lr, betas=config.betas))
+        self.phase_steps, self.world, self.steps = phase_steps, world, 0
+
+    @property
+    def phase(self) -> int:
+        return (self.steps * self.world // self.phase_steps) % len(self.optimizers)
+
+    @property
+    def param_groups(self) -> list[dict]:
+        return [g for o in self.optimizers for g in o.param_groups]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for o in self.optimizers:
+            o.zero_grad(set_to_none=set_to_none)
+
+    def step(self, closure=None):
+        self.optimizers[self.phase].step()
+        self.steps += 1
+
+    def state_dict(self) -> dict:
+        return {"steps": self.steps, "phases": [o.state_dict() for o in self.optimizers]}
+
+    def load_state_dict(self, state: dict) -> None:
+        if len(state["phases"]) != len(self.optimizers):
+            raise ValueError(f"the checkpoint has {len(state['phases'])} optimiser phases, this run "
+                             f"{len(self.optimizers)}")
+        for o, s in zip(self.optimizers, state["phases"]):
+            o.load_state_dict(s)
+        self.steps = int(state["steps"])
+
+
+def train_staged(name: str, profile: str, seed: int = 0, device: str = "auto", progress: bool = False,
+                 validation: Validation | None = None) -> tuple[experiments.Experiment, Trainer]:
+    """Train ``name`` after the runs it starts from; see the module's docstring.
+    Returns the experiment and its trainer, whose model holds the selected weights."""
+    exp = experiments.build(name, profile, seed=seed, device=device)
+    settings = exp.settings
+    for earlier in settings.get("init_from", ()):
+        _, done = train_staged(earlier, profile, seed, device, progress, validation)
+        warm_start(exp.model, done.model.state_dict())
+    folder = experiments.run_dir(exp, profile, seed)
+    trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder,
+                      progress=progress, identity=exp.identity)
+    if settings.get("phase_frozen"):
+        if trainer.scaler.is_enabled():
+            raise ValueError(f"{name}: phased optimisers need amp_dtype 'bfloat16' or no mixed precision")
+        trainer.optimizer = PhasedAdam(trainer.model, exp.config, settings["phase_frozen"],
+                                       settings.get("phase_steps", exp.config.iterations), trainer.world)
+    every = settings.get("select_every", 0)
+    if every and validation is not None:
+        _train_selected(trainer, validation(exp), every)
+    else:
+        trainer.train(resume=True)
+    experiments._prune_older(folder)
+    trainer.model.eval()
+    return exp, trainer
+
+
+def _train_selected(trainer: Trainer, score: Callable[[nn.Module, torch.device], float], every: int) -> None:
+    record_path, best_path = trainer.out_dir / "selection.json", trainer.out_dir / "best.pt"
+    trainer.load_checkpoint()
+    record = atomic.read_json(record_path) if record_path.is_file() else {"every": every, "history": []}
+    record["history"] = [h for h in record["history"] if h["step"] <= trainer.step]
+    iterations = trainer.config.iterations
+    while True:
+        if trainer.step > 0 and (not record["history"] or record["history"][-1]["step"] < trainer.step):
+            value = float(score(trainer.model.eval(), trainer.device))
+            best = max((h["score"] for h in record["history"]), default=float("-inf"))
+            record["history"].append({"step": trainer.step, "score": value})
+            if value > best:
+                checkpoints.save({"model": trainer.model.state_dict(), "step": trainer.step}, best_path)
+            record["best_step"] = max(record["history"], key=lambda h: h["score"])["step"]
+            atomic.write_json(record_path, record)
+        if trainer.step >= iterations:
+            break
+        to_boundary = every - trainer.step % every
+        trainer.train(resume=False, stop_after=None if iterations - trainer.step <= to_boundary else to_boundary)
+    trainer.last_model = copy.deepcopy(trainer.model).eval()
+    fit_state_dict(trainer.model, checkpoints.load(best_path, map_location=trainer.device)["model"], best_path)
+    trainer.selection = record
