@@ -12,6 +12,7 @@ from deblurbook.models.bladenet import (
     blur_probability,
 )
 from deblurbook.nn.blocks import parameter_count
+from tests.models.steps import losses_after_steps
 
 # The spec's arithmetic from the authors' code (komejisatori/BladeNet), at width 64.
 PAPER_COUNTS = {"none": 17_267_523, "lbp": 34_536_133, "bsa": 23_509_958, "full": 40_778_568}
@@ -77,14 +78,7 @@ def test_a_few_steps_on_one_batch_lower_the_loss():
     mask = torch.zeros(2, 32, 32, dtype=torch.bool)
     mask[:, 8:20, 10:24] = True
     batch = {"blur": torch.where(mask[:, None], sharp.roll(2, -1), sharp), "sharp": sharp, "mask": mask}
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    losses = []
-    for _ in range(8):
-        loss, parts = loss_fn(model(batch["blur"]), batch)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    losses, parts = losses_after_steps(model, loss_fn, batch)
     assert {"l1_image", "mask_ce", "dice", "total"} <= set(parts)
     assert losses[-1] < losses[0]
 
