@@ -58,3 +58,10 @@ def test_a_few_steps_on_one_batch_lower_the_loss():
     sharp = torch.rand(2, 3, 32, 32)
     losses, parts = losses_after_steps(MTDN(4), ScaleWeightedMSE(), {"blur": sharp.roll(1, -1), "sharp": sharp})
     assert losses[-1] < losses[0] and set(parts) == {"mse_scale1", "mse_scale2", "mse_scale3", "total"}
+
+
+def test_the_residual_form_starts_next_to_its_input():
+    torch.manual_seed(0)
+    blur = torch.rand(1, 3, 32, 48)
+    assert (MTDN(4, residual=True)(blur)["image"] - blur).abs().max() < 0.05
+    assert (MTDN(4)(blur)["image"] - blur).abs().max() > 0.2  # the paper's form starts far from it
