@@ -47,3 +47,15 @@ def test_block_diagram_draws_a_box_per_layer_and_the_links():
     fig = viz.block_diagram(rows, ["top", "bottom"], links=[((0, 1), (1, 0))])
     ax = fig.axes[0]
     assert len(ax.patches) == 3 and {"a", "b", "c", "top", "bottom"} <= {t.get_text() for t in ax.texts}
+
+
+def test_to_hwc_takes_a_batch_of_one_or_an_image_and_clamps():
+    import torch
+
+    from deblurbook.book.viz import to_hwc
+
+    t = torch.linspace(-1, 2, 3 * 4 * 5).reshape(3, 4, 5)
+    out = to_hwc(t)
+    assert out.shape == (4, 5, 3) and out.dtype == np.float32 and out.min() == 0 and out.max() == 1
+    assert np.array_equal(to_hwc(t[None]), out)
+    assert out[1, 2, 0] == float(t[0, 1, 2].clamp(0, 1))

@@ -44,6 +44,12 @@ def color_wheel(size: int = 65) -> np.ndarray:
     return wheel
 
 
+def to_hwc(image) -> np.ndarray:
+    """A (3, H, W) or (1, 3, H, W) tensor in [0, 1] (clamped) as an HxWx3 float32 array, for figures and metrics."""
+    t = image[0] if image.dim() == 4 else image
+    return t.detach().clamp(0, 1).permute(1, 2, 0).float().cpu().numpy()
+
+
 def zoom(image: np.ndarray, box: tuple[int, int, int], factor: int = 3) -> np.ndarray:
     """The square crop ``(y, x, side)`` of ``image``, enlarged ``factor`` times (nearest)."""
     y, x, side = box

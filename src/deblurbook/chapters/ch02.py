@@ -16,7 +16,7 @@ import torch
 
 from ..book import stats
 from ..book.tables import markdown_table
-from ..book.viz import Block, Panel, block_diagram, figure, zoom
+from ..book.viz import Block, Panel, block_diagram, figure, to_hwc, zoom
 from ..core import profiles, results
 from ..data import synth
 from ..data.datasets import SyntheticDataset
@@ -328,7 +328,7 @@ REAL_DUTY = 1.0  # assumed for real frames, whose duty cycle is unknown (the syn
 def rl_with_tvl1_flow(item: dict, iterations: int) -> np.ndarray:
     """The classical pipeline: TV-L1 flow between the two blurred frames, Eq. 12 kernels
     at the scene's duty cycle, patch-wise Richardson-Lucy. HxWx3 float32."""
-    blur, following = (item[k].permute(1, 2, 0).numpy() for k in ("blur", "blur_next"))
+    blur, following = (to_hwc(item[k]) for k in ("blur", "blur_next"))
     duty = float(item["duty"]) if "duty" in item else REAL_DUTY
     return baselines.patchwise_richardson_lucy(blur, baselines.tvl1_flow(blur, following), duty, 32, iterations)
 
@@ -341,8 +341,8 @@ def score_table2(trained: list, sets: dict, rl_iterations: int, limit: int | Non
         count = len(data) if limit is None else min(limit, len(data))
         items = [data[i] for i in range(count)]
         rl = [rl_with_tvl1_flow(item, rl_iterations) for item in items]
-        sharp = [item["sharp"].permute(1, 2, 0).numpy() for item in items]
-        blurred = [item["blur"].permute(1, 2, 0).numpy() for item in items]
+        sharp = [to_hwc(item["sharp"]) for item in items]
+        blurred = [to_hwc(item["blur"]) for item in items]
         ours = [evaluate(trainer.model, data, exp.inputs, trainer.device, limit=count)["per_image"]
                 for exp, trainer in trained]
         table[name] = {"images": count,
@@ -455,8 +455,8 @@ def qualitative_figure(model, item: dict, device, box: tuple[int, int, int] | No
     """Blurred input, ours, sharp frame and our error, with zoomed crops (a model of the two-frame kind)."""
     with torch.no_grad():
         out = model(item["blur"][None].to(device), item["blur_next"][None].to(device))
-    restored = out["image"].clamp(0, 1)[0].permute(1, 2, 0).float().cpu().numpy()
-    blur, sharp = item["blur"].permute(1, 2, 0).numpy(), item["sharp"].permute(1, 2, 0).numpy()
+    restored = to_hwc(out["image"])
+    blur, sharp = to_hwc(item["blur"]), to_hwc(item["sharp"])
     h, w = sharp.shape[:2]
     box = box or (h // 4, w // 4, min(h, w) // 3)
     error = np.abs(restored - sharp).mean(-1) * 255
@@ -479,7 +479,7 @@ def flow_figure(model, item: dict, device):
     (finest scale, resized to full resolution), as the paper's Fig. 4 shows it."""
     out = model(item["blur"][None].to(device), item["blur_next"][None].to(device))
     flow = full_resolution_flow(out["flows"][-1], tuple(item["blur"].shape[-2:]))[0]
-    return figure([Panel(item["blur"].permute(1, 2, 0).numpy(), "blurred frame"),
+    return figure([Panel(to_hwc(item["blur"]), "blurred frame"),
                    Panel(flow.permute(1, 2, 0).float().cpu().numpy(), "estimated flow", "flow")],
                   columns=2, width=3.6)
 
@@ -533,7 +533,7 @@ def flow_errors(model, sets: dict, device) -> dict:
             size = tuple(item["blur"].shape[-2:])
             learned = full_resolution_flow(out["flows"][-1], size)[0].permute(1, 2, 0).float().cpu().numpy()
             truth = item["flow"].permute(1, 2, 0).numpy()
-            blur, following = (item[k].permute(1, 2, 0).numpy() for k in ("blur", "blur_next"))
+            blur, following = (to_hwc(item[k]) for k in ("blur", "blur_next"))
             tvl1 = baselines.tvl1_flow(blur, following)
             for name, flow in (("learned", learned), ("TV-L1", tvl1), ("zero flow", np.zeros_like(truth))):
                 errors[name].append(metrics.epe(flow, truth))

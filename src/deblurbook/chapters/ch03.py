@@ -19,8 +19,10 @@ import torch
 
 from ..book import stats
 from ..book.tables import markdown_table
-from ..book.viz import Block, Panel, block_diagram, figure, zoom
+from ..book.timing import time_call
+from ..book.viz import Block, Panel, block_diagram, figure, to_hwc, zoom
 from ..core import profiles, results
+from ..core.device import describe, resolve
 from ..data import synth
 from ..data.alternating import AlternatingPhases
 from ..data.datasets import PairDataset, SyntheticDataset
@@ -551,8 +553,8 @@ def local_scores(model, data, device) -> dict[str, list]:
     for i in range(len(data)):
         item = data[i]
         result = model(item["blur"][None].to(device))
-        image = (result["image"] if isinstance(result, dict) else result).clamp(0, 1)[0].float().cpu()
-        output, sharp = image.permute(1, 2, 0).numpy(), item["sharp"].permute(1, 2, 0).numpy()
+        output = to_hwc(result["image"] if isinstance(result, dict) else result)
+        sharp = to_hwc(item["sharp"])
         mask = item["mask"][0].numpy() > 0.5
         iou, f1 = _blur_map_scores(result, mask)
         out["iou"].append(iou)
@@ -728,17 +730,12 @@ def qualitative_panels(model, item: dict, device) -> list[Panel]:
     the mask, and the attention sum (where the model has them)."""
     with torch.no_grad():
         out = model.eval()(item["blur"][None].to(device))
-    def rgb(t):
-        return t.clamp(0, 1)[0].permute(1, 2, 0).float().cpu().numpy()
-
-    sharp = item["sharp"].permute(1, 2, 0).numpy()
-    blur = item["blur"].permute(1, 2, 0).numpy()
-    restored = rgb(out["image"])
+    sharp, blur, restored = to_hwc(item["sharp"]), to_hwc(item["blur"]), to_hwc(out["image"])
     panels = [Panel(blur, f"blurred {float(metrics.psnr(blur, sharp)):.2f} dB"),
               Panel(restored, f"BladeNet {float(metrics.psnr(restored, sharp)):.2f} dB"), Panel(sharp, "ground truth"),
               Panel(item["mask"][0].numpy() > 0.5, "mask M", kind="mask")]
     if "blur_logits" in out:
-        panels.append(Panel(out["blur_logits"].softmax(1)[0, 1].float().cpu().numpy(), "LBP blur probability",
+        panels.append(Panel(blur_probability(out)[0].float().cpu().numpy(), "LBP blur probability",
                             kind="map", limit=1.0))
     if "attention" in out:
         panels.append(Panel(out["attention"][0, 0].float().cpu().numpy(), "BSA sum S", kind="map", limit=3.0))
@@ -890,9 +887,6 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
     """Seconds for one forward pass of BladeNet- and BladeNet at the budget's width on a
     ``time_size`` image (random weights: the time does not depend on them), after a warm-up on a
     small image; BladeNet-'s time is the baseline of the ratio."""
-    from ..book.timing import time_call
-    from ..core.device import describe, resolve
-
     cfg, dev = budget(profile), resolve(device)
     h, w = cfg["time_size"]
     seconds = {}
@@ -992,14 +986,14 @@ def comparison_figure(models: dict[str, torch.nn.Module], item: dict, device):
     """The paper's Fig. 4 on one image: blurred, each model's output and the ground truth, with a
     zoomed crop of each on the moving region, and BladeNet's blur map (``models``: label -> model,
     the last one with LBP)."""
-    blur, sharp = item["blur"].permute(1, 2, 0).numpy(), item["sharp"].permute(1, 2, 0).numpy()
+    blur, sharp = to_hwc(item["blur"]), to_hwc(item["sharp"])
     mask = item["mask"][0].numpy() > 0.5 if "mask" in item else np.zeros(sharp.shape[:2], bool)
     box = _zoom_box(mask, min(sharp.shape[:2]) // 3)
     images = [("blurred", blur)]
     blur_map = None
     for label, model in models.items():
         out = model.eval()(item["blur"][None].to(device))
-        images.append((label, out["image"].clamp(0, 1)[0].permute(1, 2, 0).float().cpu().numpy()))
+        images.append((label, to_hwc(out["image"])))
         if "blur_logits" in out:
             blur_map = blur_probability(out)[0].float().cpu().numpy()
     images.append(("ground truth", sharp))
@@ -1033,10 +1027,10 @@ def results_summary(res: dict) -> str:
 
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
-    models = {label: train_row(f"{CHAPTER}:{row}", profile, seed=seed, device=device)[1].model
-              for row, label in (("none_global", "BladeNet- (global only)"), ("full", "BladeNet"),
-                                 ("plus", "BladeNet+"))}
-    device = next(next(iter(models.values())).parameters()).device
+    trainers = {label: train_row(f"{CHAPTER}:{row}", profile, seed=seed, device=device)[1]
+                for row, label in (("none_global", "BladeNet- (global only)"), ("full", "BladeNet"),
+                                   ("plus", "BladeNet+"))}
+    models, dev = {label: t.model for label, t in trainers.items()}, trainers["BladeNet"].device
     sets = test_sets(profile, extended=True)
-    return {"comparison-local": comparison_figure(models, sets[LODE_SET][0], device),
-            "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], device)}
+    return {"comparison-local": comparison_figure(models, sets[LODE_SET][0], dev),
+            "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev)}

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..imaging.formation import blur_with_kernel
+from ..imaging.formation import _trim_symmetric, blur_with_kernel
 from .datasets import augment, to_tensors
 from .synth import _default_pool
 
@@ -53,9 +53,7 @@ def shake_kernel(extent: float, rng: np.random.Generator, steps: int = 64, inert
     for oy, wy in ((0, 1 - fy), (1, fy)):
         for ox, wx in ((0, 1 - fx), (1, fx)):
             np.add.at(kernel, (y0 + oy, x0 + ox), wy * wx)
-    while kernel.shape[0] > 1 and not (kernel[0].any() or kernel[-1].any() or kernel[:, 0].any()
-                                       or kernel[:, -1].any()):
-        kernel = kernel[1:-1, 1:-1]
+    kernel = _trim_symmetric(kernel)
     return kernel / kernel.sum()
 
 
