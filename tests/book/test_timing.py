@@ -13,3 +13,16 @@ def test_time_spatial_rnn_times_both_implementations():
 
     for fn in (spatial_rnn, spatial_rnn_loop):
         assert time_spatial_rnn(fn, (2, 5, 7), "cpu", repeats=1) > 0
+
+
+def test_unsynchronised_timing_reads_the_clock_before_the_device_sync(monkeypatch):
+    from deblurbook.book import timing
+
+    events = []
+    monkeypatch.setattr(timing, "_sync", lambda device: events.append("sync"))
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: events.append("clock") or 0.0)
+    timing.time_call(lambda: events.append("call"), "cpu", repeats=1, warmup=0, synchronise=False)
+    assert events == ["sync", "clock", "call", "clock", "sync"]
+    events.clear()
+    timing.time_call(lambda: events.append("call"), "cpu", repeats=1, warmup=0)
+    assert events == ["sync", "clock", "call", "sync", "clock", "sync"]
