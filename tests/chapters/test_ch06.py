@@ -1,7 +1,9 @@
+import numpy as np
 import pytest
 import torch
 
 from deblurbook.chapters import ch06
+from deblurbook.imaging import metrics
 from deblurbook.models.two_way import MTDN
 from deblurbook.training import experiments
 
@@ -32,3 +34,44 @@ def test_the_levin_test_set_holds_kernels_wider_than_any_trained_on():
     assert min(k.shape[0] for k in levin.kernels) > widest_trained
     item = levin[0]
     assert item["blur"].shape == item["sharp"].shape == (3, 48, 48) and not torch.equal(item["blur"], item["sharp"])
+
+
+def test_band_energies_sum_to_the_mean_square_and_place_a_sinusoid():
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(33, 47, 3))
+    assert ch06.band_energy(image).sum() == pytest.approx((image ** 2).sum(-1).mean(), rel=1e-9)
+    y, x = np.mgrid[:64, :64]
+    wave = np.cos(2 * np.pi * 12 / 64 * x)  # 12 cycles over 64 px: in the band [1/8, 1/4)
+    energy = ch06.band_energy(wave)
+    assert int(np.argmax(energy)) == 4 and energy[4] == pytest.approx(0.5, rel=1e-6)
+
+
+def test_branch_statistics_credit_the_branch_that_makes_the_true_change():
+    rng = np.random.default_rng(1)
+    sharp = rng.uniform(size=(24, 30, 3))
+    blur = sharp * 0.5 + 0.25
+    exact = {"image": blur + 1e-3 * rng.normal(size=blur.shape), "residual": sharp - blur, "blur": blur,
+             "sharp": sharp}
+    found = ch06.branch_statistics(exact)
+    assert found["corr_true"]["residual branch"] == pytest.approx(1.0)
+    assert abs(found["corr_true"]["image branch (image - blur)"]) < 0.2
+    assert sum(found["bands"]["residual branch"]) == pytest.approx(sum(found["bands"]["true change (sharp - blur)"]))
+
+
+def test_deconvolution_given_the_true_kernel_beats_the_blurred_input():
+    sets = ch06.test_sets("smoke")
+    found = ch06.baseline_scores(sets)
+    blurred = [float(metrics.psnr(sets[ch06.LEVIN_SET][i]["blur"][None], sets[ch06.LEVIN_SET][i]["sharp"][None])[0])
+               for i in range(len(sets[ch06.LEVIN_SET]))]
+    rl = found["Richardson-Lucy, true kernel (30 iterations)"][ch06.LEVIN_SET]["psnr"]
+    assert len(rl) == len(blurred) and np.mean(rl) > np.mean(blurred) + 1.0
+
+
+def test_scale_scores_and_timing_cover_every_scale_and_both_networks():
+    model = MTDN(4, residual=True)
+    data = ch06.test_sets("smoke")[ch06.SEEN_SET]
+    scores = ch06.scale_psnr(model, data, "cpu")
+    assert list(scores) == ["1/4", "1/2", "1/1"] and all(len(v) == len(data) for v in scores.values())
+    timing = ch06.time_per_image("smoke", "cpu")
+    assert timing["macs"]["two_way"] > timing["macs"]["single"] > 0
+    assert timing["parameters"]["two_way"] > timing["parameters"]["single"]

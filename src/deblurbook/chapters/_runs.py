@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from torch import nn
 
+from ..imaging import metrics
 from ..training import experiments
 from ..training.evaluate import evaluate
 
@@ -57,3 +58,31 @@ def train_and_score(experiment: str, profile: str, seeds, device: str, sets: dic
             run["extra"] = extra(model, trainer.device)
         runs.append(run)
     return runs, model
+
+
+def per_set(runs: list[dict], key: str = "psnr") -> dict[str, np.ndarray]:
+    """A row's scores as (seeds, images) per test set, in the order they were taken."""
+    names = list(dict.fromkeys(p["preset"] for p in runs[0]["per_image"]))
+    return {n: np.asarray([[p[key] for p in r["per_image"] if p["preset"] == n] for r in runs]) for n in names}
+
+
+def blurred_scores(sets: dict) -> dict[str, list[float]]:
+    """PSNR and SSIM of the blurred input itself, per image, in the order :func:`train_and_score` uses."""
+    psnr_, ssim_ = [], []
+    for data in sets.values():
+        for i in range(len(data)):
+            item = data[i]
+            psnr_.append(float(metrics.psnr(item["blur"][None], item["sharp"][None])[0]))
+            ssim_.append(float(metrics.ssim(item["blur"][None], item["sharp"][None])[0]))
+    return {"psnr": psnr_, "ssim": ssim_}
+
+
+def blurred_per_set(blurred: dict[str, list[float]], runs: list[dict]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """:func:`blurred_scores`' PSNR and SSIM per test set, split in the order of ``runs``' images
+    (the order the scores were taken in; a loaded result's mappings may be sorted)."""
+    start, out = 0, {}
+    for name, values in per_set(runs).items():
+        end = start + values.shape[1]
+        out[name] = (np.asarray(blurred["psnr"][start:end]), np.asarray(blurred["ssim"][start:end]))
+        start = end
+    return out

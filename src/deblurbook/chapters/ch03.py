@@ -41,7 +41,7 @@ from ..training.evaluate import evaluate
 from ..training.experiments import Experiment
 from ..training.stages import train_staged
 from ..training.trainer import TrainConfig
-from ._runs import train_and_score
+from ._runs import blurred_per_set, blurred_scores, per_set, train_and_score
 
 CHAPTER = "ch03"
 
@@ -493,7 +493,7 @@ def headline(profile: str = "small") -> list[str]:
         lines.append(f"Local blur ({link}): {ratio_summary(local)}.")
     if ablations:
         link = "{doc}`03.04 <../notebooks/ch03_local-deblurring/03.04-ablations>`"
-        alone, with_lbs = (_per_set(ablations["rows"][r]["runs"]) for r in TABLE3_PAIRS["BladeNet-"])
+        alone, with_lbs = (per_set(ablations["rows"][r]["runs"]) for r in TABLE3_PAIRS["BladeNet-"])
         local_c, global_c = (stats.compare(with_lbs[t], alone[t]) for t in (LODE_SET, "global"))
         lines.append(f"Training BladeNet- on LBS data as well as global blur ({link}) changes its PSNR on the "
                      f"LODE proxy by {stats.difference(local_c)} ({local_c.verdict}) and on global blur by "
@@ -580,17 +580,6 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
 
 
-def blurred_scores(sets: dict) -> dict[str, list[float]]:
-    """PSNR and SSIM of the blurred input itself, per image, in the order :func:`train_and_score` uses."""
-    psnr_, ssim_ = [], []
-    for data in sets.values():
-        for i in range(len(data)):
-            item = data[i]
-            psnr_.append(float(metrics.psnr(item["blur"][None], item["sharp"][None])[0]))
-            ssim_.append(float(metrics.ssim(item["blur"][None], item["sharp"][None])[0]))
-    return {"psnr": psnr_, "ssim": ssim_}
-
-
 def rows_table(profile: str) -> str:
     """Every trained row at ``profile``: network, training data, steps, what it starts from, and
     which parameters each data phase leaves alone."""
@@ -604,35 +593,17 @@ def rows_table(profile: str) -> str:
                            "frozen (parameter prefixes)"], lines)
 
 
-def _per_set(runs: list[dict], key: str = "psnr") -> dict[str, np.ndarray]:
-    """(seeds, images) per test set."""
-    names = list(dict.fromkeys(p["preset"] for p in runs[0]["per_image"]))
-    return {n: np.asarray([[p[key] for p in r["per_image"] if p["preset"] == n] for r in runs]) for n in names}
-
-
-
-def _blurred_per_set(res: dict, runs: list[dict]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The blurred input's PSNR and SSIM per image, per test set, in the order of ``runs``' images
-    (the order the scores were taken in; a loaded result's ``sets`` mapping may be sorted)."""
-    start, out = 0, {}
-    for name, values in _per_set(runs).items():
-        end = start + values.shape[1]
-        out[name] = (np.asarray(res["blurred"]["psnr"][start:end]), np.asarray(res["blurred"]["ssim"][start:end]))
-        start = end
-    return out
-
-
 def _against_input(res: dict) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
     """Per test set: BladeNet's PSNR (seeds x images), the blurred input's per image, and its mean SSIM."""
     runs = res["row"]["runs"]
-    blurred = _blurred_per_set(res, runs)
+    blurred = blurred_per_set(res["blurred"], runs)
     return {name: (values, blurred[name][0], float(blurred[name][1].mean()))
-            for name, values in _per_set(runs).items()}
+            for name, values in per_set(runs).items()}
 
 
 def training_table(res: dict) -> str:
     """BladeNet at this budget on each test set, against its blurred input (paired over images and seeds)."""
-    ssim = _per_set(res["row"]["runs"], "ssim")
+    ssim = per_set(res["row"]["runs"], "ssim")
     rows = [[name, values.shape[1], f"{blurred.mean():.2f} / {blurred_ssim:.3f}",
              f"{stats.estimate(stats.interval(values))} / {ssim[name].mean():.3f}",
              stats.describe(stats.compare(values, blurred))]
@@ -772,11 +743,11 @@ def ablation_result(profile: str, seeds, device: str) -> dict:
 def table4(res: dict) -> str:
     """Table 4: the paper's rows beside ours on the LODE-proxy set, each against the full model."""
     paper, rows = PAPER["table4"], res["rows"]
-    full = _per_set(rows["full"]["runs"])[LODE_SET]
+    full = per_set(rows["full"]["runs"])[LODE_SET]
     lines = []
     for row in TABLE4_ROWS:
-        ours = _per_set(rows[row]["runs"])[LODE_SET]
-        ssim = _per_set(rows[row]["runs"], "ssim")[LODE_SET].mean()
+        ours = per_set(rows[row]["runs"])[LODE_SET]
+        ssim = per_set(rows[row]["runs"], "ssim")[LODE_SET].mean()
         versus = "-" if row == "full" else stats.describe(stats.compare(ours, full))
         quoted = (f"{paper[row][0]:.2f} / {paper[row][1]:.4f} ({paper[row][0] - paper['full'][0]:+.2f})"
                   if row in paper else "- (the book's row)")
@@ -792,7 +763,7 @@ def table3(res: dict) -> str:
     on the LODE-proxy set and on global blur (paired: +LBS minus global-only)."""
     lines = []
     for name, (alone, with_lbs) in TABLE3_PAIRS.items():
-        a, b = _per_set(res["rows"][alone]["runs"]), _per_set(res["rows"][with_lbs]["runs"])
+        a, b = per_set(res["rows"][alone]["runs"]), per_set(res["rows"][with_lbs]["runs"])
         for test in (LODE_SET, "global"):
             lines.append([name, test, stats.estimate(stats.interval(a[test])), stats.estimate(stats.interval(b[test])),
                           stats.describe(stats.compare(b[test], a[test]))])
@@ -815,7 +786,7 @@ def table6(res: dict) -> str:
     lines = []
     for row in TABLE4_ROWS:
         runs = res["rows"][row]["runs"]
-        full_image = _per_set(runs)["local (LBS)"].mean()
+        full_image = per_set(runs)["local (LBS)"].mean()
         quoted = PAPER["table6"].get(row)
         lines.append([ROW_NAMES[row], " / ".join(f"{v[0]:.2f}" for v in quoted) if quoted else "-",
                       f"{full_image:.2f}", _region_mean(runs, "small_code"), _region_mean(runs, "small_true"),
@@ -830,7 +801,7 @@ _NO_WORSE = {"equivalent": "supported", "higher": "supported (higher)", "lower":
 
 def _versus(rows: dict, a: str, b: str, test: str = LODE_SET, words: dict = stats.CLAIM_HIGHER) -> str:
     """Row ``a`` against row ``b`` on ``test``, paired over seeds and images, in ``words``."""
-    return stats.judge(stats.compare(_per_set(rows[a]["runs"])[test], _per_set(rows[b]["runs"])[test]), words)
+    return stats.judge(stats.compare(per_set(rows[a]["runs"])[test], per_set(rows[b]["runs"])[test]), words)
 
 
 def claims(res: dict) -> list[tuple[str, str]]:
@@ -910,14 +881,14 @@ def results_result(profile: str, seeds, device: str) -> dict:
 
 
 def _cell(runs: list[dict], name: str) -> str:
-    psnr, ssim = _per_set(runs)[name], _per_set(runs, "ssim")[name]
+    psnr, ssim = per_set(runs)[name], per_set(runs, "ssim")[name]
     return f"{psnr.mean():.2f} / {ssim.mean():.3f}"
 
 
 def table2(res: dict, sets: tuple[str, ...] | None = None) -> str:
     """Tables 2, 3 and 5 in one: each row's paper analogue on LODE beside ours (mean PSNR / SSIM
     over seeds and images) on each test set, the blurred input first."""
-    blurred = _blurred_per_set(res, res["rows"]["full"]["runs"])
+    blurred = blurred_per_set(res["blurred"], res["rows"]["full"]["runs"])
     names = sets or tuple(blurred)
     lines = [["blurred input", "-", *[f"{blurred[n][0].mean():.2f} / {blurred[n][1].mean():.3f}" for n in names]]]
     for row, (label, paper_label, where) in RESULT_ROWS.items():
@@ -931,7 +902,7 @@ def table5(res: dict) -> str:
     """Table 5: fine-tuning on the LODE proxy, before and after, paired (after minus before)."""
     lines = []
     for before, after, method in (("unet_lbs", "unet_plus", "SDNet"), ("full", "plus", "BladeNet")):
-        a, b = (_per_set(res["rows"][r]["runs"])[LODE_SET] for r in (before, after))
+        a, b = (per_set(res["rows"][r]["runs"])[LODE_SET] for r in (before, after))
         p_before = paper_value(RESULT_ROWS[before][2])[0]
         p_after = PAPER["table5"][method][0]
         lines.append([RESULT_ROWS[after][0], f"{method}: {p_before:.2f} -> {p_after:.2f} ({p_after - p_before:+.2f})",
@@ -1018,7 +989,7 @@ def results_summary(res: dict) -> str:
     rows = res["rows"]
 
     def said(a: str, b: str) -> str:
-        return stats.describe(stats.compare(_per_set(rows[a]["runs"])[LODE_SET], _per_set(rows[b]["runs"])[LODE_SET]))
+        return stats.describe(stats.compare(per_set(rows[a]["runs"])[LODE_SET], per_set(rows[b]["runs"])[LODE_SET]))
 
     return (f"on the LODE proxy, BladeNet+ against the U-Net trained on global blur alone (the headline's reading) "
             f"is {said('plus', 'unet_global')}; BladeNet against the U-Net trained on the same data is "
