@@ -16,17 +16,11 @@ from torch import nn
 from .mask_losses import NORMS, Reconstruction
 
 
-class FrequencyReconstruction(nn.Module):
+class FrequencyReconstruction(Reconstruction):
     """``weight * mean |F(output) - F(target)|^p`` over the stacked real and imaginary parts."""
 
     def __init__(self, weight: float = 0.1, norm: str = "l1", key: str = "image", target: str = "sharp"):
-        super().__init__()
-        if norm not in NORMS:
-            raise ValueError(f"norm must be one of {tuple(NORMS)}, got {norm!r}")
-        self.weight, self.norm, self.key, self.target = weight, norm, key, target
-
-    def extra_repr(self) -> str:
-        return f"weight={self.weight}, norm={self.norm!r}"
+        super().__init__(weight, norm, key, target)
 
     def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         image = output[self.key] if isinstance(output, dict) else output
