@@ -140,3 +140,18 @@ def test_each_notebook_ends_with_exercises(nb):
     assert "## Exercises" in markdown, f"{path}: add two or three exercises"
     exercises = markdown.split("## Exercises", 1)[1].split("\n## ", 1)[0]
     assert len(re.findall(r"^\d+\. ", exercises, re.M)) >= 2, f"{path}: at least two numbered exercises"
+
+
+def test_figure_and_section_labels_are_unique_across_the_book():
+    """Sphinx labels (``:name:`` of figures, ``(label)=`` targets) share one namespace for the
+    whole book: a label used twice fails the strict build."""
+    seen: dict[str, str] = {}
+    duplicates = []
+    for path in NOTEBOOKS:
+        text = "\n".join(_source(c) for c in _nb(path)["cells"] if c["cell_type"] == "markdown")
+        for label in re.findall(r"^:name:\s*(\S+)|^\((\S+)\)=", text, re.M):
+            name = label[0] or label[1]
+            if name in seen and seen[name] != path.name:
+                duplicates.append(f"{name} ({seen[name]}, {path.name})")
+            seen.setdefault(name, path.name)
+    assert not duplicates, f"labels used in more than one notebook: {duplicates}"

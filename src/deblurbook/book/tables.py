@@ -20,3 +20,16 @@ def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
 def claims_table(claims: Sequence[tuple[str, str]], heading: str = "this run") -> str:
     """The paper's claims beside what the results say about each."""
     return markdown_table(("claim of the paper", heading), claims)
+
+
+def parts_table(model, paper_names: dict[str, str] | None = None) -> str:
+    """A model's top-level parts (its named children) with their parameter counts and share,
+    and the total; ``paper_names`` labels a part with the paper's name for it."""
+    total = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    rows = []
+    for name, child in model.named_children():
+        count = sum(p.numel() for p in child.parameters() if p.requires_grad)
+        rows.append([name, (paper_names or {}).get(name, "-"), type(child).__name__, f"{count:,}",
+                     f"{100 * count / max(total, 1):.1f}%"])
+    rows.append(["total", "", "", f"{total:,}", "100%"])
+    return markdown_table(["part", "in the paper", "module", "parameters", "share"], rows)

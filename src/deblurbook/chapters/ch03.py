@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..book import stats
+from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
 from ..book.timing import time_call
 from ..book.viz import Block, Panel, block_diagram, figure, to_hwc, zoom
@@ -444,14 +445,7 @@ def architecture_figure(model: BladeNet):
 
 def macs(variant: str = "full", width: int = 64, size: tuple[int, int] = (192, 192)) -> float:
     """Multiply-accumulates of one forward pass (``torch.utils.flop_counter``, on the meta device)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with torch.device("meta"):
-        model = BladeNet(variant, width=width).eval()
-        x = torch.zeros(1, 3, *size)
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(x)
-    return counter.get_total_flops() / 2
+    return count_macs(partial(BladeNet, variant, width=width), (1, 3, *size))
 
 
 def dice_examples(size: int = 32) -> list[list[str]]:

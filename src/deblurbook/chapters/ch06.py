@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..book import stats
+from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
 from ..book.timing import time_call
 from ..book.viz import Panel, figure, to_hwc, zoom
@@ -181,14 +182,7 @@ def parameter_table(width: int = 32) -> str:
 
 def macs(width: int = 32, size: tuple[int, int] = (720, 1280), **kwargs) -> float:
     """Multiply-accumulates of one forward pass over all scales (``torch.utils.flop_counter``, meta device)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with torch.device("meta"):
-        model = MTDN(width, **kwargs).eval()
-        x = torch.zeros(1, 3, *size)
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(x)
-    return counter.get_total_flops() / 2
+    return count_macs(partial(MTDN, width, **kwargs), (1, 3, *size))
 
 
 # ---------------------------------------------------------------- rows, scored (06.03, 06.04, 06.05)

@@ -1,0 +1,15 @@
+import pytest
+from torch import nn
+
+from deblurbook.book.cost import macs, required_throughput
+
+
+def test_a_convolution_costs_its_kernel_times_outputs():
+    # 3 -> 8 channels, 3x3 kernel, a 10x12 output: 3 * 9 * 8 * 120 multiply-accumulates
+    assert macs(lambda: nn.Conv2d(3, 8, 3, padding=1, bias=False), (1, 3, 10, 12)) == 3 * 9 * 8 * 120
+
+
+def test_required_throughput_is_two_flops_per_mac_over_the_time():
+    assert required_throughput(6e12, 0.017) == pytest.approx(7.06e14, rel=1e-3)
+    with pytest.raises(ValueError, match="positive"):
+        required_throughput(1.0, 0.0)

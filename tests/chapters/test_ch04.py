@@ -1,0 +1,30 @@
+import numpy as np
+import torch
+
+from deblurbook.chapters import ch04
+
+
+def test_a_perfect_index_scores_one_and_a_shifted_one_scores_zero():
+    h, w = 6, 8
+    ys, xs = np.mgrid[: h * 4, : w * 4]
+    found = {"position": np.stack([xs, ys], -1).astype(np.float32), "valid": np.ones((h * 4, w * 4), bool)}
+    identity = torch.arange(h * w)
+    assert ch04.matching_accuracy(identity, found, (h, w)) == 1.0
+    shifted = torch.as_tensor(np.roll(np.arange(h * w).reshape(h, w), 3, axis=1).ravel())
+    assert ch04.matching_accuracy(shifted, found, (h, w)) == 0.0
+
+
+def test_chunked_matching_equals_the_full_matrix_on_an_engine_scene():
+    assert ch04.full_equals_chunked()
+
+
+def test_the_parameter_sweep_steps_by_table_1s_slope():
+    table = ch04.parameter_sweep()
+    assert table.count("3,100,160") == 3 and "14,229,949" in table
+
+
+def test_the_matching_study_covers_every_descriptor_reference_and_gap():
+    res = ch04.matching_result("smoke")
+    assert len(res["accuracy"]) == len(ch04.DESCRIPTORS) * 2 * len(ch04.TARGETS)
+    assert all(0.0 <= a <= 1.0 for values in res["accuracy"].values() for a in values)
+    assert "%" in ch04.matching_summary(res) and len(ch04.resampling_claims(res)) == 9
