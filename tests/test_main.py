@@ -6,7 +6,7 @@ from tests.conftest import ROOT
 
 
 def test_commands_and_help(capsys):
-    assert set(COMMANDS) == {"reproduce", "render", "train"}
+    assert set(COMMANDS) == {"reproduce", "render", "train", "deblur"}
     assert main(["--help"]) == 0 and "reproduce" in capsys.readouterr().out
     assert main([]) == 2
     assert main(["frobnicate"]) == 2

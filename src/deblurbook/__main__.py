@@ -3,6 +3,7 @@
     reproduce   execute the book's notebooks with papermill at a profile
     render      render the executed notebooks to HTML with Jupyter Book
     train       train one named experiment (resumable; torchrun for DDP)
+    deblur      run a trained model of the book on one's own images
 
 ``python -m deblurbook <command> --help`` lists a command's options.
 """
@@ -31,7 +32,13 @@ def _train(argv: list[str]) -> int:
     return cli.main(argv)
 
 
-COMMANDS = {"reproduce": _reproduce, "render": _render, "train": _train}
+def _deblur(argv: list[str]) -> int:
+    from .training import deblur
+
+    return deblur.main(argv)
+
+
+COMMANDS = {"reproduce": _reproduce, "render": _render, "train": _train, "deblur": _deblur}
 
 
 def main(argv: list[str] | None = None) -> int:

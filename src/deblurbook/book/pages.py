@@ -134,3 +134,14 @@ def show_reference_figure(chapter: str, name: str, caption: str) -> list[str]:
             display(Image(filename=str(path)))
             shown.append(profile)
     return shown
+
+
+def headline_line(profile: str, chapter: str, name: str, notebook: str, label: str,
+                  summary: Callable[[dict], str]) -> list[str]:
+    """``["<label> ({doc} link to notebook): <summary(result)>."]`` when ``profile``'s results file
+    ``name`` of ``chapter`` is committed, else ``[]``; ``notebook`` is ``chNN_<slug>/NN.MM-<title>``."""
+    data = load(profile, chapter, name, required=False)
+    if not data:
+        return []
+    link = f"{{doc}}`{notebook.split('/')[-1][:5]} <../notebooks/{notebook}>`"
+    return [f"{label} ({link}): {summary(data)}."]

@@ -15,10 +15,11 @@ from functools import partial
 import torch
 from torch import nn
 
+from ..book import pages
 from ..book.cost import macs, required_throughput
 from ..book.tables import markdown_table
 from ..book.timing import time_call
-from ..core import profiles, results
+from ..core import profiles
 from ..core.device import describe, resolve
 from ..models.bladenet import BladeNet
 from ..models.sgenet import CAB, CEM, CSAM, RDM, SGENet
@@ -136,7 +137,8 @@ def timing_table(res: dict) -> str:
     h, w = t["size"]
     return markdown_table(
         ["SGENet widths", f"GMAC per {h}x{w}", "synchronised (s)", "not synchronised (s)", "device"],
-        [[", ".join(map(str, t["widths"])), f"{t['gmac']:,.0f}" if t["gmac"] >= 10 else f"{t['gmac']:.3g}", f"{t['synchronised']:.3f}",
+        [[", ".join(map(str, t["widths"])), f"{t['gmac']:,.0f}" if t["gmac"] >= 10 else f"{t['gmac']:.3g}",
+          f"{t['synchronised']:.3f}",
           f"{t['unsynchronised']:.3f}", device]])
 
 
@@ -151,8 +153,5 @@ def runtime_summary(res: dict) -> str:
 
 def headline(profile: str = "small") -> list[str]:
     """The chapter's results so far in a sentence, from ``profile``'s committed files."""
-    network = results.load(profile, CHAPTER, "network", required=False)
-    if not network:
-        return []
-    link = "{doc}`05.02 <../notebooks/ch05_sgenet/05.02-the-network-and-its-cost>`"
-    return [f"The runtime claim ({link}): {runtime_summary(network)}."]
+    return pages.headline_line(profile, CHAPTER, "network", "ch05_sgenet/05.02-the-network-and-its-cost",
+                               "The runtime claim", runtime_summary)
