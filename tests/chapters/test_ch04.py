@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from deblurbook.chapters import ch04
@@ -28,3 +29,10 @@ def test_the_matching_study_covers_every_descriptor_reference_and_gap():
     assert len(res["accuracy"]) == len(ch04.DESCRIPTORS) * 2 * len(ch04.TARGETS)
     assert all(0.0 <= a <= 1.0 for values in res["accuracy"].values() for a in values)
     assert "%" in ch04.matching_summary(res) and len(ch04.resampling_claims(res)) == 9
+
+
+def test_table_1s_own_line_puts_its_first_row_three_tenths_of_a_million_off():
+    line = ch04.paper_line()
+    assert line["gap8"] == pytest.approx(0.30, abs=1e-9) and line["slope"] == pytest.approx(0.775)
+    assert ch04.book_line()["slope"] == 3_100_160 / 4 and set(ch04.PAPER_NAMES) <= {
+        name for name, _ in ch04.RefDeblurNet(8, 1).named_children()}

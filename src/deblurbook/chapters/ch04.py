@@ -190,3 +190,27 @@ def headline(profile: str = "small") -> list[str]:
     """The chapter's results so far in a sentence, from ``profile``'s committed files."""
     return pages.headline_line(profile, CHAPTER, "matching", "ch04_reference-based/04.01-matching", "Matching",
                                matching_summary)
+
+
+PAPER_NAMES = {"stem": "conv", "encoder": "RG1-RG3", "downs": "Downsize", "fusions": "SFFM (Eq. 6)",
+               "decoder": "RG4-RG6", "ups": "Upsize", "reduce": "concatenation (1x1 [R])", "out": "output conv",
+               "descriptor": "phi (a VGG)", "ref_encoder": "reference encoder",
+               "blur_branch": "residual blocks for F_blur", "reams": "REAM aggregation (Eq. 5)"}
+
+
+def paper_line() -> dict[str, float]:
+    """Table 1's parameter column as a line through n = 12, 16, 20 (in M): the slope per ResBlock
+    per group, the intercept, what the line gives at n = 8, and the paper's 7.59 against it."""
+    t1 = PAPER["table1"]
+    slope = (t1[20][2] - t1[12][2]) / 8
+    intercept = t1[16][2] - 16 * slope
+    at8 = intercept + 8 * slope
+    return {"slope": slope, "intercept": intercept, "at8": at8, "gap8": at8 - t1[8][2]}
+
+
+def book_line() -> dict[str, float]:
+    """The same line through the book's model (parameters, exact): slope per ResBlock per group and
+    intercept (everything outside the six groups)."""
+    counts = {n: parameter_count(RefDeblurNet(32, n)) for n in (12, 16)}
+    slope = (counts[16] - counts[12]) / 4
+    return {"slope": slope, "intercept": counts[16] - 16 * slope}
