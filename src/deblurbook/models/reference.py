@@ -45,6 +45,7 @@ from torch import nn
 
 from ..nn.blocks import ResBlock, crop_to, pad_to_multiple
 from ..nn.matching import match_chunked, patch_vectors, transfer
+from ..nn.scale_losses import resize_bilinear
 
 MATCH_FACTOR = 4  # the matching grid is a quarter of the image (VGG relu3_1's scale)
 LUMA = (0.299, 0.587, 0.114)
@@ -137,7 +138,7 @@ class SFFM(nn.Module):
         self.beta = _conv(c, c)
 
     def forward(self, feature: torch.Tensor, blur: torch.Tensor) -> torch.Tensor:
-        small = F.interpolate(blur, size=feature.shape[-2:], mode="bilinear", align_corners=False)
+        small = resize_bilinear(blur, tuple(feature.shape[-2:]))
         gamma = self.gamma(torch.cat([self.extract(small), small], 1))
         return gamma * feature + self.beta(gamma)
 
@@ -176,7 +177,7 @@ class REAM(nn.Module):
         self.gate = _conv(1, channels)
 
     def forward(self, blur_feature: torch.Tensor, moved: torch.Tensor, confidence: torch.Tensor) -> torch.Tensor:
-        confidence = F.interpolate(confidence, size=blur_feature.shape[-2:], mode="bilinear", align_corners=False)
+        confidence = resize_bilinear(confidence, tuple(blur_feature.shape[-2:]))
         return self.fuse(torch.cat([blur_feature, moved], 1)) * self.gate(confidence) + blur_feature
 
 

@@ -32,20 +32,16 @@ output) and ``stages``: per stage, the CEM predictions coarse to fine
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..nn.blocks import crop_to, pad_to_multiple
+from ..nn.scale_losses import resize_bilinear
 
 WIDTHS = (96, 120, 144)
 
 
 def _conv(cin: int, cout: int, kernel: int = 3, dilation: int = 1) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, kernel, padding=dilation * (kernel // 2), dilation=dilation, bias=False)
-
-
-def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
 
 
 class CAB(nn.Module):
@@ -166,7 +162,7 @@ class Stage(nn.Module):
         encoded = []
         for k, level in enumerate(self.encoder):
             if k > 0:
-                x = self.downs[k - 1](_resize(x, blurs[k].shape[-2:]))
+                x = self.downs[k - 1](resize_bilinear(x, tuple(blurs[k].shape[-2:])))
             x = level(x)
             if self.cross:
                 x = self._merge(k, x, previous["encoder"][k], previous["cem"][k])
@@ -177,7 +173,7 @@ class Stage(nn.Module):
             d = self.decoder[k](encoded[k] if up is None else up + encoded[k])
             cem[k], images[k] = self.cems[k](d, blurs[k], up)
             if k > 0:
-                up = self.ups[k - 1](_resize(cem[k], blurs[k - 1].shape[-2:]))
+                up = self.ups[k - 1](resize_bilinear(cem[k], tuple(blurs[k - 1].shape[-2:])))
         return {"encoder": encoded, "cem": cem, "images": images}
 
 
@@ -203,7 +199,7 @@ class SGENet(nn.Module):
             raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
         padded, size = pad_to_multiple(blur, 2 ** (self.scales - 1))
         h, w = padded.shape[-2:]
-        blurs = [padded] + [_resize(padded, (h >> k, w >> k)) for k in range(1, self.scales)]
+        blurs = [padded] + [resize_bilinear(padded, (h >> k, w >> k)) for k in range(1, self.scales)]
         outputs, previous = [], None
         for shallow, stage in zip(self.shallow, self.stages):
             x = shallow(padded)

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .scale_losses import resize_bilinear
+
 GAUSS_5 = (0.05, 0.25, 0.4, 0.25, 0.05)
 
 
@@ -77,8 +79,7 @@ class StageScaleCharbonnierEdge(nn.Module):
         target = batch[self.target]
         total, parts = None, {}
         for r, s, image in pairs:
-            truth = target if image.shape[-2:] == target.shape[-2:] else F.interpolate(
-                target, size=image.shape[-2:], mode="bilinear", align_corners=False)
+            truth = resize_bilinear(target, tuple(image.shape[-2:]))
             char, edge = self.charbonnier(image, truth), self.edge(image, truth)
             term = char + self.edge_weight * edge
             total = term if total is None else total + term
