@@ -11,6 +11,8 @@ from collections.abc import Callable
 import numpy as np
 from torch import nn
 
+from ..book import stats
+from ..book.tables import markdown_table
 from ..imaging import metrics
 from ..training import experiments
 from ..training.evaluate import evaluate
@@ -86,3 +88,22 @@ def blurred_per_set(blurred: dict[str, list[float]], runs: list[dict]) -> dict[s
         out[name] = (np.asarray(blurred["psnr"][start:end]), np.asarray(blurred["ssim"][start:end]))
         start = end
     return out
+
+
+def against_input(blurred: dict[str, list[float]], runs: list[dict]) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+    """Per test set: a row's PSNR (seeds x images), the blurred input's per image, and its mean SSIM."""
+    split = blurred_per_set(blurred, runs)
+    return {name: (values, split[name][0], float(split[name][1].mean())) for name, values in per_set(runs).items()}
+
+
+def input_table(blurred: dict[str, list[float]], runs: list[dict], label: str) -> str:
+    """A row (``label``) on each test set against its blurred input, paired over images and seeds."""
+    ssim = per_set(runs, "ssim")
+    rows = [[name, values.shape[1], f"{base.mean():.2f} / {base_ssim:.3f}",
+             f"{stats.estimate(stats.interval(values))} / {ssim[name].mean():.3f}",
+             stats.describe(stats.compare(values, base))]
+            for name, (values, base, base_ssim) in against_input(blurred, runs).items()]
+    seeds = len(runs)
+    return markdown_table(["test set", "images", "blurred input PSNR / SSIM",
+                           f"{label} PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})", "against the input"],
+                          rows)

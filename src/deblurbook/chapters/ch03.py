@@ -42,7 +42,7 @@ from ..training.evaluate import evaluate
 from ..training.experiments import Experiment
 from ..training.stages import train_staged
 from ..training.trainer import TrainConfig
-from ._runs import blurred_per_set, blurred_scores, per_set, train_and_score
+from ._runs import against_input, blurred_per_set, blurred_scores, input_table, per_set, train_and_score
 
 CHAPTER = "ch03"
 
@@ -589,23 +589,12 @@ def rows_table(profile: str) -> str:
 
 def _against_input(res: dict) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
     """Per test set: BladeNet's PSNR (seeds x images), the blurred input's per image, and its mean SSIM."""
-    runs = res["row"]["runs"]
-    blurred = blurred_per_set(res["blurred"], runs)
-    return {name: (values, blurred[name][0], float(blurred[name][1].mean()))
-            for name, values in per_set(runs).items()}
+    return against_input(res["blurred"], res["row"]["runs"])
 
 
 def training_table(res: dict) -> str:
     """BladeNet at this budget on each test set, against its blurred input (paired over images and seeds)."""
-    ssim = per_set(res["row"]["runs"], "ssim")
-    rows = [[name, values.shape[1], f"{blurred.mean():.2f} / {blurred_ssim:.3f}",
-             f"{stats.estimate(stats.interval(values))} / {ssim[name].mean():.3f}",
-             stats.describe(stats.compare(values, blurred))]
-            for name, (values, blurred, blurred_ssim) in _against_input(res).items()]
-    seeds = len(res["row"]["runs"])
-    return markdown_table(["test set", "images", "blurred input PSNR / SSIM",
-                           f"BladeNet PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})",
-                           "against the input"], rows)
+    return input_table(res["blurred"], res["row"]["runs"], "BladeNet")
 
 
 def _extra(runs: list[dict], key: str) -> np.ndarray | None:

@@ -35,7 +35,7 @@ from ..nn.blocks import parameter_count
 from ..nn.scale_losses import ScaleWeightedMSE, resize_bilinear
 from ..training.experiments import Experiment, train_experiment
 from ..training.trainer import TrainConfig
-from ._runs import blurred_per_set, blurred_scores, per_set, train_and_score
+from ._runs import against_input, blurred_per_set, blurred_scores, input_table, per_set, train_and_score
 
 CHAPTER = "ch06"
 
@@ -236,29 +236,15 @@ ROW_NAMES = {"two_way": "MTDN (two-way)", "single": "w/o two-way (image branch a
              "alpha_equal": "MTDN, alpha = (1, 1, 1)"}
 
 
-def _against_input(res: dict, row: str) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
-    runs = res["rows"][row]["runs"]
-    blurred = blurred_per_set(res["blurred"], runs)
-    return {name: (values, blurred[name][0], float(blurred[name][1].mean()))
-            for name, values in per_set(runs).items()}
-
-
 def training_table(res: dict, row: str = "two_way") -> str:
     """A row on each test set against its blurred input (paired over images and seeds)."""
-    ssim = per_set(res["rows"][row]["runs"], "ssim")
-    lines = [[name, values.shape[1], f"{blurred.mean():.2f} / {blurred_ssim:.3f}",
-              f"{stats.estimate(stats.interval(values))} / {ssim[name].mean():.3f}",
-              stats.describe(stats.compare(values, blurred))]
-             for name, (values, blurred, blurred_ssim) in _against_input(res, row).items()]
-    seeds = len(res["rows"][row]["runs"])
-    return markdown_table(["test set", "images", "blurred input PSNR / SSIM",
-                           f"{ROW_NAMES[row]} PSNR [95% CI] / SSIM ({seeds} seeds)", "against the input"], lines)
+    return input_table(res["blurred"], res["rows"][row]["runs"], ROW_NAMES[row])
 
 
 def training_summary(res: dict) -> str:
     """06.03's result in words chosen by the verdicts: MTDN against its input on each test set."""
     said = [f"{name}: {stats.describe(stats.compare(values, blurred))}"
-            for name, (values, blurred, _) in _against_input(res, "two_way").items()]
+            for name, (values, blurred, _) in against_input(res["blurred"], res["rows"]["two_way"]["runs"]).items()]
     return "MTDN against its blurred input, " + "; ".join(said)
 
 
