@@ -26,3 +26,20 @@ def test_unsynchronised_timing_reads_the_clock_before_the_device_sync(monkeypatc
     events.clear()
     timing.time_call(lambda: events.append("call"), "cpu", repeats=1, warmup=0)
     assert events == ["sync", "clock", "call", "sync", "clock", "sync"]
+
+
+def test_seconds_per_image_warms_up_on_a_corner_then_times_the_whole_image():
+    import torch
+
+    from deblurbook.book.timing import seconds_per_image
+
+    sizes = []
+
+    class Recorder(torch.nn.Module):
+        def forward(self, x):
+            sizes.append(tuple(x.shape[-2:]))
+            assert not torch.is_grad_enabled()
+            return x
+
+    assert seconds_per_image(Recorder(), (70, 90), "cpu", repeats=2) >= 0
+    assert sizes == [(64, 64), (70, 90), (70, 90)]

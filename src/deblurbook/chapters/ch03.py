@@ -20,7 +20,7 @@ import torch
 from ..book import stats
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
-from ..book.timing import time_call
+from ..book.timing import seconds_per_image
 from ..book.viz import Block, Panel, block_diagram, figure, to_hwc, zoom
 from ..core import profiles, results
 from ..core.device import describe, resolve
@@ -843,12 +843,7 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
     small image; BladeNet-'s time is the baseline of the ratio."""
     cfg, dev = budget(profile), resolve(device)
     h, w = cfg["time_size"]
-    seconds = {}
-    for variant in ("none", "full"):
-        model = BladeNet(variant, width=cfg["time_width"]).to(dev).eval()
-        x = torch.rand(1, 3, h, w, device=dev)
-        model(x[..., :64, :64])
-        seconds[variant] = time_call(partial(model, x), dev, repeats=1, warmup=0)
+    seconds = {v: seconds_per_image(BladeNet(v, width=cfg["time_width"]), (h, w), dev) for v in ("none", "full")}
     return {"size": [h, w], "width": cfg["time_width"], "seconds": seconds,
             "parameters": {v: parameter_count(BladeNet(v, width=cfg["time_width"])) for v in seconds},
             "device": describe(dev)}

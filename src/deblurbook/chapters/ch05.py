@@ -18,7 +18,7 @@ from torch import nn
 from ..book import pages
 from ..book.cost import macs, required_throughput
 from ..book.tables import markdown_table
-from ..book.timing import time_call
+from ..book.timing import seconds_per_image
 from ..core import profiles
 from ..core.device import describe, resolve
 from ..models.bladenet import BladeNet
@@ -115,13 +115,10 @@ def time_both_ways(profile: str, device: str = "auto") -> dict:
     cfg, dev = budget(profile), resolve(device)
     h, w = cfg["time_size"]
     widths = tuple(cfg["time_widths"])
-    model = SGENet(widths).to(dev).eval()
-    x = torch.rand(1, 3, h, w, device=dev)
-    model(x[..., :64, :64])
-    run = partial(model, x)
+    model = SGENet(widths)
     return {"widths": list(widths), "size": [h, w], "device": describe(dev),
-            "synchronised": time_call(run, dev, repeats=3, warmup=0),
-            "unsynchronised": time_call(run, dev, repeats=3, warmup=0, synchronise=False),
+            "synchronised": seconds_per_image(model, (h, w), dev, repeats=3),
+            "unsynchronised": seconds_per_image(model, (h, w), dev, repeats=3, synchronise=False),
             "gmac": macs(partial(SGENet, widths), (1, 3, h, w)) / 1e9}
 
 

@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 from ..book import pages, stats
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
-from ..book.timing import time_call
+from ..book.timing import seconds_per_image
 from ..book.viz import Panel, figure, to_hwc, zoom
 from ..core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
 from ..core.device import describe, resolve
@@ -492,10 +492,8 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
     h, w = cfg["time_size"]
     seconds, counts, macs_ = {}, {}, {}
     for row in ("single", "two_way"):
-        model = MTDN(cfg["time_width"], residual=cfg["residual"], **ROWS[row][0]).to(dev).eval()
-        x = torch.rand(1, 3, h, w, device=dev)
-        model(x[..., :64, :64])
-        seconds[row] = time_call(partial(model, x), dev, repeats=1, warmup=0)
+        model = MTDN(cfg["time_width"], residual=cfg["residual"], **ROWS[row][0])
+        seconds[row] = seconds_per_image(model, (h, w), dev)
         counts[row] = parameter_count(model)
         macs_[row] = macs(cfg["time_width"], (h, w), **ROWS[row][0])
     return {"size": [h, w], "width": cfg["time_width"], "seconds": seconds, "parameters": counts, "macs": macs_,
