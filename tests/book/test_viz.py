@@ -59,3 +59,17 @@ def test_to_hwc_takes_a_batch_of_one_or_an_image_and_clamps():
     assert out.shape == (4, 5, 3) and out.dtype == np.float32 and out.min() == 0 and out.max() == 1
     assert np.array_equal(to_hwc(t[None]), out)
     assert out[1, 2, 0] == float(t[0, 1, 2].clamp(0, 1))
+
+
+def test_comparison_panels_title_each_image_with_its_psnr_and_zoom_the_same_box():
+    import numpy as np
+
+    from deblurbook.book.viz import comparison_panels
+    from deblurbook.imaging import metrics
+
+    truth = np.random.default_rng(0).uniform(size=(30, 40, 3))
+    blurred = np.clip(truth + 0.05, 0, 1)
+    panels = comparison_panels([("blurred", blurred), ("ground truth", truth)], truth, (5, 10, 8))
+    assert [p.title for p in panels] == [f"blurred, {float(metrics.psnr(blurred, truth)):.2f} dB", "ground truth",
+                                         "zoom: blurred", "zoom: ground truth"]
+    assert panels[2].image.shape == (24, 24, 3)

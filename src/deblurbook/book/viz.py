@@ -15,6 +15,8 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..imaging.metrics import psnr
+
 
 def flow_to_color(flow: np.ndarray, max_norm: float | None = None) -> np.ndarray:
     """Colour-code an HxWx2 flow: hue is direction, saturation is magnitude.
@@ -55,6 +57,15 @@ def zoom(image: np.ndarray, box: tuple[int, int, int], factor: int = 3) -> np.nd
     y, x, side = box
     crop = np.asarray(image)[y:y + side, x:x + side]
     return np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)
+
+
+def comparison_panels(images: Sequence[tuple[str, np.ndarray]], truth: np.ndarray,
+                      box: tuple[int, int, int]) -> list["Panel"]:
+    """A row of ``(label, image)`` panels titled with each image's PSNR against ``truth`` (the truth
+    itself, passed as the last image, untitled), then a row of the same zoomed to ``box``."""
+    titled = [Panel(image, label if image is truth else f"{label}, {float(psnr(image, truth)):.2f} dB")
+              for label, image in images]
+    return titled + [Panel(zoom(image, box), f"zoom: {label}") for label, image in images]
 
 
 TITLE_SIZE = 11

@@ -21,7 +21,7 @@ from ..book import stats
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
 from ..book.timing import seconds_per_image
-from ..book.viz import Block, Panel, block_diagram, figure, to_hwc, zoom
+from ..book.viz import Block, Panel, block_diagram, comparison_panels, figure, to_hwc
 from ..core import profiles, results
 from ..core.device import describe, resolve
 from ..data import synth
@@ -946,9 +946,7 @@ def comparison_figure(models: dict[str, torch.nn.Module], item: dict, device):
         if "blur_logits" in out:
             blur_map = blur_probability(out)[0].float().cpu().numpy()
     images.append(("ground truth", sharp))
-    panels = [Panel(image, f"{label}, {float(metrics.psnr(image, sharp)):.2f} dB" if label != "ground truth"
-                    else label) for label, image in images]
-    panels += [Panel(zoom(image, box), f"zoom: {label}") for label, image in images]
+    panels = comparison_panels(images, sharp, box)
     if blur_map is not None:
         panels.append(Panel(blur_map, "BladeNet's blur probability", kind="map", limit=1.0))
     if mask.any():

@@ -20,7 +20,7 @@ from ..book import pages, stats
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
 from ..book.timing import seconds_per_image
-from ..book.viz import Panel, figure, to_hwc, zoom
+from ..book.viz import Panel, comparison_panels, figure, to_hwc
 from ..core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
 from ..core.device import describe, resolve
 from ..data.alternating import AlternatingPhases
@@ -601,9 +601,7 @@ def comparison_figure(models: dict[str, MTDN], item: dict, device, kernel: np.nd
     images += [(label, to_hwc(model.eval()(item["blur"][None].to(device))["image"])) for label, model in models.items()]
     images.append(("ground truth", sharp))
     box = _zoom_box(sharp, min(sharp.shape[:2]) // 3)
-    panels = [Panel(image, f"{label}, {float(metrics.psnr(image, sharp)):.2f} dB" if label != "ground truth"
-                    else label) for label, image in images]
-    panels += [Panel(zoom(image, box), f"zoom: {label}") for label, image in images]
+    panels = comparison_panels(images, sharp, box)
     return figure(panels, columns=len(images), width=2.4)
 
 
