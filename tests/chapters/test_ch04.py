@@ -36,3 +36,16 @@ def test_table_1s_own_line_puts_its_first_row_three_tenths_of_a_million_off():
     assert line["gap8"] == pytest.approx(0.30, abs=1e-9) and line["slope"] == pytest.approx(0.775)
     assert ch04.book_line()["slope"] == 3_100_160 / 4 and set(ch04.PAPER_NAMES) <= {
         name for name, _ in ch04.RefDeblurNet(8, 1).named_children()}
+
+
+def test_each_row_builds_its_variant_with_the_inputs_it_needs():
+    from deblurbook.training import experiments
+
+    for row, kwargs in ch04.ROWS.items():
+        exp = experiments.build(f"ch04:{row}", "smoke", device="cpu")
+        assert exp.inputs == (("blur",) if kwargs.get("reference") is False else ("blur", "ref"))
+        assert exp.config.schedule == "cosine" and exp.settings["model"] == kwargs
+    assert hasattr(experiments.build("ch04:full", "smoke").loss, "critic_loss")  # smoke trains the GAN term
+    assert not hasattr(experiments.build("ch04:full", "small").loss, "critic_loss")  # small does not
+    item = experiments.build("ch04:full", "smoke").train_set[0]
+    assert item["ref"].shape == item["blur"].shape

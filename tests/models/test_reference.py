@@ -24,6 +24,18 @@ def test_variants_drop_what_their_ablation_drops():
     assert not hasattr(no_ref, "reams") and parameter_count(no_ref) < parameter_count(full)
     assert not any(isinstance(m, SFFM) for m in no_sffm.modules())
     assert sum(isinstance(m, SFFM) for m in full.modules()) == 2
+    with pytest.raises(ValueError, match="zero_reference"):
+        RefDeblurNet(8, 1, reference=False, zero_reference=True)
+
+
+def test_the_zero_reference_control_has_the_full_parameters_and_ignores_the_reference():
+    torch.manual_seed(2)
+    control = RefDeblurNet(8, 1, zero_reference=True)
+    assert parameter_count(control) == parameter_count(RefDeblurNet(8, 1))
+    blur = torch.rand(1, 3, 21, 27)
+    a, b = control(blur, torch.rand_like(blur)), control(blur, torch.zeros_like(blur))
+    assert torch.equal(a["image"], b["image"]) and torch.isfinite(a["image"]).all()
+    assert float(a["confidence"].abs().max()) == 0.0  # zero patches match nothing
 
 
 def test_odd_sizes_come_back_with_the_matching_on_the_quarter_grid():
@@ -35,6 +47,7 @@ def test_odd_sizes_come_back_with_the_matching_on_the_quarter_grid():
     assert out["confidence"].shape == (2, 1, 10, 12) and out["index"].shape == (2, 120)
     assert float(out["confidence"].max()) <= 1.0 + 1e-6
     assert RefDeblurNet(8, 1, reference=False)(blur)["image"].shape == blur.shape
+    assert RefDeblurNet(8, 1, sffm=False)(blur, ref)["image"].shape == blur.shape
     with pytest.raises(ValueError, match="the reference must have the blurred image's shape"):
         model(blur, ref[..., :40])
 

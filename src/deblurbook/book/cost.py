@@ -15,14 +15,16 @@ import torch
 from torch import nn
 
 
-def macs(factory: Callable[[], nn.Module], *shapes: tuple[int, ...]) -> float:
-    """Multiply-accumulates of ``factory()(*inputs)``, each input a zero tensor of a shape in
-    ``shapes`` (batch included), in eval mode without gradients."""
+def macs(factory: Callable[[], nn.Module], *shapes: tuple[int, ...], device: str = "meta") -> float:
+    """Multiply-accumulates of ``factory()(*inputs)``, each input a random tensor of a shape in
+    ``shapes`` (batch included), in eval mode without gradients. On the ``meta`` device nothing
+    is computed; a model whose forward needs values (an argmax that indexes, say) is counted on
+    ``"cpu"``, which runs it once."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    with torch.device("meta"):
+    with torch.device(device):
         model = factory().eval()
-        inputs = [torch.zeros(*shape) for shape in shapes]
+        inputs = [torch.rand(*shape) for shape in shapes]
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         model(*inputs)
     return counter.get_total_flops() / 2

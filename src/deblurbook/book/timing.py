@@ -43,15 +43,16 @@ def time_call(fn: Callable[[], object], device: torch.device | str = "cpu",
 
 @torch.no_grad()
 def seconds_per_image(model: torch.nn.Module, size: tuple[int, int], device: torch.device | str = "cpu",
-                      repeats: int = 1, synchronise: bool = True) -> float:
-    """Seconds of one forward pass of ``model`` (eval mode, no gradients) on a random (1, 3, H, W)
-    image of ``size``, after a warm-up on a 64x64 corner of it (random weights suffice: the time
-    does not depend on them); see :func:`time_call` for ``synchronise``."""
+                      repeats: int = 1, synchronise: bool = True, inputs: int = 1) -> float:
+    """Seconds of one forward pass of ``model`` (eval mode, no gradients) on ``inputs`` random
+    (1, 3, H, W) images of ``size`` (a second frame, a reference), after a warm-up on a 64x64
+    corner of them (random weights suffice: the time does not depend on them); see
+    :func:`time_call` for ``synchronise``."""
     device = torch.device(device)
     model = model.to(device).eval()
-    x = torch.rand(1, 3, *size, device=device)
-    model(x[..., :64, :64])
-    return time_call(lambda: model(x), device, repeats=repeats, warmup=0, synchronise=synchronise)
+    xs = [torch.rand(1, 3, *size, device=device) for _ in range(inputs)]
+    model(*[x[..., :64, :64] for x in xs])
+    return time_call(lambda: model(*xs), device, repeats=repeats, warmup=0, synchronise=synchronise)
 
 
 def time_spatial_rnn(fn: Callable, shape: tuple[int, int, int], device: torch.device | str = "cpu",

@@ -59,6 +59,22 @@ def zoom(image: np.ndarray, box: tuple[int, int, int], factor: int = 3) -> np.nd
     return np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)
 
 
+def edge_box(image: np.ndarray, side: int) -> tuple[int, int, int]:
+    """(top, left, side): a square of ``side`` px around the strongest edges of ``image`` (HxWx3;
+    the centroid of its top 5% gradient magnitudes), for zoomed crops."""
+    g = np.hypot(*np.gradient(image.mean(-1)))
+    return box_around(*np.nonzero(g >= np.quantile(g, 0.95)), g.shape, side)
+
+
+def box_around(ys, xs, size: tuple[int, int], side: int) -> tuple[int, int, int]:
+    """(top, left, side): a square of ``side`` px centred on the points' centroid, inside an
+    image of ``size``."""
+    h, w = size
+    y = int(np.clip(np.mean(ys) - side / 2, 0, h - side))
+    x = int(np.clip(np.mean(xs) - side / 2, 0, w - side))
+    return y, x, side
+
+
 def comparison_panels(images: Sequence[tuple[str, np.ndarray]], truth: np.ndarray,
                       box: tuple[int, int, int]) -> list["Panel"]:
     """A row of ``(label, image)`` panels titled with each image's PSNR against ``truth`` (the truth
@@ -172,5 +188,25 @@ def block_diagram(rows: Sequence[Sequence[Block]], names: Sequence[str], links=(
     ax.axis("off")
     ax.set_title("boxes: layers in order, height ~ log(output channels), number below: output channels",
                  fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def loss_curves(logs: dict[str, list[dict]], titles: dict[str, str], log_scale: bool = True):
+    """One panel per logged term (``titles``: log key -> panel title, in order; terms a log
+    lacks are left out), a line per seed (``logs``: seed -> the trainer's log)."""
+    first = next(iter(logs.values()))[0]
+    keys = [k for k in titles if k in first]
+    fig, axes = plt.subplots(1, len(keys), figsize=(3.4 * len(keys), 3.0), sharex=True, squeeze=False)
+    for seed, log in logs.items():
+        steps = [e["step"] for e in log]
+        for ax, key in zip(axes[0], keys):
+            ax.plot(steps, [e[key] for e in log], linewidth=0.9, label=f"seed {seed}")
+    for ax, key in zip(axes[0], keys):
+        ax.set_title(titles[key], fontsize=11)
+        ax.set_xlabel("step")
+        if log_scale:
+            ax.set_yscale("log")
+    axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     return fig

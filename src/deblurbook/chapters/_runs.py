@@ -107,3 +107,41 @@ def input_table(blurred: dict[str, list[float]], runs: list[dict], label: str) -
     return markdown_table(["test set", "images", "blurred input PSNR / SSIM",
                            f"{label} PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})", "against the input"],
                           rows)
+
+
+def rows_result(score_row: Callable[[str, dict], dict], rows, sets: dict) -> dict:
+    """Every row of ``rows`` scored on ``sets`` (``score_row(row, sets)``), with the blurred input's
+    scores and the sets' sizes: the shape of a chapter's training, ablation and results files."""
+    return {"rows": {row: score_row(row, sets) for row in rows}, "blurred": blurred_scores(sets),
+            "sets": {name: len(data) for name, data in sets.items()}}
+
+
+def against_input_summary(blurred: dict[str, list[float]], runs: list[dict], label: str) -> str:
+    """A row against its blurred input on each test set, in words chosen by the verdicts."""
+    said = [f"{name}: {stats.describe(stats.compare(values, base))}"
+            for name, (values, base, _) in against_input(blurred, runs).items()]
+    return f"{label} against its blurred input, " + "; ".join(said)
+
+
+def training_logs(experiment: str, profile: str, seeds, device: str) -> dict[str, list[dict]]:
+    """The trainer's log of each seed's run of ``experiment`` (trained now or loaded), by seed."""
+    return {str(s): experiments.train_experiment(experiment, profile, seed=s, device=device, progress=False)[1].log
+            for s in seeds}
+
+
+def versus(rows: dict, a: str, b: str, test: str) -> stats.Comparison:
+    """Row ``a`` against row ``b`` on test set ``test``, paired over seeds and images."""
+    return stats.compare(per_set(rows[a]["runs"])[test], per_set(rows[b]["runs"])[test])
+
+
+def scores_table(res: dict, rows, names: dict[str, str]) -> str:
+    """The blurred input and each of ``rows`` (labelled by ``names``) on every test set: mean PSNR /
+    SSIM over seeds and images, the sets in the order they were scored."""
+    first = res["rows"][rows[0]]["runs"]
+    blurred = blurred_per_set(res["blurred"], first)
+    sets = list(blurred)
+    lines = [["blurred input", *[f"{blurred[n][0].mean():.2f} / {blurred[n][1].mean():.3f}" for n in sets]]]
+    for row in rows:
+        psnr, ssim = per_set(res["rows"][row]["runs"]), per_set(res["rows"][row]["runs"], "ssim")
+        lines.append([names[row], *[f"{psnr[n].mean():.2f} / {ssim[n].mean():.3f}" for n in sets]])
+    return markdown_table(["method (ours)", *sets], lines)

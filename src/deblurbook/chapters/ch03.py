@@ -11,7 +11,7 @@ ablations, results).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -21,13 +21,13 @@ from ..book import stats
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
 from ..book.timing import seconds_per_image
-from ..book.viz import Block, Panel, block_diagram, comparison_panels, figure, to_hwc
+from ..book.viz import Block, Panel, block_diagram, box_around, comparison_panels, figure, to_hwc
 from ..core import profiles, results
 from ..core.device import describe, resolve
 from ..data import synth
 from ..data.alternating import AlternatingPhases
 from ..data.datasets import PairDataset, SyntheticDataset
-from ..data.lbs import LODE_PROXY, LBSConfig, LBSDataset, LBSTestSet, make_lbs_sample, object_maps
+from ..data.lbs import StepMotion
 from ..data.real import gopro_crops, reds_clips
 from ..data.testsets import synthetic_test_set
 from ..imaging import metrics
@@ -173,9 +173,10 @@ def _model(row: Row, cfg: dict) -> torch.nn.Module:
 
 def _train_set(data: str, cfg: dict, length: int, seed: int):
     base = 1_000_003 * (seed + 1)
+    with_mask = ("blur", "sharp", "mask")
     if data == "lode":
-        return LBSDataset(crop=cfg["crop"], length=length, seed=base + 2, config=LODE_PROXY)
-    lbs = LBSDataset(crop=cfg["crop"], length=length, seed=base + 1)
+        return SyntheticDataset(LODE_PRESET, crop=cfg["crop"], length=length, seed=base + 2, signals=with_mask)
+    lbs = SyntheticDataset(LBS_PRESET, crop=cfg["crop"], length=length, seed=base + 1, signals=with_mask)
     if data == "lbs":
         return lbs
     global_set = SyntheticDataset("global", crop=cfg["crop"], length=length, seed=base)
@@ -206,6 +207,7 @@ def build(name: str, profile: str, seed: int, device: str, iterations: int | Non
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
 VALIDATION_SEED = 50_000  # validation pairs: seeds 50,000 on (the test sets use 10,000 on)
+LBS_PRESET, LODE_PRESET = "local", "local_fast"  # the engine's LBS, and LBS with LODE-like motion
 
 
 def validation(exp: Experiment):
@@ -213,8 +215,8 @@ def validation(exp: Experiment):
     pairs for the fine-tuned rows; test-split content, other seeds than the test sets), or, for
     LBP trained alone, the mean IoU of its blur map (p > 0.5) with the mask."""
     cfg = exp.settings
-    data = LBSTestSet(cfg["val_size"], cfg["val_images"], LODE_PROXY if cfg["validation"] == "lode" else LBSConfig(),
-                      first_seed=VALIDATION_SEED)
+    preset = LODE_PRESET if cfg["validation"] == "lode" else LBS_PRESET
+    data = synthetic_test_set(preset, (cfg["val_size"],) * 2, cfg["val_images"], base_seed=VALIDATION_SEED)
     if isinstance(exp.model, LBPAlone):
         return lambda model, device: mean_blur_map_iou(model, data, device)
     return lambda model, device: evaluate(model, data, exp.inputs, device)["psnr"]
@@ -229,7 +231,8 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     frames: global blur, evaluation only)."""
     cfg = budget(profile)
     size, count = cfg["test_size"], cfg["test_images"]
-    sets = {"local (LBS)": LBSTestSet(size, count), "local (LODE proxy)": LBSTestSet(size, count, LODE_PROXY),
+    sets = {"local (LBS)": synthetic_test_set(LBS_PRESET, (size, size), count),
+            "local (LODE proxy)": synthetic_test_set(LODE_PRESET, (size, size), count),
             "global": synthetic_test_set("global", (size, size), count)}
     if extended:
         frames = [pair for clip in reds_clips().values() for pair in clip]
@@ -326,17 +329,23 @@ def local_vs_global(res: dict, threshold: float = 1.0) -> stats.Comparison:
 
 # ---------------------------------------------------------------- LBS, step by step
 
-def lbs_panels(size: int = 96, seed: int = 0, config: LBSConfig = LBSConfig()) -> list[Panel]:
+def lbs_sample(size: tuple[int, int], seed: int, preset: str | synth.Preset = LBS_PRESET) -> dict:
+    """One LBS pair of the engine (test content): blur, ground truth, mask and motion."""
+    return synth.make_sample(preset, size, seed, signals=("blur", "sharp", "mask", "motion"),
+                             content=synth.test_pool())
+
+
+def lbs_panels(size: int = 96, seed: int = 0, preset: str | synth.Preset = LBS_PRESET) -> list[Panel]:
     """Blurred image, ground truth, mask and |blur - ground truth| of one LBS pair."""
-    s = make_lbs_sample((size, size), seed, config)
+    s = lbs_sample((size, size), seed, preset)
     diff = np.abs(s["blur"] - s["sharp"]).max(-1)
     return [Panel(s["blur"], f"blurred ({int(s['frames'])} frames)"), Panel(s["sharp"], "ground truth (middle)"),
             Panel(s["mask"], "mask M (trajectory union)", kind="mask"),
             Panel(diff, "|blur - ground truth|", kind="map")]
 
 
-def lbs_figure(size: int = 96, seed: int = 0, config: LBSConfig = LBSConfig()):
-    return figure(lbs_panels(size, seed, config), columns=4)
+def lbs_figure(size: int = 96, seed: int = 0, preset: str | synth.Preset = LBS_PRESET):
+    return figure(lbs_panels(size, seed, preset), columns=4)
 
 
 def lbs_invariants(size: int, examples: int) -> dict:
@@ -346,11 +355,12 @@ def lbs_invariants(size: int, examples: int) -> dict:
     shape = (size, size + 7)
     outside, inside = [], []
     for seed in range(examples):
-        s = make_lbs_sample(shape, seed)
+        s = lbs_sample(shape, seed)
         d = np.abs(s["blur"] - s["sharp"])
         outside.append(float(d[~s["mask"]].max()) if (~s["mask"]).any() else 0.0)
         inside.append(float(d[s["mask"]].max()) if s["mask"].any() else 0.0)
-    static_only = [make_lbs_sample(shape, seed, LBSConfig(moving=(0, 0))) for seed in range(min(examples, 4))]
+    still = replace(synth.get_preset(LBS_PRESET), objects=(0, 0))
+    static_only = [lbs_sample(shape, seed, still) for seed in range(min(examples, 4))]
     return {"examples": examples, "size": list(shape), "outside_max": max(outside), "inside_max_min": min(inside),
             "static_only_mask_pixels": int(sum(s["mask"].sum() for s in static_only))}
 
@@ -360,16 +370,16 @@ def rotation_paths(frames: int = 13) -> dict[str, list[float]]:
     paper's random order, the code's fixed order, and the code's bug."""
     seed = next(s for s in range(100) if all(np.random.default_rng(s).integers(-1, 2, size=2)))  # z, r != 0
     out = {}
-    for name, cfg in (("paper (random order)", LBSConfig()), ("code order", LBSConfig(random_order=False)),
-                      ("code order with its bug", LBSConfig(random_order=False, scale_drops_rotation=True))):
-        maps = object_maps(cfg, frames, np.array([50.0, 50.0]), np.array([10.0, 10.0]), np.random.default_rng(seed))
+    for name, law in (("paper (random order)", StepMotion()), ("code order", StepMotion(random_order=False)),
+                      ("code order with its bug", StepMotion(random_order=False, scale_drops_rotation=True))):
+        maps = law.matrices(np.arange(frames), np.array([50.0, 50.0]), np.random.default_rng(seed))
         out[name] = np.degrees(np.arctan2(maps[:, 1, 0], maps[:, 0, 0])).tolist()
     return out
 
 
-def lbs_strip(size: int = 96, seed: int = 0, config: LBSConfig = LBSConfig()) -> np.ndarray:
+def lbs_strip(size: int = 96, seed: int = 0, preset: str | synth.Preset = LBS_PRESET) -> np.ndarray:
     """Blurred image, ground truth and mask of one LBS pair side by side (for the widget)."""
-    s = make_lbs_sample((size, size), seed, config)
+    s = lbs_sample((size, size), seed, preset)
     gap = np.ones((size, 4, 3), np.float32)
     mask = np.repeat(s["mask"][..., None].astype(np.float32), 3, -1)
     return np.concatenate([s["blur"], gap, s["sharp"], gap, mask], 1)
@@ -466,7 +476,7 @@ def ideal_attention_panels(size: int = 96, seed: int = 0) -> list[Panel]:
 
     from ..models.bladenet import attention_sum
 
-    s = make_lbs_sample((size, size), seed)
+    s = lbs_sample((size, size), seed)
     m = torch.from_numpy(s["mask"]).float()[None, None]
     maps = [F.avg_pool2d(m, 4), F.avg_pool2d(m, 2), m]
     total = attention_sum(maps)
@@ -924,10 +934,7 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
 def _zoom_box(mask: np.ndarray, side: int) -> tuple[int, int, int]:
     """A square of ``side`` px centred on the mask (the image's centre without one), inside the image."""
     h, w = mask.shape
-    ys, xs = np.nonzero(mask) if mask.any() else ([h // 2], [w // 2])
-    y = int(np.clip(np.mean(ys) - side / 2, 0, h - side))
-    x = int(np.clip(np.mean(xs) - side / 2, 0, w - side))
-    return y, x, side
+    return box_around(*(np.nonzero(mask) if mask.any() else ([h // 2], [w // 2])), mask.shape, side)
 
 
 @torch.no_grad()

@@ -16,11 +16,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..book import pages, stats
+from ..book import pages, stats, viz
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
 from ..book.timing import seconds_per_image
-from ..book.viz import Panel, comparison_panels, figure, to_hwc
+from ..book.viz import Panel, comparison_panels, edge_box, figure, to_hwc
 from ..core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
 from ..core.device import describe, resolve
 from ..data.alternating import AlternatingPhases
@@ -35,7 +35,7 @@ from ..nn.blocks import parameter_count
 from ..nn.scale_losses import ScaleWeightedMSE, resize_bilinear
 from ..training.experiments import Experiment, train_experiment
 from ..training.trainer import TrainConfig
-from ._runs import against_input, blurred_per_set, blurred_scores, input_table, per_set, train_and_score
+from . import _runs
 
 CHAPTER = "ch06"
 
@@ -205,7 +205,7 @@ def scale_psnr(model: MTDN, data, device) -> dict[str, list[float]]:
 def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it), score it on ``sets`` and each scale on the
     training-width shake set; the parameters trained and at the paper's width."""
-    runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets,
+    runs, model = _runs.train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets,
                                   extra=lambda m, dev: scale_psnr(m, sets[SEEN_SET], dev))
     kwargs = ROWS[row][0]
     return {"runs": runs, "parameters": {"trained": parameter_count(model),
@@ -213,17 +213,14 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
 
 
 def _rows_result(rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
-    sets = test_sets(profile, extended)
-    return {"rows": {row: score_row(row, profile, seeds, device, sets) for row in rows},
-            "blurred": blurred_scores(sets), "sets": {name: len(data) for name, data in sets.items()}}
+    return _runs.rows_result(lambda row, sets: score_row(row, profile, seeds, device, sets), rows,
+                       test_sets(profile, extended))
 
 
 def training_result(profile: str, seeds, device: str) -> dict:
     """06.03's results: MTDN at ``profile`` for each seed on the test sets, and its training logs."""
-    res = _rows_result(("two_way",), profile, seeds, device)
-    res["logs"] = {str(s): train_experiment(f"{CHAPTER}:two_way", profile, seed=s, device=device,
-                                            progress=False)[1].log for s in seeds}
-    return res
+    return {**_rows_result(("two_way",), profile, seeds, device),
+            "logs": _runs.training_logs(f"{CHAPTER}:two_way", profile, seeds, device)}
 
 
 def ablation_result(profile: str, seeds, device: str) -> dict:
@@ -238,46 +235,31 @@ ROW_NAMES = {"two_way": "MTDN (two-way)", "single": "w/o two-way (image branch a
 
 def training_table(res: dict, row: str = "two_way") -> str:
     """A row on each test set against its blurred input (paired over images and seeds)."""
-    return input_table(res["blurred"], res["rows"][row]["runs"], ROW_NAMES[row])
+    return _runs.input_table(res["blurred"], res["rows"][row]["runs"], ROW_NAMES[row])
 
 
 def training_summary(res: dict) -> str:
     """06.03's result in words chosen by the verdicts: MTDN against its input on each test set."""
-    said = [f"{name}: {stats.describe(stats.compare(values, blurred))}"
-            for name, (values, blurred, _) in against_input(res["blurred"], res["rows"]["two_way"]["runs"]).items()]
-    return "MTDN against its blurred input, " + "; ".join(said)
+    return _runs.against_input_summary(res["blurred"], res["rows"]["two_way"]["runs"], "MTDN")
 
 
 def loss_curves(logs: dict[str, list[dict]]):
     """Each scale's MSE (coarse to fine) and Eq. 2's weighted total over training, per seed."""
-    import matplotlib.pyplot as plt
-
     scales = sorted(k for k in next(iter(logs.values()))[0] if k.startswith("mse_scale"))
-    fig, axes = plt.subplots(1, len(scales) + 1, figsize=(3.4 * (len(scales) + 1), 3.0), sharex=True)
-    for seed, log in logs.items():
-        steps = [e["step"] for e in log]
-        for ax, key in zip(axes, [*scales, "total"]):
-            ax.plot(steps, [e[key] for e in log], linewidth=0.9, label=f"seed {seed}")
-    titles = [f"MSE at 1/{2 ** (len(scales) - 1 - k)}" for k in range(len(scales))] + ["Eq. 2, weighted total"]
-    for ax, title in zip(axes, titles):
-        ax.set_title(title, fontsize=11)
-        ax.set_yscale("log")
-        ax.set_xlabel("step")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    titles = {key: f"MSE at 1/{2 ** (len(scales) - 1 - k)}" for k, key in enumerate(scales)}
+    return viz.loss_curves(logs, {**titles, "total": "Eq. 2, weighted total"})
 
 
 def ablation_table(res: dict) -> str:
     """Table 1's rows and the book's controls on each test set (mean PSNR over seeds and images),
     with parameters at the trained and the paper's width."""
     rows = res["rows"]
-    blurred = blurred_per_set(res["blurred"], rows["two_way"]["runs"])
+    blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
     names = list(blurred)
     lines = [["blurred input", "-", "-", *[f"{blurred[n][0].mean():.2f}" for n in names]]]
     for row in (r for r in ROWS if r in rows):  # the loaded file's keys are sorted; keep the rows' order
         data = rows[row]
-        values = per_set(data["runs"])
+        values = _runs.per_set(data["runs"])
         lines.append([ROW_NAMES[row], f"{data['parameters']['trained']:,}", f"{data['parameters']['paper']:,}",
                       *[f"{values[n].mean():.2f}" for n in names]])
     return markdown_table(["row", "parameters (trained)", "parameters (width 32)", *names], lines)
@@ -294,10 +276,6 @@ def scale_table(res: dict) -> str:
     return markdown_table(["scale", "alpha = (1, 1, 5)", "alpha = (1, 1, 1)", "(1, 1, 5) against (1, 1, 1)"], lines)
 
 
-def _versus(rows: dict, a: str, b: str, test: str) -> stats.Comparison:
-    return stats.compare(per_set(rows[a]["runs"])[test], per_set(rows[b]["runs"])[test])
-
-
 ABLATION_SETS = ("global", SEEN_SET, LEVIN_SET)
 
 
@@ -307,11 +285,11 @@ def claims(res: dict) -> list[tuple[str, str]]:
     rows, t1 = res["rows"], PAPER["table1"]
     gain = t1["Ours"][0] - t1["Ours w/o TWNNet"][0]
     found = [(f"Two-way over the image branch alone, {test} (Table 1: {gain:+.2f} dB on GoPro)",
-              stats.judge(_versus(rows, "two_way", "single", test))) for test in ABLATION_SETS]
+              stats.judge(_runs.versus(rows, "two_way", "single", test))) for test in ABLATION_SETS]
     found += [(f"Two-way over one decoder of about its size, {test} (the design, not the size; not in the paper)",
-               stats.judge(_versus(rows, "two_way", "single_matched", test))) for test in ABLATION_SETS]
+               stats.judge(_runs.versus(rows, "two_way", "single_matched", test))) for test in ABLATION_SETS]
     found += [(f"alpha = (1, 1, 5) over (1, 1, 1) at full resolution, {test}",
-               stats.judge(_versus(rows, "two_way", "alpha_equal", test))) for test in ABLATION_SETS]
+               stats.judge(_runs.versus(rows, "two_way", "alpha_equal", test))) for test in ABLATION_SETS]
     return found
 
 
@@ -319,9 +297,9 @@ def ablation_summary(res: dict) -> str:
     """06.04's result in words chosen by the verdicts (on the `global` set, Table 1's analogue)."""
     rows = res["rows"]
     return (f"on `global` scenes, two-way against the image branch alone is "
-            f"{stats.describe(_versus(rows, 'two_way', 'single', 'global'))}; against one decoder of about its "
-            f"size, {stats.describe(_versus(rows, 'two_way', 'single_matched', 'global'))}; alpha = (1, 1, 5) "
-            f"against (1, 1, 1), {stats.describe(_versus(rows, 'two_way', 'alpha_equal', 'global'))}")
+            f"{stats.describe(_runs.versus(rows, 'two_way', 'single', 'global'))}; against one decoder of about its "
+            f"size, {stats.describe(_runs.versus(rows, 'two_way', 'single_matched', 'global'))}; alpha = (1, 1, 5) "
+            f"against (1, 1, 1), {stats.describe(_runs.versus(rows, 'two_way', 'alpha_equal', 'global'))}")
 
 
 # ---------------------------------------------------------------- the two branches (06.01)
@@ -520,14 +498,14 @@ def results_table(res: dict) -> str:
     """Ours on every test set: the blurred input, the classical methods given the true kernel (shake
     sets only), and the networks (mean PSNR / SSIM over seeds and images)."""
     rows = res["rows"]
-    blurred = blurred_per_set(res["blurred"], rows["two_way"]["runs"])
+    blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
     names = list(blurred)
     lines = [["blurred input", *[f"{blurred[n][0].mean():.2f} / {blurred[n][1].mean():.3f}" for n in names]]]
     for method, per in res["baselines"].items():
         lines.append([method, *[f"{np.mean(per[n]['psnr']):.2f} / {np.mean(per[n]['ssim']):.3f}" if n in per
                                 else "-" for n in names]])
     for row in RESULT_ROWS:
-        psnr, ssim = per_set(rows[row]["runs"]), per_set(rows[row]["runs"], "ssim")
+        psnr, ssim = _runs.per_set(rows[row]["runs"]), _runs.per_set(rows[row]["runs"], "ssim")
         lines.append([ROW_NAMES[row], *[f"{psnr[n].mean():.2f} / {ssim[n].mean():.3f}" for n in names]])
     return markdown_table(["method (ours)", *names], lines)
 
@@ -540,17 +518,18 @@ CLASSICAL_WINS = {"lower": "supported", "higher": "contradicted", "equivalent": 
 def results_claims(res: dict) -> list[tuple[str, str]]:
     """The paper's Table 2 finding and the chapter's questions on the real samples, paired."""
     rows, found = res["rows"], []
-    two_way = per_set(rows["two_way"]["runs"])
+    two_way = _runs.per_set(rows["two_way"]["runs"])
     for method, per in res["baselines"].items():
         for test in SHAKE_SETS:
             found.append((f"{method} beats MTDN, {test} (Table 2: both classical methods beat every network)",
                           stats.judge(stats.compare(two_way[test], per[test]["psnr"]), CLASSICAL_WINS)))
-    blurred = blurred_per_set(res["blurred"], rows["two_way"]["runs"])
+    blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
     found += [(f"MTDN improves on its blurred input, {test}", stats.judge(stats.compare(two_way[test],
                                                                                        blurred[test][0])))
               for test in blurred]
-    found += [(f"Two-way over the image branch alone, {test}", stats.judge(_versus(rows, "two_way", "single", test)))
-              for test in blurred if test.endswith("(real)")]
+    real = [test for test in blurred if test.endswith("(real)")]
+    found += [(f"Two-way over the image branch alone, {test}",
+               stats.judge(_runs.versus(rows, "two_way", "single", test))) for test in real]
     return found
 
 
@@ -558,8 +537,8 @@ def results_summary(res: dict) -> str:
     """06.05's result in words chosen by the verdicts: MTDN against its input on the real samples,
     and against Richardson-Lucy given the true kernel on the Levin set."""
     rows = res["rows"]
-    two_way = per_set(rows["two_way"]["runs"])
-    blurred = blurred_per_set(res["blurred"], rows["two_way"]["runs"])
+    two_way = _runs.per_set(rows["two_way"]["runs"])
+    blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
     real = "; ".join(f"{test}, {stats.describe(stats.compare(two_way[test], blurred[test][0]))}"
                      for test in blurred if test.endswith("(real)"))
     rl = next(k for k in res["baselines"] if k.startswith("Richardson"))
@@ -580,16 +559,6 @@ def timing_table(res: dict) -> str:
                            f"seconds per {h}x{w} image ({device})", "time ratio to the image branch"], rows)
 
 
-def _zoom_box(image: np.ndarray, side: int) -> tuple[int, int, int]:
-    """A square of ``side`` px around the strongest edges of ``image`` (its gradient's centroid)."""
-    g = np.hypot(*np.gradient(image.mean(-1)))
-    h, w = g.shape
-    ys, xs = np.nonzero(g >= np.quantile(g, 0.95))
-    y = int(np.clip(ys.mean() - side / 2, 0, h - side))
-    x = int(np.clip(xs.mean() - side / 2, 0, w - side))
-    return y, x, side
-
-
 @torch.no_grad()
 def comparison_figure(models: dict[str, MTDN], item: dict, device, kernel: np.ndarray | None = None):
     """One test image: blurred, the classical methods given ``kernel`` (when there is one), each
@@ -600,7 +569,7 @@ def comparison_figure(models: dict[str, MTDN], item: dict, device, kernel: np.nd
         images += [(name.split(",")[0], np.clip(method(blur, kernel), 0, 1)) for name, method in BASELINES.items()]
     images += [(label, to_hwc(model.eval()(item["blur"][None].to(device))["image"])) for label, model in models.items()]
     images.append(("ground truth", sharp))
-    box = _zoom_box(sharp, min(sharp.shape[:2]) // 3)
+    box = edge_box(sharp, min(sharp.shape[:2]) // 3)
     panels = comparison_panels(images, sharp, box)
     return figure(panels, columns=len(images), width=2.4)
 
@@ -625,7 +594,8 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
 
 def _levin_summary(final: dict) -> str:
     rl = next(k for k in final["baselines"] if k.startswith("Richardson"))
-    c = stats.compare(per_set(final["rows"]["two_way"]["runs"])[LEVIN_SET], final["baselines"][rl][LEVIN_SET]["psnr"])
+    two_way = _runs.per_set(final["rows"]["two_way"]["runs"])[LEVIN_SET]
+    c = stats.compare(two_way, final["baselines"][rl][LEVIN_SET]["psnr"])
     return f"MTDN against Richardson-Lucy given the true kernel: {stats.describe(c)}"
 
 

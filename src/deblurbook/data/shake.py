@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..imaging.formation import _trim_symmetric, blur_with_kernel
+from ..imaging.formation import _trim_symmetric, blur_with_kernel, splat_bilinear
 from .datasets import augment, to_tensors
 from .synth import _default_pool
 
@@ -46,13 +46,7 @@ def shake_kernel(extent: float, rng: np.random.Generator, steps: int = 64, inert
     xy = np.stack([np.interp(t, np.arange(len(path)), path[:, d]) for d in (0, 1)], 1)
     half = int(np.ceil(np.abs(xy).max())) + 1
     side = 2 * half + 1
-    x, y = xy[:, 0] + half, xy[:, 1] + half
-    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
-    fx, fy = x - x0, y - y0
-    kernel = np.zeros((side, side))
-    for oy, wy in ((0, 1 - fy), (1, fy)):
-        for ox, wx in ((0, 1 - fx), (1, fx)):
-            np.add.at(kernel, (y0 + oy, x0 + ox), wy * wx)
+    kernel = splat_bilinear(xy[None, :, 0] + half, xy[None, :, 1] + half, side)[0]
     kernel = _trim_symmetric(kernel)
     return kernel / kernel.sum()
 

@@ -7,6 +7,12 @@ image averages an odd number of frames (7 to 13) in linear intensity and the
 middle frame is the ground truth, as GoPro/REDS/DVD/LODE were made (the LODE
 paper's appendix A.1; Zhang et al.'s optical-flow paper, Eqs. 1-2). See :func:`make_sample`.
 
+Objects move along smooth trajectories (:class:`Trajectory`: velocity,
+acceleration, spin, zoom), or, in the ``local`` preset, by the LODE paper's
+Local Blur Synthesis (:mod:`deblurbook.data.lbs`): a still camera, static
+distractors, objects stepped frame by frame, and the mask as the union of the
+moving objects' footprints.
+
 Conventions: images HxWx3 float32 in [0, 1] (display values); flow HxWx2
 float32 in pixels, ``[..., 0]`` along x (columns), ``[..., 1]`` along y
 (rows), from the middle frame of the first exposure to the middle frame of the
@@ -25,9 +31,11 @@ import torch.nn.functional as F
 
 from ..imaging.formation import GAMMA
 from .content import ContentPool
+from .lbs import FAST_STEPS, PAPER_FRAMES, StepMotion
 
 SIGNALS = ("blur", "sharp", "ref", "blur_next", "flow", "mask")
-EXTRA_SIGNALS = ("sharp_next", "blur_prev")  # next middle frame (checks); previous exposure (three-frame models)
+# next middle frame (checks); previous exposure (three-frame models); per-pixel object speed (regions)
+EXTRA_SIGNALS = ("sharp_next", "blur_prev", "motion")
 REFERENCE_SIZE = 256.0  # speeds below are in pixels per frame at this image side
 
 
@@ -53,19 +61,30 @@ class Preset:
     frames: tuple[int, ...] = (7, 9, 11, 13)  # odd exposure lengths
     duty: tuple[float, float] = (0.5, 1.0)  # exposure time / frame interval
     object_size: tuple[float, float] = (0.2, 0.45)  # fraction of the shorter side
+    placement: tuple[float, float] = (0.15, 0.85)  # object centres, fraction of width / height
+    object_steps: StepMotion | None = None  # moving objects: None, smooth trajectories; else LBS's law
+    mask: str = "motion"  # "motion": moves > 1 px or is covered in turn; "footprint": where a mover ever is
+
+    def __post_init__(self):
+        if self.mask not in ("motion", "footprint"):
+            raise ValueError(f"preset {self.name!r}: mask must be 'motion' or 'footprint', got {self.mask!r}")
 
 
 PRESETS = {
     "global": Preset("global", camera=Motion((0.4, 2.0), 0.003, 0.002),
                      objects=(0, 1), object_motion=Motion((0.0, 0.8), 0.005, 0.003),
                      distractors=(0, 1)),
-    "local": Preset("local", camera=Motion(),
-                    objects=(1, 3), object_motion=Motion((0.8, 2.5), 0.01, 0.004),
-                    distractors=(1, 3)),
+    # Local Blur Synthesis (LODE, Sec. 4.1; the code's counts and magnitudes): one exposure
+    # follows the next without a gap, so the later frames continue the same steps
+    "local": Preset("local", camera=Motion(), objects=(2, 4), object_motion=Motion(), distractors=(2, 4),
+                    frames=PAPER_FRAMES, duty=(1.0, 1.0), object_size=(0.15, 0.4), placement=(0.0, 1.0),
+                    object_steps=StepMotion(), mask="footprint"),
     "mixed": Preset("mixed", camera=Motion((0.2, 1.0), 0.002, 0.001),
                     objects=(1, 3), object_motion=Motion((0.6, 2.0), 0.008, 0.003),
                     distractors=(0, 2)),
 }
+# LBS with a stand-in for LODE's test motion: any direction, 1-3 px per axis per frame, sub-pixel
+PRESETS["local_fast"] = replace(PRESETS["local"], name="local_fast", object_steps=FAST_STEPS)
 
 
 def get_preset(preset: str | Preset) -> Preset:
@@ -208,6 +227,8 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
     ``mask``       HxW bool, where motion during the exposure exceeds one pixel (local-blur models)
     ``sharp_next`` HxWx3, the middle frame of the next exposure (only when asked for)
     ``blur_prev``  HxWx3, the previous exposure (only when asked for)
+    ``motion``     HxW float32 px/frame, the largest displacement between consecutive frames of the
+                   exposure of the topmost moving object at each pixel, 0 off them (only when asked for)
 
     plus ``frames`` (exposure length) and ``duty`` (exposure / frame interval) as
     0-d arrays. The same (preset, size, seed, content split) gives the same bits.
@@ -230,6 +251,7 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
     t_ref = -interval * rng.uniform(1.0, 1.5)
     times = np.concatenate([offsets, interval + offsets, [t_ref], -interval + offsets])
     ref_index, prev = 2 * n, list(range(2 * n + 1, 3 * n + 1))
+    ticks = np.round(times).astype(np.int64)  # a step law moves once a frame: the nearest whole frame
     centre = np.array([(w - 1) / 2, (h - 1) / 2])
 
     cam = Trajectory.draw(p.camera, rng, scale, n) if p.camera.speed[1] > 0 else Trajectory.still()
@@ -246,11 +268,15 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
         oh, ow = max(4, int(side * rng.uniform(0.7, 1.3))), max(4, int(side * rng.uniform(0.7, 1.3)))
         alpha = _blob_alpha(oh, ow, rng)
         rgb = content.draw((oh, ow), rng)
-        place = np.array([rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h])
-        motion = Trajectory.draw(p.object_motion, rng, scale, n) if moving else Trajectory.still()
+        place = np.array([rng.uniform(*p.placement) * w, rng.uniform(*p.placement) * h])
+        if moving and p.object_steps is not None:
+            motion = p.object_steps.matrices(ticks, place, rng)
+        else:
+            path = Trajectory.draw(p.object_motion, rng, scale, n) if moving else Trajectory.still()
+            motion = path.matrices(times, place)
         obj_centre = np.array([(ow - 1) / 2, (oh - 1) / 2])
         to_world = np.array([[1, 0, place[0] - obj_centre[0]], [0, 1, place[1] - obj_centre[1]], [0, 0, 1]])
-        maps = camera @ motion.matrices(times, place) @ to_world
+        maps = camera @ motion @ to_world
         layers.append(Layer(_premultiplied(rgb, alpha, gamma), maps, moving))
 
     # render only the frames the asked-for signals need (the random draws above
@@ -288,7 +314,14 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
         out["ref"] = display(frames_at(ref_index))
     if "blur_prev" in signals:
         out["blur_prev"] = display(frames_at(prev).mean(0))
-    if "flow" in signals or "mask" in signals:
+    if "motion" in signals:
+        out["motion"] = _largest_step(layers, alphas, size)
+    if "mask" in signals and p.mask == "footprint":
+        out["mask"] = np.zeros((h, w), bool)
+        for layer, alpha in zip(layers, alphas):
+            if layer.moving:
+                out["mask"] |= (alpha > 0).any(0).numpy()
+    if "flow" in signals or ("mask" in signals and p.mask == "motion"):
         mid = (n - 1) // 2
         flow = np.zeros((h, w, 2), np.float32)
         sweep = np.zeros((h, w), np.float32)
@@ -303,8 +336,30 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
                 occlusion |= (coverage.max(0) - coverage.min(0)) > 0.02
         if "flow" in signals:
             out["flow"] = flow
-        if "mask" in signals:
+        if "mask" in signals and p.mask == "motion":
             out["mask"] = (sweep > 1.0) | occlusion
+    return out
+
+
+def _largest_step(layers: list[Layer], alphas: list[torch.Tensor], size: tuple[int, int]) -> np.ndarray:
+    """Per pixel, the largest displacement (px) between consecutive frames of the exposure of
+    the topmost moving object that covers it (``alphas``: the exposure's frames); 0 elsewhere."""
+    h, w = size
+    ys, xs = np.mgrid[:h, :w].astype(np.float64)
+    pts = np.stack([xs, ys, np.ones_like(xs)], -1)
+    out = np.zeros((h, w), np.float32)
+    for layer, alpha in zip(layers, alphas):
+        if not layer.moving:
+            continue
+        worst = np.zeros((h, w))
+        covered_any = np.zeros((h, w), bool)
+        for k in range(len(alpha) - 1):
+            step = layer.maps[k + 1] @ np.linalg.inv(layer.maps[k])
+            moved = np.linalg.norm(pts @ step.T - pts, axis=-1)
+            covered = alpha[k].numpy() > 0
+            worst[covered] = np.maximum(worst[covered], moved[covered])
+            covered_any |= covered
+        out = np.where(covered_any, worst, out).astype(np.float32)  # later layers lie on top
     return out
 
 

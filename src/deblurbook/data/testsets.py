@@ -18,11 +18,14 @@ from ..imaging.images import read_image, write_png
 from . import synth
 from .datasets import IMAGE_SIGNALS, to_tensors
 
-ENGINE_VERSION = 2  # bump when synth changes what a (preset, size, seed) renders
+ENGINE_VERSION = 3  # bump when synth changes what a (preset, size, seed) renders
+ARRAY_SIGNALS = ("flow", "mask", "motion")  # stored as .npy
+TEST_SEED = 10_000  # the test sets' first seed; validation sets start elsewhere
 
 
-def test_set_dir(preset: str, size: tuple[int, int], count: int) -> Path:
-    return build_dir() / "data" / "testsets" / f"{preset}-{size[0]}x{size[1]}-n{count}-v{ENGINE_VERSION}"
+def test_set_dir(preset: str, size: tuple[int, int], count: int, base_seed: int = TEST_SEED) -> Path:
+    seeds = "" if base_seed == TEST_SEED else f"-s{base_seed}"
+    return build_dir() / "data" / "testsets" / f"{preset}-{size[0]}x{size[1]}-n{count}{seeds}-v{ENGINE_VERSION}"
 
 
 def _sha256(path: Path) -> str:
@@ -30,14 +33,14 @@ def _sha256(path: Path) -> str:
 
 
 def write_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int = 16,
-                   folder: Path | None = None, base_seed: int = 10_000) -> Path:
+                   folder: Path | None = None, base_seed: int = TEST_SEED) -> Path:
     """Render a fixed test set once (held-out content), with a manifest of checksums.
 
-    Images are 8-bit PNGs (as benchmarks ship), flow and mask ``.npy``. Files
+    Images are 8-bit PNGs (as benchmarks ship), flow, mask and motion ``.npy``. Files
     are written atomically and the manifest last, so a folder with a manifest
     is complete. Returns the folder.
     """
-    folder = folder or test_set_dir(preset, size, count)
+    folder = folder or test_set_dir(preset, size, count, base_seed)
     manifest_path = folder / "manifest.json"
     if manifest_path.is_file():
         return folder
@@ -45,17 +48,17 @@ def write_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int =
     for i in range(count):
         seed = base_seed + i
         sample = synth.make_sample(preset, size, seed, content=synth.test_pool(),
-                                   signals=synth.SIGNALS + ("blur_prev",))
+                                   signals=synth.SIGNALS + ("blur_prev", "motion"))
         files = {}
         for key in IMAGE_SIGNALS:
             files[key] = write_png(folder / key / f"{i:04d}.png", sample[key]).name
-        for key in ("flow", "mask"):
+        for key in ARRAY_SIGNALS:
             target = folder / key / f"{i:04d}.npy"
             with atomic.atomic_path(target) as tmp:
                 np.save(tmp, sample[key])
         entry = {"index": i, "seed": seed, "frames": int(sample["frames"]), "duty": float(sample["duty"])}
         entry["sha256"] = {key: _sha256(folder / key / f"{i:04d}{'.png' if key in IMAGE_SIGNALS else '.npy'}")
-                           for key in IMAGE_SIGNALS + ("flow", "mask")}
+                           for key in IMAGE_SIGNALS + ARRAY_SIGNALS}
         entries.append(entry)
     atomic.write_json(manifest_path, {"preset": preset, "size": list(size), "count": count,
                                       "engine_version": ENGINE_VERSION, "content": "test split",
@@ -92,11 +95,10 @@ class TestSet(Dataset):
         return len(self.samples)
 
     def load(self, index: int) -> dict[str, np.ndarray]:
-        """The sample as numpy arrays (HxWx3 images, HxWx2 flow, HxW mask, 0-d duty)."""
+        """The sample as numpy arrays (HxWx3 images, HxWx2 flow, HxW mask and motion, 0-d duty)."""
         i = self.samples[index]["index"]
         out = {key: read_image(self._path(key, i)) for key in IMAGE_SIGNALS}
-        out["flow"] = np.load(self._path("flow", i))
-        out["mask"] = np.load(self._path("mask", i))
+        out |= {key: np.load(self._path(key, i)) for key in ARRAY_SIGNALS}
         out["duty"] = np.array(self.samples[index]["duty"])  # exposure / frame interval of this scene
         return out
 
@@ -104,6 +106,8 @@ class TestSet(Dataset):
         return to_tensors(self.load(index))
 
 
-def synthetic_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int = 16) -> TestSet:
-    """The shared test set for ``preset``: rendered on first use, then read from disk."""
-    return TestSet(write_test_set(preset, size, count))
+def synthetic_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int = 16,
+                       base_seed: int = TEST_SEED) -> TestSet:
+    """The shared test set for ``preset`` (seeds ``base_seed`` on): rendered on first use, then
+    read from disk."""
+    return TestSet(write_test_set(preset, size, count, base_seed=base_seed))

@@ -59,15 +59,23 @@ def _splat_segments(d: np.ndarray, oversample: int) -> np.ndarray:
     t = (np.arange(n) + 0.5) / n - 0.5
     xs = half + t[None, :] * d[:, :1]  # (P, n)
     ys = half + t[None, :] * d[:, 1:]
+    return splat_bilinear(xs, ys, side)[:, 1:-1, 1:-1]
+
+
+def splat_bilinear(xs: np.ndarray, ys: np.ndarray, side: int) -> np.ndarray:
+    """(P, side, side) images of ``n`` points each (``xs``, ``ys``: (P, n), pixel units),
+    every point spread bilinearly over its four neighbours with weight ``1 / n``.
+    The points must lie at least one pixel inside the square."""
+    n = xs.shape[1]
     x0, y0 = np.floor(xs).astype(np.int64), np.floor(ys).astype(np.int64)
     fx, fy = xs - x0, ys - y0
-    pixel = np.arange(len(d))[:, None] * side * side
-    kernels = np.zeros(len(d) * side * side)
+    pixel = np.arange(len(xs))[:, None] * side * side
+    images = np.zeros(len(xs) * side * side)
     for oy, wy in ((0, 1 - fy), (1, fy)):
         for ox, wx in ((0, 1 - fx), (1, fx)):
             idx = pixel + (y0 + oy) * side + (x0 + ox)
-            kernels += np.bincount(idx.ravel(), (wy * wx).ravel() / n, minlength=kernels.size)
-    return kernels.reshape(len(d), side, side)[:, 1:-1, 1:-1]
+            images += np.bincount(idx.ravel(), (wy * wx).ravel() / n, minlength=images.size)
+    return images.reshape(len(xs), side, side)
 
 
 def _trim_symmetric(kernel: np.ndarray) -> np.ndarray:

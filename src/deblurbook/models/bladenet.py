@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..nn.blocks import crop_to, pad_to_multiple
+from ..nn.blocks import check_rgb, crop_to, pad_to_multiple
 from ..nn.mask_losses import DiceLoss, MaskCrossEntropy, Reconstruction
 
 VARIANTS = ("none", "lbp", "bsa", "full")
@@ -219,8 +219,7 @@ class BladeNet(nn.Module):
                                  residual=residual)
 
     def forward(self, blur: torch.Tensor) -> dict[str, torch.Tensor | list[torch.Tensor]]:
-        if blur.ndim != 4 or blur.shape[1] != 3:
-            raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
+        check_rgb(blur)
         padded, size = pad_to_multiple(blur, self.MULTIPLE)
         out: dict[str, torch.Tensor | list[torch.Tensor]] = {}
         x = padded
@@ -248,8 +247,7 @@ class LBPAlone(nn.Module):
         self.lbp = LBP(width)
 
     def forward(self, blur: torch.Tensor) -> dict[str, torch.Tensor]:
-        if blur.ndim != 4 or blur.shape[1] != 3:
-            raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
+        check_rgb(blur)
         padded, size = pad_to_multiple(blur, BladeNet.MULTIPLE)
         return {"blur_logits": crop_to(self.lbp(padded), size)}
 

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..nn.blocks import crop_to, pad_to_multiple, parameter_count
+from ..nn.blocks import check_rgb, crop_to, pad_to_multiple, parameter_count
 from ..nn.losses import ImageMSE, MultiScaleWarpLoss
 from ..nn.scan import DIRECTIONS, spatial_rnn
 
@@ -315,8 +315,7 @@ class FlowDeblurNet(nn.Module):
 
     def forward(self, blur: torch.Tensor, blur_next: torch.Tensor | None = None,
                 blur_prev: torch.Tensor | None = None) -> dict[str, object]:
-        if blur.ndim != 4 or blur.shape[1] != 3:
-            raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
+        check_rgb(blur)
         needs = {"full": ("blur_next",), "concat_weights": ("blur_next",), "no_flow_loss": ("blur_next",),
                  "rnn_in_decoder": ("blur_next",), "bidirectional": ("blur_next", "blur_prev")}
         given = {"blur_next": blur_next, "blur_prev": blur_prev}

@@ -43,7 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..nn.blocks import ResBlock, crop_to, pad_to_multiple
+from ..nn.blocks import ResBlock, check_rgb, crop_to, pad_to_multiple
 from ..nn.matching import match_chunked, patch_vectors, transfer
 from ..nn.scale_losses import resize_bilinear
 
@@ -189,13 +189,18 @@ class RefDeblurNet(nn.Module):
     Eqs. 2-3 on the (padded) quarter-size grid. ``blocks``: ResBlocks per group (16 in the
     paper's model; Table 1 sweeps 8-20). ``descriptor``: the matching features ``phi``
     (default :class:`NCCDescriptor`). ``chunk``: block size of the matching search.
+    ``zero_reference``: every reference module kept but fed zeros whatever ``ref`` is given
+    (the same parameters as the full model without the reference's content: the capacity
+    control for Table 6 that the paper lacks).
     """
 
     def __init__(self, width: int = 32, blocks: int = 16, sffm: bool = True, reference: bool = True,
-                 descriptor: nn.Module | None = None, chunk: int = 4096):
+                 descriptor: nn.Module | None = None, chunk: int = 4096, zero_reference: bool = False):
         super().__init__()
         w, n = width, blocks
-        self.reference, self.chunk = reference, chunk
+        if zero_reference and not reference:
+            raise ValueError("zero_reference needs the reference modules (reference=True)")
+        self.reference, self.chunk, self.zero_reference = reference, chunk, zero_reference
         self.stem = nn.Sequential(_conv(3, w), nn.ReLU())
         self.encoder = nn.ModuleList([_group(w, n), _group(2 * w, n), _group(4 * w, n)])
         self.downs = nn.ModuleList([nn.Sequential(_conv(w, 2 * w, stride=2), nn.ReLU()),
@@ -242,11 +247,12 @@ class RefDeblurNet(nn.Module):
         return fused, {"index": index, "confidence": confidence}
 
     def forward(self, blur: torch.Tensor, ref: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        if blur.ndim != 4 or blur.shape[1] != 3:
-            raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
+        check_rgb(blur)
         if self.reference and (ref is None or ref.shape != blur.shape):
             got = "none" if ref is None else tuple(ref.shape)
             raise ValueError(f"the reference must have the blurred image's shape {tuple(blur.shape)}, got {got}")
+        if self.zero_reference:
+            ref = torch.zeros_like(blur)
         padded, size = pad_to_multiple(blur, MATCH_FACTOR)
         extra: dict = {}
         fused = [None, None, None]
@@ -255,7 +261,8 @@ class RefDeblurNet(nn.Module):
         skips, x = [], self.stem(padded)
         for k, group in enumerate(self.encoder):
             if k > 0:
-                x = self.fusions[k - 1](self.downs[k - 1](x), padded)
+                x = self.downs[k - 1](x)
+                x = self.fusions[k - 1](x, padded) if self.sffm else self.fusions[k - 1](x)
             x = group(x)
             skips.append(x)
         x = None

@@ -34,7 +34,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..nn.blocks import crop_to, pad_to_multiple
+from ..nn.blocks import check_rgb, crop_to, pad_to_multiple
 from ..nn.scale_losses import resize_bilinear
 
 WIDTHS = (96, 120, 144)
@@ -195,8 +195,7 @@ class SGENet(nn.Module):
         self.scales = len(widths)
 
     def forward(self, blur: torch.Tensor) -> dict:
-        if blur.ndim != 4 or blur.shape[1] != 3:
-            raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
+        check_rgb(blur)
         padded, size = pad_to_multiple(blur, 2 ** (self.scales - 1))
         h, w = padded.shape[-2:]
         blurs = [padded] + [resize_bilinear(padded, (h >> k, w >> k)) for k in range(1, self.scales)]

@@ -34,7 +34,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..nn.blocks import ResBlock, crop_to, pad_to_multiple
+from ..nn.blocks import ResBlock, check_rgb, crop_to, pad_to_multiple
 from ..nn.scale_losses import resize_bilinear
 
 SCALES = 3
@@ -135,8 +135,7 @@ class MTDN(nn.Module):
                     nn.init.normal_(branch.out.weight, std=1e-3)
 
     def forward(self, blur: torch.Tensor) -> dict[str, torch.Tensor | list[torch.Tensor]]:
-        if blur.ndim != 4 or blur.shape[1] != 3:
-            raise ValueError(f"blur must be (N, 3, H, W), got {tuple(blur.shape)}")
+        check_rgb(blur)
         padded, size = pad_to_multiple(blur, 4 * 2 ** (self.scales - 1))  # the coarsest scale halves twice more
         h, w = padded.shape[-2:]
         out: dict[str, list[torch.Tensor]] = {"scales": [], "up": [], "down": []}

@@ -56,3 +56,27 @@ class VGGStyleDiscriminator(nn.Module):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(image).mean((2, 3)))[:, 0]
+
+
+class RelativisticGeneratorLoss(nn.Module):
+    """``weight * L_G`` (Eq. 11) on the model's image against the sharp one, with the critic it is
+    measured by; :meth:`critic_loss` is the critic's own Eq. 10 on the detached image. The real
+    images' scores are constants for the model (ESRGAN's form)."""
+
+    def __init__(self, weight: float = 5e-3, critic: nn.Module | None = None, key: str = "image",
+                 target: str = "sharp"):
+        super().__init__()
+        self.weight, self.key, self.target = weight, key, target
+        self.critic = critic if critic is not None else VGGStyleDiscriminator()
+
+    def _image(self, output) -> torch.Tensor:
+        return output[self.key] if isinstance(output, dict) else output
+
+    def forward(self, output, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        real = self.critic(batch[self.target]).detach()
+        loss = self.weight * generator_loss(real, self.critic(self._image(output)))
+        return loss, {"adversarial": float(loss.detach())}
+
+    def critic_loss(self, output, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        loss = discriminator_loss(self.critic(batch[self.target]), self.critic(self._image(output).detach()))
+        return loss, {"critic": float(loss.detach())}

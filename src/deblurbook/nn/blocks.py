@@ -24,6 +24,12 @@ class ResBlock(nn.Module):
         return x + self.body(x)
 
 
+def check_rgb(x: torch.Tensor, name: str = "blur") -> None:
+    """Refuse anything but an (N, 3, H, W) batch, naming the input."""
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"{name} must be (N, 3, H, W), got {tuple(x.shape)}")
+
+
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
     """Reflect-pad (N, C, H, W) on the bottom/right to multiples of ``multiple``.
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .adversarial import RelativisticGeneratorLoss
 from .mask_losses import NORMS, Reconstruction
 
 
@@ -30,12 +31,18 @@ class FrequencyReconstruction(Reconstruction):
 
 
 class ContentFrequencyLoss(nn.Module):
-    """Eq. 7 without its adversarial term: ``content * L1(I, S) + frequency * L_freq(I, S)``
-    (weights 1 and 0.1 in the paper)."""
+    """Eq. 7: ``content * L1(I, S) + frequency * L_freq(I, S)`` (weights 1 and 0.1 in the paper),
+    plus ``adversarial`` (5e-3 in the paper) times a relativistic GAN term when one is given
+    (``critic``: the term's critic, :class:`deblurbook.nn.adversarial.VGGStyleDiscriminator`).
+    With the GAN term the loss has :meth:`critic_loss`, which the trainer steps."""
 
-    def __init__(self, content: float = 1.0, frequency: float = 0.1, freq_norm: str = "l1"):
+    def __init__(self, content: float = 1.0, frequency: float = 0.1, freq_norm: str = "l1",
+                 adversarial: float = 0.0, critic: nn.Module | None = None):
         super().__init__()
         self.terms = nn.ModuleList([Reconstruction(content, "l1"), FrequencyReconstruction(frequency, freq_norm)])
+        if adversarial:
+            self.terms.append(RelativisticGeneratorLoss(adversarial, critic))
+            self.critic_loss = self.terms[-1].critic_loss
 
     def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         total, parts = None, {}

@@ -11,6 +11,10 @@ checkpoints, a JSON log and the trained model out.
   ``[(s * world + r) * batch, ... + batch)``. Synthetic items are pure
   functions of their index, so a resumed run sees exactly the batches an
   uninterrupted one would, and gives the same weights on CPU.
+* Adversarial losses: a loss module with a ``critic_loss(output, batch)``
+  method (returning ``(loss, parts)``) holds a critic. After each step of the
+  model, the critic takes a step of its own Adam on that loss (same schedule);
+  its weights and optimizer are checkpointed with the model's.
 * Checkpoints (model, optimizer, scaler, step, RNG, log, and the run's
   identity) are written atomically with a digest beside them every
   ``checkpoint_every`` steps and at the end, verified and loaded with
@@ -166,6 +170,10 @@ class Trainer:
         self.dataset = dataset
         self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
         self.optimizer = torch.optim.Adam(optimizer_groups(self.model, config), lr=config.lr, betas=config.betas)
+        self.critic_optimizer = None
+        if hasattr(loss, "critic_loss"):
+            group = {"params": list(self.loss.parameters()), "lr": config.lr, "lr_mult": 1.0}
+            self.critic_optimizer = torch.optim.Adam([group], lr=config.lr, betas=config.betas)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp and config.amp_dtype == "float16")
         self.step, self.log = 0, []
         self.progress = progress and self.rank == 0
@@ -186,6 +194,8 @@ class Trainer:
                  "scaler": self.scaler.state_dict(), "step": self.step,
                  "rng": torch.get_rng_state(), "log": self.log,
                  "config": json.loads(json.dumps(asdict(self.config))), "identity": self.identity}
+        if self.critic_optimizer is not None:
+            state |= {"loss": self.loss.state_dict(), "critic_optimizer": self.critic_optimizer.state_dict()}
         checkpoints.save(state, self.checkpoint_path)
         atomic.write_json(self.out_dir / "log.json", {"config": state["config"], "identity": self.identity,
                                                       "step": self.step, "world": self.world, "log": self.log})
@@ -207,6 +217,11 @@ class Trainer:
         fit_state_dict(self.model, state["model"], path)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
+        if self.critic_optimizer is not None:
+            if "critic_optimizer" not in state:
+                raise CheckpointError(f"{path}: no critic state, but {type(self.loss).__name__} trains one")
+            fit_state_dict(self.loss, state["loss"], path)
+            self.critic_optimizer.load_state_dict(state["critic_optimizer"])
         self.step, self.log = int(state["step"]), list(state["log"])
         torch.set_rng_state(state["rng"].cpu())
         return True
@@ -240,8 +255,9 @@ class Trainer:
         started, done_here = time.perf_counter(), 0
         for batch in self._batches():
             batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
-            for group in self.optimizer.param_groups:
-                group["lr"] = cfg.lr_at(self.step) * group["lr_mult"]
+            for optimizer in filter(None, (self.optimizer, self.critic_optimizer)):
+                for group in optimizer.param_groups:
+                    group["lr"] = cfg.lr_at(self.step) * group["lr_mult"]
             autocast = (torch.autocast(self.device.type, dtype=getattr(torch, cfg.amp_dtype)) if self.amp
                         else contextlib.nullcontext())
             with autocast:
@@ -255,6 +271,8 @@ class Trainer:
                 self.scaler.unscale_(self.optimizer)
                 nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
             self.scaler.step(self.optimizer)
+            if self.critic_optimizer is not None:
+                parts |= self._critic_step(output, batch, autocast)
             self.scaler.update()
             self.step += 1
             done_here += 1
@@ -271,6 +289,17 @@ class Trainer:
         bar.close()
         self.save_checkpoint()
         return self.log
+
+    def _critic_step(self, output, batch: dict, autocast) -> dict:
+        """One step of an adversarial loss's critic on the model's (detached) output."""
+        with autocast:
+            loss, parts = self.loss.critic_loss(output, batch)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"critic loss is {float(loss)} at step {self.step}: {parts}")
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.critic_optimizer)
+        return parts
 
 
 def fit_state_dict(model: nn.Module, state: dict, path: str | Path) -> None:
