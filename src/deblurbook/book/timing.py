@@ -71,3 +71,9 @@ def time_spatial_rnn(fn: Callable, shape: tuple[int, int, int], device: torch.de
         sum(fn(x, w, d) for d in DIRECTIONS).sum().backward()
 
     return time_call(once, device, repeats=repeats, warmup=1)
+
+
+def device_label(described: dict) -> str:
+    """A table's name for the device :func:`deblurbook.core.device.describe` described: the GPU,
+    else the CPU with its torch threads."""
+    return described.get("gpu") or f"CPU, {described['cpu threads (torch)']} threads"

@@ -210,3 +210,11 @@ def loss_curves(logs: dict[str, list[dict]], titles: dict[str, str], log_scale: 
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def comparison_figure(images: Sequence[tuple[str, np.ndarray]], truth: np.ndarray,
+                      box: tuple[int, int, int] | None = None):
+    """:func:`comparison_panels` as a figure, one column per image; ``box`` defaults to a third of
+    the image around its strongest edges (:func:`edge_box`)."""
+    box = box or edge_box(truth, min(truth.shape[:2]) // 3)
+    return figure(comparison_panels(images, truth, box), columns=len(images), width=2.4)

@@ -20,7 +20,7 @@ import torch
 from ..book import stats
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
-from ..book.timing import seconds_per_image
+from ..book.timing import device_label, seconds_per_image
 from ..book.viz import Block, Panel, block_diagram, box_around, comparison_panels, figure, to_hwc
 from ..core import profiles, results
 from ..core.device import describe, resolve
@@ -902,7 +902,7 @@ def timing_table(res: dict) -> str:
     """Parameters and seconds per image for BladeNet- and BladeNet, with the ratio."""
     t = res["timing"]
     base = t["seconds"]["none"]
-    device = t["device"].get("gpu") or f"CPU, {t['device']['cpu threads (torch)']} threads"
+    device = device_label(t["device"])
     rows = [[VARIANT_NAMES[v], f"{t['parameters'][v]:,}", f"{t['seconds'][v]:.2f}", f"{t['seconds'][v] / base:.2f}"]
             for v in ("none", "full")]
     h, w = t["size"]

@@ -20,8 +20,8 @@ import torch
 from ..book import pages, stats, viz
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
-from ..book.timing import seconds_per_image
-from ..book.viz import comparison_panels, edge_box, figure, to_hwc
+from ..book.timing import device_label, seconds_per_image
+from ..book.viz import to_hwc
 from ..core import profiles
 from ..core.device import describe, resolve
 from ..data.correspondence import true_correspondence
@@ -519,7 +519,7 @@ def timing_table(res: dict) -> str:
     """Parameters, multiply-accumulates and seconds per image, with the ratio to no reference."""
     t = res["timing"]
     base = t["seconds"]["no_reference"]
-    device = t["device"].get("gpu") or f"CPU, {t['device']['cpu threads (torch)']} threads"
+    device = device_label(t["device"])
     h, w = t["size"]
     rows = [[ROW_NAMES[r], f"{t['parameters'][r]:,}", f"{t['macs'][r] / 1e9:.0f}", f"{t['seconds'][r]:.2f}",
              f"{t['seconds'][r] / base:.2f}"] for r in RESULT_ROWS]
@@ -538,8 +538,7 @@ def comparison_figure(model, item: dict, device):
                        ("oracle ref", item["sharp"])):
         images.append((label, to_hwc(model.eval()(item["blur"][None].to(device), ref[None].to(device))["image"])))
     images.append(("ground truth", sharp))
-    panels = comparison_panels(images, sharp, edge_box(sharp, min(sharp.shape[:2]) // 3))
-    return figure(panels, columns=len(images), width=2.4)
+    return viz.comparison_figure(images, sharp)
 
 
 RESULT_FIGURES = {"comparison-mixed": "a `mixed` test scene, the full model of seed 0 with three references",

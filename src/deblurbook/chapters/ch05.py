@@ -20,8 +20,8 @@ from torch import nn
 from ..book import pages, stats, viz
 from ..book.cost import macs, required_throughput
 from ..book.tables import markdown_table
-from ..book.timing import seconds_per_image
-from ..book.viz import comparison_panels, edge_box, figure, to_hwc
+from ..book.timing import device_label, seconds_per_image
+from ..book.viz import figure, to_hwc
 from ..core import profiles
 from ..core.device import describe, resolve
 from ..data.datasets import PairDataset, SyntheticDataset
@@ -193,7 +193,7 @@ def network_result(profile: str, device: str = "auto") -> dict:
 def timing_table(res: dict) -> str:
     """This machine's seconds per image, synchronised and not, beside the paper's 0.017 s."""
     t = res["timing"]
-    device = t["device"].get("gpu") or f"CPU, {t['device']['cpu threads (torch)']} threads"
+    device = device_label(t["device"])
     h, w = t["size"]
     return markdown_table(
         ["SGENet widths", f"GMAC per {h}x{w}", "synchronised (s)", "not synchronised (s)", "device"],
@@ -382,8 +382,7 @@ def comparison_figure(models: dict[str, nn.Module], item: dict, device):
     images = [("blurred", blur)]
     images += [(label, to_hwc(m.eval()(item["blur"][None].to(device))["image"])) for label, m in models.items()]
     images.append(("ground truth", sharp))
-    return figure(comparison_panels(images, sharp, edge_box(sharp, min(sharp.shape[:2]) // 3)),
-                  columns=len(images), width=2.4)
+    return viz.comparison_figure(images, sharp)
 
 
 def result_figures(profile: str, seed: int, device: str) -> dict:

@@ -19,8 +19,8 @@ from torch.utils.data import Dataset
 from ..book import pages, stats, viz
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
-from ..book.timing import seconds_per_image
-from ..book.viz import Panel, comparison_panels, edge_box, figure, to_hwc
+from ..book.timing import device_label, seconds_per_image
+from ..book.viz import Panel, figure, to_hwc
 from ..core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
 from ..core.device import describe, resolve
 from ..data.alternating import AlternatingPhases
@@ -551,7 +551,7 @@ def timing_table(res: dict) -> str:
     """Parameters, multiply-accumulates and seconds per image, with the ratio to the image branch alone."""
     t = res["timing"]
     base = t["seconds"]["single"]
-    device = t["device"].get("gpu") or f"CPU, {t['device']['cpu threads (torch)']} threads"
+    device = device_label(t["device"])
     h, w = t["size"]
     rows = [[ROW_NAMES[r], f"{t['parameters'][r]:,}", f"{t['macs'][r] / 1e9:.0f}", f"{t['seconds'][r]:.2f}",
              f"{t['seconds'][r] / base:.2f}"] for r in ("single", "two_way")]
@@ -569,9 +569,7 @@ def comparison_figure(models: dict[str, MTDN], item: dict, device, kernel: np.nd
         images += [(name.split(",")[0], np.clip(method(blur, kernel), 0, 1)) for name, method in BASELINES.items()]
     images += [(label, to_hwc(model.eval()(item["blur"][None].to(device))["image"])) for label, model in models.items()]
     images.append(("ground truth", sharp))
-    box = edge_box(sharp, min(sharp.shape[:2]) // 3)
-    panels = comparison_panels(images, sharp, box)
-    return figure(panels, columns=len(images), width=2.4)
+    return viz.comparison_figure(images, sharp)
 
 
 RESULT_FIGURES = {"comparison-levin": "a test image blurred by the widest Levin kernel, networks of seed 0, "
