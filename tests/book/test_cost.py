@@ -26,3 +26,13 @@ def test_a_model_that_needs_values_is_counted_on_the_cpu():
             return self.conv(x).flatten(1)[:, int(y.argmax())]
 
     assert macs(Indexed, (1, 3, 5, 7), (1, 4), device="cpu") == 4 * 3 * 9 * 35
+
+
+def test_peak_memory_of_a_forward_pass_grows_with_the_image():
+    from functools import partial
+
+    from deblurbook.book.cost import peak_memory
+
+    make = partial(torch.nn.Conv2d, 3, 16, 3, padding=1)
+    small, large = peak_memory(make, (1, 3, 64, 64)), peak_memory(make, (1, 3, 512, 512))
+    assert 0 <= small < large and large >= 16 * 512 * 512 * 4  # at least the output's bytes

@@ -42,3 +42,27 @@ def test_refusals_name_the_file(tmp_path):
         read_photo(tmp_path / "broken.png")
     with pytest.raises(ImageError, match="PNG"):
         write_photo(tmp_path / "x.jpg", np.zeros((2, 2, 3)), 8)
+
+
+@pytest.mark.parametrize("channels", [3, 4, 2])
+def test_16_bit_colour_png_keeps_every_bit(tmp_path, channels):
+    import imagecodecs
+
+    rng = np.random.default_rng(channels)
+    array = rng.integers(0, 65536, size=(19, 23, channels), dtype=np.uint16)
+    path = tmp_path / "deep.png"
+    path.write_bytes(imagecodecs.png_encode(array))  # libpng's own filters, not only filter 0
+    photo = read_photo(path)
+    colour = array[..., :3] if channels != 2 else np.repeat(array[..., :1], 3, axis=2)
+    assert photo.bits == 16 and not photo.tiff
+    assert np.array_equal(np.round(photo.pixels * 65535).astype(np.uint16), colour)
+    write_photo(tmp_path / "back.png", photo.pixels, 16)
+    assert np.array_equal(imagecodecs.png_decode((tmp_path / "back.png").read_bytes()), colour)
+
+
+def test_a_corrupt_16_bit_colour_png_is_refused_by_name(tmp_path):
+    header = png_bytes(np.zeros((4, 5, 3), np.uint16))
+    path = tmp_path / "cut.png"
+    path.write_bytes(header[: len(header) // 2])
+    with pytest.raises(ImageError, match="cut.png"):
+        read_photo(path)

@@ -76,4 +76,5 @@ def time_spatial_rnn(fn: Callable, shape: tuple[int, int, int], device: torch.de
 def device_label(described: dict) -> str:
     """A table's name for the device :func:`deblurbook.core.device.describe` described: the GPU,
     else the CPU with its torch threads."""
-    return described.get("gpu") or f"CPU, {described['cpu threads (torch)']} threads"
+    threads = described["cpu threads (torch)"]
+    return described.get("gpu") or f"CPU, {threads} thread{'s' * (str(threads) != '1')}"

@@ -4,9 +4,10 @@ written back at that depth, atomically.
 
 * 8-bit PNG, JPEG and other 8-bit files come back as 8-bit PNG (JPEG is not written back:
   a second lossy compression would be blamed on the model);
-* 16-bit TIFF comes back as 16-bit TIFF, 16-bit grey PNG as 16-bit PNG;
-* 16-bit colour PNG is refused by :func:`~.images.read_image` (Pillow, the decoder here, keeps
-  8 of its bits without notice), with a message that names the file and the way around it.
+* 16-bit TIFF comes back as 16-bit TIFF, 16-bit PNG (grey or colour) as 16-bit PNG. Pillow
+  keeps only 8 bits of a 16-bit colour PNG (:func:`~.images.read_image` refuses one for that
+  reason), so such files are decoded here with libpng through ``imagecodecs``, every bit kept;
+  an alpha channel is dropped.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ..core.atomic import atomic_path
-from .images import TIFF_SUFFIXES, ImageError, png_bytes, read_image, write_png
+from .images import TIFF_SUFFIXES, ImageError, _png_header, as_rgb_float, png_bytes, read_image, write_png
 
 EXIF_ORIENTATION = 0x0112
 
@@ -50,6 +51,9 @@ def upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
 
 
 def _bits(path: Path) -> int:
+    header = _png_header(path)
+    if header is not None:
+        return 16 if header[0] == 16 else 8
     if path.suffix.lower() in TIFF_SUFFIXES:
         import tifffile
 
@@ -59,10 +63,27 @@ def _bits(path: Path) -> int:
         return 16 if im.mode.startswith("I;16") else 8
 
 
+def _read_png16_colour(path: Path) -> np.ndarray:
+    """A 16-bit colour (RGB, RGBA, grey+alpha) PNG as float32 HxWx3, every bit kept."""
+    import imagecodecs
+
+    try:
+        array = imagecodecs.png_decode(path.read_bytes())
+    except Exception as err:  # noqa: BLE001 - libpng's errors come in several kinds; name the file
+        raise ImageError(f"{path}: cannot be decoded as a 16-bit PNG ({type(err).__name__}: {err})") from None
+    if array.ndim == 3 and array.shape[-1] == 2:  # grey + alpha
+        array = array[..., 0]
+    return as_rgb_float(array, str(path))
+
+
 def read_photo(path: str | Path) -> Photo:
     """A photo, upright, with its bit depth; errors name the file (see :func:`~.images.read_image`)."""
     path = Path(path)
-    pixels = read_image(path, allow_grey=True)
+    header = _png_header(path) if path.is_file() else None
+    if header is not None and header[0] == 16 and header[1] != 0:
+        pixels = _read_png16_colour(path)
+    else:
+        pixels = read_image(path, allow_grey=True)
     return Photo(upright(pixels, _orientation(path)), _bits(path), path.suffix.lower() in TIFF_SUFFIXES, path)
 
 

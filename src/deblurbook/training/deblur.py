@@ -35,7 +35,7 @@ from . import experiments
 from .trainer import load_model_weights
 
 NAME = re.compile(r"^(?P<experiment>ch\d\d:[\w-]+)@(?P<profile>\w+)(?:#(?P<seed>\d+))?$")
-EXTRA_INPUTS = {"next": "--next", "ref": "--ref"}
+EXTRA_INPUTS = {"blur_next": "next", "ref": "ref"}  # a model's second input -> the option giving it
 CLEAR_ERRORS = (ValueError, FileNotFoundError, CheckpointError, DeviceUnavailable)
 
 
@@ -98,8 +98,8 @@ def restore(model: torch.nn.Module, inputs: list[torch.Tensor], tile: int, overl
 
 
 def _second(args: argparse.Namespace, key: str, first: Photo) -> Photo:
-    option = EXTRA_INPUTS[key]
-    value = getattr(args, key)
+    option = f"--{EXTRA_INPUTS[key]}"
+    value = getattr(args, EXTRA_INPUTS[key])
     if value is None:
         raise ValueError(f"this model reads a second image ({key}); give it with {option} (one image at a time)")
     second = read_photo(value)

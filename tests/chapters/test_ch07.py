@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+import torch
+
+from deblurbook.chapters import ch07
+from deblurbook.nn.blocks import parameter_count
+from deblurbook.training import experiments
+
+
+def test_the_common_size_is_about_one_million_parameters_and_the_chapter_sizes_are_the_chapters():
+    for net, network in ch07.NETWORKS.items():
+        assert parameter_count(network.make(network.sizes["1M"])) == pytest.approx(1e6, rel=0.05), net
+    chapter_widths = {"flow": ("ch02", "width"), "bladenet": ("ch03", "width"), "mtdn": ("ch06", "width")}
+    for net, (chapter, key) in chapter_widths.items():
+        module = __import__(f"deblurbook.chapters.{chapter}", fromlist=["budget"])
+        assert ch07.NETWORKS[net].sizes["chapter"] == module.budget("small")[key]
+    from deblurbook.chapters import ch04, ch05
+
+    small = ch04.budget("small")
+    assert ch07.NETWORKS["reference"].sizes["chapter"] == (small["width"], small["blocks"])
+    assert ch07.NETWORKS["sgenet"].sizes["chapter"] == ch05.budget("small")["widths"]
+
+
+def test_one_protocol_every_network_sees_the_same_scenes_with_the_inputs_it_needs():
+    built = {net: experiments.build(f"ch07:{net}-smoke", "smoke", seed=1, device="cpu") for net in ch07.NETWORKS}
+    first = {net: exp.train_set[3] for net, exp in built.items()}
+    for net, exp in built.items():
+        assert exp.inputs == ch07.NETWORKS[net].inputs and all(k in first[net] for k in (*exp.inputs, "sharp"))
+        assert torch.equal(first[net]["blur"], first["unet"]["blur"])
+        assert exp.config == built["unet"].config
+    assert "mask" in first["bladenet"]
+
+
+def test_networks_are_scored_only_on_sets_that_carry_their_inputs():
+    single = [{"blur": torch.zeros(3, 8, 8), "sharp": torch.zeros(3, 8, 8)}]
+    assert ch07.readable(single, ("blur",)) and not ch07.readable(single, ("blur", "ref"))
+
+
+def _fake(values: dict[str, np.ndarray]) -> dict:
+    rows = {}
+    for net in ch07.NETWORKS:
+        v = values.get(net, values["unet"])
+        rows[f"{net}-1M"] = {"runs": [{"per_image": [{"preset": "mixed", "psnr": float(x), "ssim": 0.5} for x in seed]}
+                                      for seed in v], "parameters": 1, "inputs": ["blur"], "sets": ["mixed"]}
+    return {"rows": rows, "sets": {"mixed": 4}, "blurred": {"psnr": [20.0] * 4, "ssim": [0.4] * 4}, "sizes": ["1M"]}
+
+
+def test_the_verdict_matrix_is_antisymmetric_and_says_higher_only_for_a_clear_gap():
+    rng = np.random.default_rng(0)
+    base = 25 + rng.normal(0, 1, (3, 4))
+    res = _fake({"unet": base, "sgenet": base + 1.0 + rng.normal(0, 0.01, (3, 4))})
+    matrix = ch07.verdict_matrix(res, "1M", "mixed")
+    sgenet = next(line for line in matrix.splitlines() if line.startswith("| SGENet"))
+    unet = next(line for line in matrix.splitlines() if line.startswith("| U-Net"))
+    assert "▲ +1.00" in sgenet and "▼ -1.00" in unet
+    assert "▲" not in unet
+    assert "SGENet" in ch07.best_summary(res, "1M", "mixed")
+
+
+def test_tables_read_a_saved_result_in_the_order_it_was_scored():
+    import json
+
+    rng = np.random.default_rng(1)
+    res = _fake({"unet": 25 + rng.normal(0, 1, (3, 4))})
+    for row in res["rows"].values():  # a second set, scored after `mixed`
+        for run in row["runs"]:
+            run["per_image"] += [{**p, "preset": "global"} for p in run["per_image"]]
+    res["sets"] = {"mixed": 4, "global": 4}
+    res["blurred"] = {"psnr": [20.0] * 4 + [30.0] * 4, "ssim": [0.4] * 8}
+    loaded = json.loads(json.dumps(res, sort_keys=True))
+    assert ch07.set_names(loaded) == ["mixed", "global"]
+    assert ch07.comparison_table(loaded, "1M") == ch07.comparison_table(res, "1M")
+    assert "| blurred input | - | 20.00 | 30.00 |" in ch07.comparison_table(loaded, "1M")
