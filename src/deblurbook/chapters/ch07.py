@@ -359,13 +359,18 @@ def cost_table(res: dict) -> str:
     h, w = res["size"]
     device = device_label(res["device"])
     lines = []
-    for row, c in res["rows"].items():
-        net, size = row.split("-", 1)
-        base = res["rows"][row_name("unet", size)]["seconds"]
-        lines.append([NETWORKS[net].label, SIZE_NAMES[size], f"{c['parameters']:,}", f"{c['macs'] / 1e9:.1f}",
-                      f"{c['seconds']:.2f}", f"{c['seconds'] / base:.2f}", f"{c['peak_bytes'] / 2 ** 20:.0f}"])
+    for size in (s for s in SIZE_NAMES if row_name("unet", s) in res["rows"]):  # the rows' order, not the file's
+        for net in NETWORKS:
+            lines.append(_cost_line(res, net, size))
     return markdown_table(["network", "size", "parameters", f"GMAC per {h}x{w}", f"seconds ({device})",
                            "time / U-Net's", "peak memory added (MiB)"], lines)
+
+
+def _cost_line(res: dict, net: str, size: str) -> list[str]:
+    c = res["rows"][row_name(net, size)]
+    base = res["rows"][row_name("unet", size)]["seconds"]
+    return [NETWORKS[net].label, SIZE_NAMES[size], f"{c['parameters']:,}", f"{c['macs'] / 1e9:.1f}",
+            f"{c['seconds']:.2f}", f"{c['seconds'] / base:.2f}", f"{c['peak_bytes'] / 2 ** 20:.0f}"]
 
 
 # ---------------------------------------------------------------- blur scale (07.03)
@@ -487,21 +492,36 @@ def blur_table(res: dict) -> str:
 
 
 def stops_helping(res: dict, net: str) -> str:
-    """The first motion factor at which ``net``'s gain over the input is no longer 'higher'."""
-    for key in _keys(res, "synthetic"):
+    """Where ``net``'s gain over the input stops being 'higher' as the motion grows, in words."""
+    keys = _keys(res, "synthetic")
+    for key in keys:
         if _gain(res, net, "synthetic", key).verdict != "higher":
-            return f"x{key}"
-    return "beyond the largest factor tried"
+            return f"no longer significant from x{key}"
+    return f"still significant at x{keys[-1]}"
+
+
+def _tool_versus(res: dict, net: str, scale: str) -> stats.Comparison | None:
+    """``deblur --scale scale`` against ``--scale 1`` for ``net`` on the full-size GoPro crops, paired."""
+    runs = res["networks"][net]
+    if "tool" not in runs[0]:
+        return None
+    return stats.compare(np.asarray([r["tool"][scale] for r in runs]), np.asarray([r["tool"]["1"] for r in runs]))
 
 
 def scale_summary(res: dict) -> str:
-    """07.03's result in words: where each network stops helping as the motion grows, and the
-    training stream's blur lengths."""
+    """07.03's result in words: each network's gain at the smallest and the largest motion factor and
+    where it stops being significant, the training stream's blur, and whether ``--scale 2`` beats
+    running at full size on the full-size GoPro crops."""
     train = res["blur_px"]["training"]
-    said = "; ".join(f"{NETWORKS[n].label}, {stops_helping(res, n)}" for n in NETWORKS)
+    keys = _keys(res, "synthetic")
+    said = "; ".join(f"{NETWORKS[n].label} {_gain(res, n, 'synthetic', keys[0]).mean:+.2f} dB at x{keys[0]}, "
+                     f"{_gain(res, n, 'synthetic', keys[-1]).mean:+.2f} at x{keys[-1]} ({stops_helping(res, n)})"
+                     for n in NETWORKS)
+    tool = [(n, _tool_versus(res, n, "2")) for n in NETWORKS if "2" in res["networks"][n][0].get("tool", {})]
+    tools = "; ".join(f"{NETWORKS[n].label}, {stats.describe(c)}" for n, c in tool)
     return (f"the training stream's blur is {train['p50']:.1f} px at the median and {train['p99']:.1f} px at the "
-            f"99th percentile; the motion factor at which each network's gain over its input stops being "
-            f"significant: {said}")
+            f"99th percentile; gain over the input as the motion grows: {said}. On the full-size GoPro crops, "
+            f"`--scale 2` against `--scale 1`: {tools}")
 
 
 def scale_figure(res: dict):
