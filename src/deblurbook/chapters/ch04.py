@@ -32,9 +32,9 @@ from ..data.synth import _default_pool, make_sample
 from ..data.testsets import synthetic_test_set
 from ..models.reference import MATCH_FACTOR, NCCDescriptor, RefDeblurNet, VGGFeatures, down_up
 from ..nn.adversarial import VGGStyleDiscriminator
-from ..nn.blocks import parameter_count
+from ..nn.blocks import pad_to_multiple, parameter_count
 from ..nn.frequency_losses import ContentFrequencyLoss
-from ..nn.matching import match_chunked, match_full, patch_vectors
+from ..nn.matching import match_chunked, match_full, patch_vectors, transfer
 from ..training.cosine import CosineConfig
 from ..training.evaluate import evaluate
 from ..training.experiments import Experiment, train_experiment
@@ -530,8 +530,7 @@ def timing_table(res: dict) -> str:
 @torch.no_grad()
 def comparison_figure(model, item: dict, device):
     """One test image: blurred, the full model's output with the same-scene, unrelated and
-    ground-truth references, and the ground truth, PSNR in the titles, with zoomed crops; the
-    matching's confidence map beside."""
+    ground-truth references, and the ground truth, PSNR in the titles, with zoomed crops."""
     blur, sharp = to_hwc(item["blur"]), to_hwc(item["sharp"])
     images = [("blurred", blur)]
     for label, ref in (("same-scene ref", item["ref"]), ("unrelated ref", item["other_ref"]),
@@ -541,8 +540,28 @@ def comparison_figure(model, item: dict, device):
     return viz.comparison_figure(images, sharp)
 
 
+@torch.no_grad()
+def matched_figure(model, item: dict, device):
+    """The trained model's matching on one image: the blurred input, its reference, the reference's
+    matched 3x3-cell patches moved to the input's positions (Eq. 4 applied to the pixels, each
+    cell 4x4 px), the confidence C of Eq. 3 per cell, and the ground truth."""
+    blur, ref = item["blur"][None].to(device), item["ref"][None].to(device)
+    out = model.eval()(blur, ref)
+    h, w = blur.shape[-2:]
+    grid = tuple(out["confidence"].shape[-2:])
+    moved = transfer(pad_to_multiple(ref, MATCH_FACTOR)[0].float(), out["index"], grid, MATCH_FACTOR)[..., :h, :w]
+    confidence = torch.nn.functional.interpolate(out["confidence"].float(), scale_factor=MATCH_FACTOR,
+                                                 mode="nearest")[0, 0, :h, :w]
+    return viz.figure([viz.Panel(to_hwc(item["blur"]), "blurred input"), viz.Panel(to_hwc(item["ref"]), "reference"),
+                       viz.Panel(to_hwc(moved.clamp(0, 1)), "matched reference patches (Eq. 4)"),
+                       viz.Panel(confidence.cpu().numpy(), "confidence C (Eq. 3)", kind="map", limit=1.0),
+                       viz.Panel(to_hwc(item["sharp"]), "ground truth")], columns=5, width=2.4)
+
+
 RESULT_FIGURES = {"comparison-mixed": "a `mixed` test scene, the full model of seed 0 with three references",
-                  "comparison-reds": "a real REDS frame, the full model of seed 0 with three references"}
+                  "comparison-reds": "a real REDS frame, the full model of seed 0 with three references",
+                  "matched-reds": "the same REDS frame: the reference patches the full model of seed 0 matched, "
+                                  "and its confidence"}
 
 
 def result_figures(profile: str, seed: int, device: str) -> dict:
@@ -554,4 +573,5 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
         data = sets[name]
         item = {**data[0], "other_ref": SwappedReference(data, "unrelated")[0]["ref"]}
         found[key] = comparison_figure(trainer.model, item, trainer.device)
+    found["matched-reds"] = matched_figure(trainer.model, sets[REDS_SET][0], trainer.device)
     return found
