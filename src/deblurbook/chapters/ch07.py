@@ -549,27 +549,6 @@ def scale_figure(res: dict):
     return fig
 
 
-# ---------------------------------------------------------------- figures and the book's headline
-
-@torch.no_grad()
-def comparison_figure(profile: str, seed: int, device: str, test: str = REDS_SET, index: int = 0,
-                      size: str = "1M"):
-    """One image of ``test``: the input, each network's output (seed ``seed``, ``size``) and the ground
-    truth, PSNR in the titles, with zoomed crops."""
-    item = test_sets(profile)[test][index]
-    images = [("blurred", viz.to_hwc(item["blur"]))]
-    for net, network in NETWORKS.items():
-        if not all(k in item for k in network.inputs):
-            continue
-        _, trainer = train_experiment(f"{CHAPTER}:{row_name(net, size)}", profile, seed=seed, device=device,
-                                      progress=False)
-        out = trainer.model.eval()(*[item[k][None].to(trainer.device) for k in network.inputs])
-        image = out["image"] if isinstance(out, dict) else out
-        images.append((network.label.split(" (")[0], viz.to_hwc(image)))
-    images.append(("ground truth", viz.to_hwc(item["sharp"])))
-    return viz.comparison_figure(images, viz.to_hwc(item["sharp"]))
-
-
 # ---------------------------------------------------------------- the deblur command (07.04)
 
 def deblur_examples(profile: str) -> dict[str, list[dict]]:
