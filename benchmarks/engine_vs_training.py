@@ -5,7 +5,7 @@ Prints, for 128x128 and 256x256 samples on this machine, in one run:
 * engine samples/s: ``synth.make_sample`` with the two signals a single-image
   deblurring step needs (blur, sharp) and with all six signals, one process;
 * training samples/s: a full training step (forward, MSE, backward, Adam) of
-  a ~1 M-parameter network (``SmallUNet(width=32)``), batch 8, on all the
+  a ~1 M-parameter network (``SmallUNet()``), batch 8, on all the
   threads torch uses here;
 * the ratio engine / training, after the engine's one-off set-up (its bank of
   dead-leaves textures, timed and printed separately). The engine is not the bottleneck when the
@@ -45,7 +45,7 @@ def engine_rate(size: int, signals: tuple[str, ...], seconds: float) -> float:
 
 def training_rate(size: int, batch: int, seconds: float, device: torch.device) -> float:
     torch.manual_seed(0)
-    model = SmallUNet(width=32).to(device)
+    model = SmallUNet().to(device)
     loss_fn = nn.MSELoss()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     blur = torch.rand(batch, 3, size, size, device=device)
@@ -68,9 +68,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     args = parser.parse_args()
     device = resolve(args.device)
-    params = sum(p.numel() for p in SmallUNet(width=32).parameters())
+    params = sum(p.numel() for p in SmallUNet().parameters())
     print(", ".join(f"{k}: {v}" for k, v in describe(device).items()))
-    print(f"training network: SmallUNet(width=32), {params / 1e6:.2f} M parameters, batch {args.batch}")
+    print(f"training network: SmallUNet(), {params / 1e6:.2f} M parameters, batch {args.batch}")
     start = time.perf_counter()
     warm_dead_leaves("train")
     print(f"one-off: rendering the dead-leaves bank took {time.perf_counter() - start:.1f} s")

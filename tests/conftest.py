@@ -50,3 +50,13 @@ def fake_book(tmp_path: Path) -> Path:
 
 def read_json(path: Path):
     return json.loads(Path(path).read_text())
+
+
+@pytest.fixture
+def empty_root(tmp_path: Path, monkeypatch) -> Path:
+    """An empty checkout (``_toc.yml`` and ``pyproject.toml`` only) that the package takes for
+    the repository root: whatever it writes (build tree, weights) lands there."""
+    (tmp_path / "_toc.yml").write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.setenv("DEBLURBOOK_ROOT", str(tmp_path))
+    return tmp_path

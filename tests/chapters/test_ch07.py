@@ -9,7 +9,7 @@ from deblurbook.training import experiments
 
 def test_the_common_size_is_about_one_million_parameters_and_the_chapter_sizes_are_the_chapters():
     for net, network in ch07.NETWORKS.items():
-        assert parameter_count(network.make(network.sizes["1M"])) == pytest.approx(1e6, rel=0.05), net
+        assert parameter_count(network.make(network.sizes["1M"])) == pytest.approx(1e6, rel=0.06), net
     chapter_widths = {"flow": ("ch02", "width"), "bladenet": ("ch03", "width"), "mtdn": ("ch06", "width")}
     for net, (chapter, key) in chapter_widths.items():
         module = __import__(f"deblurbook.chapters.{chapter}", fromlist=["budget"])
@@ -27,7 +27,9 @@ def test_one_protocol_every_network_sees_the_same_scenes_with_the_inputs_it_need
     for net, exp in built.items():
         assert exp.inputs == ch07.NETWORKS[net].inputs and all(k in first[net] for k in (*exp.inputs, "sharp"))
         assert torch.equal(first[net]["blur"], first["unet"]["blur"])
-        assert exp.config == built["unet"].config
+        speed = ("amp", "amp_dtype", "channels_last")  # per network: how fast, not what is trained
+        assert {k: v for k, v in vars(exp.config).items() if k not in speed} == \
+            {k: v for k, v in vars(built["unet"].config).items() if k not in speed}
     assert "mask" in first["bladenet"]
 
 
@@ -57,6 +59,19 @@ def test_the_verdict_matrix_is_antisymmetric_and_says_higher_only_for_a_clear_ga
     assert "SGENet" in ch07.best_summary(res, "1M", "mixed")
 
 
+def test_no_verdict_for_a_network_that_has_not_learned_to_deblur():
+    rng = np.random.default_rng(2)
+    base = 25 + rng.normal(0, 1, (3, 4))
+    res = _fake({"unet": base, "mtdn": 20.4 + rng.normal(0, 0.01, (3, 4))})  # the input is at 20 dB
+    matrix = ch07.verdict_matrix(res, "1M", "mixed")
+    mtdn = next(line for line in matrix.splitlines() if line.startswith("| MTDN"))
+    assert "▼" not in mtdn and "· -4." in mtdn
+    assert "not read" in next(line for line in ch07.floor_table(res).splitlines() if line.startswith("| MTDN"))
+    said = dict(ch07.claims(res))
+    assert said["The two-way multi-scale network beats a plain U-Net (004's design against the floor): over "
+                "U-Net (the floor), mixed"].startswith("not tested")
+
+
 def test_tables_read_a_saved_result_in_the_order_it_was_scored():
     import json
 
@@ -71,3 +86,29 @@ def test_tables_read_a_saved_result_in_the_order_it_was_scored():
     assert ch07.set_names(loaded) == ["mixed", "global"]
     assert ch07.comparison_table(loaded, "1M") == ch07.comparison_table(res, "1M")
     assert "| blurred input | - | 20.00 | 30.00 |" in ch07.comparison_table(loaded, "1M")
+
+
+@pytest.mark.parametrize("net", list(ch07.ALL))
+def test_each_network_trains_fast_only_where_its_gradients_match_float32(net):
+    """bf16 autocast and NHWC are used per network only where one step's gradients at its ~1 M
+    width stay within 2% of float32 NCHW's (torch 2.13's oneDNN gives NaN for SGENet's dilated
+    convolutions in bf16 NHWC: this catches such a case)."""
+    import copy
+
+    exp = experiments.build(f"ch07:{net}-1M", "smoke", device="cpu")
+    exp.model = ch07.ALL[net].make(ch07.ALL[net].sizes["1M"])
+    torch.manual_seed(0)
+    batch = {"blur": torch.rand(2, 3, 40, 40), "sharp": torch.rand(2, 3, 40, 40), "ref": torch.rand(2, 3, 40, 40),
+             "blur_next": torch.rand(2, 3, 40, 40), "mask": (torch.rand(2, 1, 40, 40) > 0.5).float()}
+    fast = ch07.precision(ch07.ALL[net])
+    grads = []
+    for amp, memory in ((False, torch.contiguous_format),
+                        (fast["amp"], torch.channels_last if fast["channels_last"] else torch.contiguous_format)):
+        model = copy.deepcopy(exp.model).to(memory_format=memory)
+        inputs = {k: v.contiguous(memory_format=memory) for k, v in batch.items()}
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+            loss, _ = exp.loss(model(*[inputs[k] for k in exp.inputs]), inputs)
+        loss.backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]))
+    assert torch.isfinite(grads[1]).all()
+    assert float((grads[1] - grads[0]).norm() / grads[0].norm()) < 0.02

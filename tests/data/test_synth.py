@@ -74,4 +74,28 @@ def test_bad_arguments_are_refused():
 
 def test_with_frames_fixes_the_exposure_and_subset_of_signals():
     s = synth.make_sample(synth.with_frames("global", 13), SIZE, seed=0, signals=("blur",))
-    assert int(s["frames"]) == 13 and set(s) == {"blur", "frames", "duty"}
+    assert int(s["frames"]) == 13 and set(s) == {"blur", "frames", "duty", "scene_side"}
+
+
+def test_blur_length_does_not_depend_on_the_crop_size():
+    """With a scene side, speeds are per frame at the frame's side: a 40-px and a 120-px
+    render of the same preset carry blur of the same length in pixels."""
+    from deblurbook.data.blur_scale import blur_lengths
+
+    def median_length(size):
+        return np.median([np.median(blur_lengths(synth.make_sample("global", (size, size), seed=s)))
+                          for s in range(12)])
+
+    small, large = median_length(40), median_length(120)
+    assert 0.6 < small / large < 1.6
+    assert large > 3.0  # several pixels, as the benchmarks' frames carry
+
+
+def test_scene_side_is_drawn_in_its_range_and_absent_presets_render_as_before():
+    sides = [float(synth.make_sample("mixed", SIZE, seed=s, signals=("blur",))["scene_side"]) for s in range(20)]
+    assert min(sides) >= synth.BENCHMARK_SIDES[0] and max(sides) <= synth.BENCHMARK_SIDES[1]
+    assert max(sides) / min(sides) > 1.5
+    local = synth.make_sample("local", SIZE, seed=1, signals=("blur",))
+    assert float(local["scene_side"]) == min(SIZE)  # the image is its own frame
+    with pytest.raises(ValueError, match="scene_side"):
+        synth.Preset("x", synth.Motion(), (0, 0), synth.Motion(), (0, 0), scene_side=(5.0, 1.0))

@@ -79,6 +79,22 @@ def test_resume_gives_the_uninterrupted_result(tmp_path):
     assert resumed.step == 6 and same(weights(whole), weights(resumed))
 
 
+def test_bf16_autocast_and_channels_last_on_the_cpu_resume_exactly_and_learn(tmp_path):
+    fast = dict(amp=True, amp_dtype="bfloat16", channels_last=True)
+    whole = make(tmp_path / "whole", **fast)
+    assert next(p for p in whole.model.parameters() if p.ndim == 4).is_contiguous(memory_format=torch.channels_last)
+    log = whole.train(resume=False)
+    assert whole.log[-1]["step"] == 6 and all(torch.isfinite(torch.tensor(e["total"])) for e in log)
+    part = make(tmp_path / "part", **fast)
+    part.train(resume=False, stop_after=5)
+    resumed = make(tmp_path / "part", **fast)
+    resumed.train()
+    assert same(weights(whole), weights(resumed))
+    plain = make(tmp_path / "plain")
+    plain.train(resume=False)
+    assert not same(weights(whole), weights(plain))  # the options are used, not ignored
+
+
 def test_resume_after_a_real_kill(tmp_path):
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "deblurbook", "train", "--experiment", "ch02:full", "--profile", "smoke",

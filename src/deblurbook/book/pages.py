@@ -26,7 +26,7 @@ from ..core.paths import repo_root, results_dir
 from ..core.results import load
 
 REFERENCE_PROFILES = ("small", "gpu")  # committed reproductions, in the order the book shows them
-BUDGET_WORDS = {"small": "the CPU reproduction (`small` profile: 2 CPU cores, under an hour per chapter)",
+BUDGET_WORDS = {"small": "the CPU reproduction (`small` profile: 2 CPU cores, from minutes to about three hours a chapter)",
                 "gpu": "the GPU reproduction (`gpu` profile)"}
 
 

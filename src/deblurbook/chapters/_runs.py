@@ -145,3 +145,39 @@ def scores_table(res: dict, rows, names: dict[str, str]) -> str:
         psnr, ssim = per_set(res["rows"][row]["runs"]), per_set(res["rows"][row]["runs"], "ssim")
         lines.append([names[row], *[f"{psnr[n].mean():.2f} / {ssim[n].mean():.3f}" for n in sets]])
     return markdown_table(["method (ours)", *sets], lines)
+
+
+# ---------------------------------------------------------------- the floor before any verdict
+
+FLOOR_DB = 1.0  # a model that beats its input by less on its own training distribution tests no claim
+
+
+def own_distribution_gain(blurred: dict[str, list[float]], runs: list[dict], sets) -> stats.Comparison:
+    """A row's PSNR gain over the blurred input on the test sets of its own training distribution
+    (``sets``: names of engine sets of the presets it trained on), images of those sets pooled,
+    paired over seeds and images."""
+    split = against_input(blurred, runs)
+    missing = [name for name in sets if name not in split]
+    if missing:
+        raise ValueError(f"the row was not scored on {missing} (scored: {list(split)})")
+    values = np.concatenate([split[name][0] for name in sets], axis=1)
+    base = np.concatenate([split[name][1] for name in sets])
+    return stats.compare(values, base)
+
+
+def can_test_claims(gain: stats.Comparison) -> bool:
+    """Whether a row beats its input by at least :data:`FLOOR_DB` on its own training distribution."""
+    return gain.mean >= FLOOR_DB
+
+
+def floor_sentence(label: str, gain: stats.Comparison, sets) -> str:
+    """What a results page says first: how much ``label`` beats its input where it was trained,
+    and, under :data:`FLOOR_DB`, that this budget cannot test the paper's claims."""
+    where = ", ".join(f"`{name}`" for name in sets)
+    said = (f"{label} beats its blurred input by {stats.difference(gain)} on scenes of its own training "
+            f"distribution ({where}; held-out content and seeds)")
+    if can_test_claims(gain):
+        return f"{said}: at least the {FLOOR_DB:.0f} dB the book asks before it reads any claim."
+    return (f"{said}: under the {FLOOR_DB:.0f} dB the book asks before it reads any claim, so at this budget "
+            "the network has barely learned to deblur, and this page prints **no verdict** on the paper's "
+            "claims that rest on it.")

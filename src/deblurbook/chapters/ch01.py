@@ -21,9 +21,14 @@ from ..imaging.warping import warp_numpy
 CHAPTER = "ch01"
 
 BUDGETS = {
-    "smoke": {"test_size": 64, "test_images": 2, "area_samples": 3, "rl_iterations": 10},
-    "small": {"test_size": 128, "test_images": 16, "area_samples": 32, "rl_iterations": 30},
-    "paper": {"test_size": 256, "test_images": 100, "area_samples": 200, "rl_iterations": 30},
+    "smoke": {"test_size": 64, "test_images": 2, "area_samples": 3, "rl_iterations": 10, "blur_scenes": 2,
+              "blur_crop": 48, "reds_pairs": 1, "gopro_crops": 1, "fit_lengths": (0, 12, 24), "fit_angles": 4},
+    "small": {"test_size": 128, "test_images": 16, "area_samples": 32, "rl_iterations": 30, "blur_scenes": 48,
+              "blur_crop": 96, "reds_pairs": 9, "gopro_crops": 30, "fit_lengths": tuple(range(0, 61, 2)),
+              "fit_angles": 12},
+    "paper": {"test_size": 256, "test_images": 100, "area_samples": 200, "rl_iterations": 30, "blur_scenes": 200,
+              "blur_crop": 256, "reds_pairs": 9, "gopro_crops": 30, "fit_lengths": tuple(range(0, 61, 1)),
+              "fit_angles": 24},
 }
 
 
@@ -167,6 +172,111 @@ def area_summary(res: dict, threshold: int = 3) -> str:
     listed = ", ".join(f"{kv[1][at]:.0%} in `{kv[0]}`" for kv in ranked)
     return (f"at a threshold of {threshold} px the share of moving pixels is {listed} "
             f"(means over {res['samples']} scenes each)")
+
+
+# ---------------------------------------------------------------- blur at the benchmarks' scale (01.02)
+
+BLUR_BINS = np.geomspace(0.25, 128, 37)  # px, the histogram's edges (log-spaced)
+ENGINE_PRESETS = ("global", "mixed")
+OLD_LAW = "the engine before: speeds per image side, 72-px renders (`mixed`)"
+
+
+def _lengths_summary(values: np.ndarray) -> dict:
+    values = np.asarray(values, float).ravel()
+    counts, _ = np.histogram(np.clip(values, BLUR_BINS[0], BLUR_BINS[-1]), BLUR_BINS)
+    return {"count": int(values.size), **{f"p{q}": float(np.percentile(values, q)) for q in (10, 50, 90, 99)},
+            "histogram": counts.tolist()}
+
+
+def engine_lengths(preset, crop: int, scenes: int, seed: int = 7) -> np.ndarray:
+    """Per-pixel blur lengths (px) of ``scenes`` training crops of ``preset`` (train content)."""
+    from ..data.blur_scale import blur_lengths
+    from ..data.datasets import SyntheticDataset
+
+    data = SyntheticDataset(preset, crop=crop, length=scenes, seed=seed, signals=("flow",), augmentation=False)
+    return np.concatenate([blur_lengths({**data[i], "flow": data[i]["flow"].permute(1, 2, 0).numpy()}).ravel()
+                           for i in range(scenes)])
+
+
+def reds_lengths(pairs: int) -> np.ndarray:
+    """Per-pixel upper bounds of the bundled REDS frames' blur (px at 320x180): the TV-L1 flow
+    between consecutive sharp frames, ``|flow|``, which is the blur length when the exposure spans
+    the whole frame interval (duty 1) and longer than it otherwise."""
+    from ..data.real import reds_clips
+    from ..imaging.images import read_image
+
+    flows = [baselines.tvl1_flow(read_image(a.sharp), read_image(b.sharp))
+             for frames in reds_clips().values() for a, b in list(zip(frames, frames[1:]))[:pairs]]
+    return np.concatenate([np.linalg.norm(f, axis=-1).ravel() for f in flows])
+
+
+def gopro_lengths(crops: int, lengths, angles: int) -> list[dict]:
+    """Per bundled GoPro crop, the straight-line blur that best maps its sharp frame onto its
+    blurred one (:func:`~deblurbook.imaging.formation.fit_line_blur`)."""
+    from ..data.real import gopro_crops
+    from ..imaging.images import read_image
+
+    return [formation.fit_line_blur(read_image(pair.blur), read_image(pair.sharp), lengths,
+                                    np.arange(angles) * np.pi / angles) for pair in gopro_crops()[:crops]]
+
+
+def blur_scale_result(profile: str) -> dict:
+    """01.02's blur-length study: the engine's training crops against the real samples' blur."""
+    from dataclasses import replace
+
+    from ..data import synth
+
+    cfg = budget(profile)
+    engine = np.concatenate([engine_lengths(p, cfg["blur_crop"], cfg["blur_scenes"]) for p in ENGINE_PRESETS])
+    old = engine_lengths(replace(synth.PRESETS["mixed"], scene_side=None), 64, cfg["blur_scenes"])
+    reds = reds_lengths(cfg["reds_pairs"])
+    fits = gopro_lengths(cfg["gopro_crops"], cfg["fit_lengths"], cfg["fit_angles"])
+    return {"bins": BLUR_BINS.tolist(), "crop": cfg["blur_crop"], "scenes": cfg["blur_scenes"],
+            "sources": {f"engine training crops ({', '.join(ENGINE_PRESETS)}), {cfg['blur_crop']} px":
+                        _lengths_summary(engine),
+                        OLD_LAW: _lengths_summary(old),
+                        "REDS 320x180 (bundled; TV-L1 bound)": _lengths_summary(reds),
+                        "REDS 1280x720 (the same x4)": _lengths_summary(4 * reds),
+                        "GoPro 1280x720 crops (best straight-line fit)":
+                            _lengths_summary([f["length"] for f in fits])},
+            "gopro_fits": fits}
+
+
+def blur_scale_table(res: dict) -> str:
+    """Blur lengths (px) per source: percentiles over pixels (over crops for GoPro's fits)."""
+    return markdown_table(["source", "values", "10th pct.", "median", "90th pct.", "99th pct."],
+                          [[name, f"{v['count']:,}", *(f"{v[q]:.1f}" for q in ("p10", "p50", "p90", "p99"))]
+                           for name, v in res["sources"].items()])
+
+
+def blur_scale_figure(res: dict):
+    """Histograms of the blur lengths per source, on a log axis (each normalised to its count)."""
+    import matplotlib.pyplot as plt
+
+    bins = np.asarray(res["bins"])
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    for name, v in res["sources"].items():
+        share = np.asarray(v["histogram"]) / max(1, v["count"])
+        ax.stairs(share, bins, label=name, lw=1.6 if name.startswith("engine training") else 1.0)
+    ax.set_xscale("log")
+    ax.set_xlabel("blur length (px)")
+    ax.set_ylabel("share of values per bin")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def blur_scale_summary(res: dict) -> str:
+    """The engine's median blur beside the real samples', in words."""
+    src = res["sources"]
+    engine = next(v for k, v in src.items() if k.startswith("engine training"))
+    gopro = next(v for k, v in src.items() if k.startswith("GoPro"))
+    reds = next(v for k, v in src.items() if k.startswith("REDS 320"))
+    return (f"the engine's training crops blur by {engine['p50']:.1f} px at the median ({engine['p90']:.1f} at the "
+            f"90th percentile), against {src[OLD_LAW]['p50']:.1f} px before the frame-scale law; the bundled GoPro "
+            f"crops' best straight-line fits are {gopro['p10']:.0f}-{gopro['p90']:.0f} px (10th-90th percentile), "
+            f"and the REDS frames' TV-L1 bound is {reds['p50']:.1f} px at the median at 320x180, "
+            f"{4 * reds['p50']:.1f} px at 1280x720")
 
 
 def metrics_summary(res: dict) -> str:

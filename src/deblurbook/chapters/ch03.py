@@ -38,7 +38,7 @@ from ..models.bladenet import VARIANTS, BladeNet, BladeNetLoss, BSAUp, DoubleCon
 from ..models.unet import SmallUNet
 from ..nn.blocks import parameter_count
 from ..nn.mask_losses import MaskCrossEntropy, dice
-from ..training.evaluate import evaluate
+from ..training.selection import VALIDATION_SEED, validation_psnr
 from ..training.experiments import Experiment
 from ..training.stages import train_staged
 from ..training.trainer import TrainConfig
@@ -206,7 +206,6 @@ def build(name: str, profile: str, seed: int, device: str, iterations: int | Non
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
-VALIDATION_SEED = 50_000  # validation pairs: seeds 50,000 on (the test sets use 10,000 on)
 LBS_PRESET, LODE_PRESET = "local", "local_fast"  # the engine's LBS, and LBS with LODE-like motion
 
 
@@ -216,10 +215,10 @@ def validation(exp: Experiment):
     LBP trained alone, the mean IoU of its blur map (p > 0.5) with the mask."""
     cfg = exp.settings
     preset = LODE_PRESET if cfg["validation"] == "lode" else LBS_PRESET
-    data = synthetic_test_set(preset, (cfg["val_size"],) * 2, cfg["val_images"], base_seed=VALIDATION_SEED)
     if isinstance(exp.model, LBPAlone):
+        data = synthetic_test_set(preset, (cfg["val_size"],) * 2, cfg["val_images"], base_seed=VALIDATION_SEED)
         return lambda model, device: mean_blur_map_iou(model, data, device)
-    return lambda model, device: evaluate(model, data, exp.inputs, device)["psnr"]
+    return validation_psnr([preset], cfg["val_size"], cfg["val_images"], exp.inputs)
 
 
 train_row = partial(train_staged, validation=validation)

@@ -62,3 +62,18 @@ def full_precision(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
     ``torch.autocast(device_type, enabled=False)``.
     """
     return tuple(t if t.dtype in (torch.float32, torch.float64) else t.float() for t in tensors)
+
+
+def bf16_supported(device: torch.device | str = "cpu") -> bool:
+    """Whether ``device`` computes bfloat16 natively: a CUDA GPU of compute capability 8.0 or
+    newer, or a CPU with ``avx512_bf16`` or AMX (read from ``/proc/cpuinfo``; False where that
+    file is missing). Elsewhere bf16 autocast still runs, emulated, slower than float32."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags

@@ -16,6 +16,7 @@ from torch.utils.data import Dataset
 from ..imaging.images import read_image
 from . import synth
 from .benchmarks import Pair
+from .pool import PoolSpec, ScenePool, scene_seed
 
 IMAGE_SIGNALS = ("blur", "sharp", "ref", "blur_next", "blur_prev")
 
@@ -69,7 +70,10 @@ def to_tensors(sample: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
 
 
 class SyntheticDataset(Dataset):
-    """Fresh engine samples: item ``i`` renders seed ``(seed, i)`` and augments it.
+    """Engine samples: item ``i`` renders seed ``(seed, i)`` and augments it; or, with ``pool``
+    (a number of scenes), draws a scene of a pre-rendered pool of that many scenes per preset
+    (:class:`~deblurbook.data.pool.ScenePool`, shared by every run and seed that asks for the
+    same pool, 8-bit as benchmarks ship) by a random index of ``(seed, i)`` and augments it.
 
     With several presets, item ``i`` uses preset ``i % len(presets)``.
 
@@ -80,7 +84,7 @@ class SyntheticDataset(Dataset):
 
     def __init__(self, preset: str | Sequence[str] = "mixed", crop: int | tuple[int, int] = 64, length: int = 1000,
                  seed: int = 0, signals: Sequence[str] = ("blur", "sharp"), render_margin: int = 8,
-                 split: str = "train", augmentation: bool = True):
+                 split: str = "train", augmentation: bool = True, pool: int | None = None):
         names = (preset,) if isinstance(preset, (str, synth.Preset)) else tuple(preset)
         self.presets = tuple(synth.get_preset(p) for p in names)
         self.crop = (crop, crop) if isinstance(crop, int) else tuple(crop)
@@ -89,18 +93,29 @@ class SyntheticDataset(Dataset):
         self.render = (self.crop[0] + render_margin, self.crop[1] + render_margin)
         self.split = split
         self.augmentation = augmentation
+        self.pool = pool
+        self.pools = [ScenePool(PoolSpec(p, self.render, pool, self.signals, split)) for p in self.presets] \
+            if pool else []
 
     def __len__(self) -> int:
         return self.length
 
+    def prepare(self, progress: bool = False) -> None:
+        """Render the pools now (worker processes), if the data set draws from pools."""
+        for pool in self.pools:
+            pool.render(progress)
+
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         if not 0 <= index < self.length:
             raise IndexError(index)
-        item_seed = int(np.random.SeedSequence([self.seed, index]).generate_state(1)[0])
-        sample = synth.make_sample(self.presets[index % len(self.presets)], self.render, item_seed,
-                                   signals=self.signals,
-                                   content=synth._default_pool(self.split))
+        item_seed = scene_seed(self.seed, index)
         rng = np.random.default_rng([item_seed, 1])
+        if self.pools:
+            pool = self.pools[index % len(self.pools)]
+            sample = pool[int(rng.integers(len(pool)))]
+        else:
+            sample = synth.make_sample(self.presets[index % len(self.presets)], self.render, item_seed,
+                                       signals=self.signals, content=synth._default_pool(self.split))
         if self.augmentation:
             sample = augment(sample, rng, self.crop)
         else:

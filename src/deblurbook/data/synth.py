@@ -13,6 +13,12 @@ Local Blur Synthesis (:mod:`deblurbook.data.lbs`): a still camera, static
 distractors, objects stepped frame by frame, and the mask as the union of the
 moving objects' footprints.
 
+Blur at the benchmarks' pixel scale: the `global` and `mixed` presets render each image as a
+window of a 16:9 frame whose shorter side is drawn between 180 and 720 px (REDS's low-resolution
+frames to GoPro's 1280x720, :data:`BENCHMARK_SIDES`), and their speeds are per frame at that side,
+so a 128-px training crop carries the blur a 720p frame does; the camera turns about the frame's
+centre, not the crop's.
+
 Conventions: images HxWx3 float32 in [0, 1] (display values); flow HxWx2
 float32 in pixels, ``[..., 0]`` along x (columns), ``[..., 1]`` along y
 (rows), from the middle frame of the first exposure to the middle frame of the
@@ -37,6 +43,10 @@ SIGNALS = ("blur", "sharp", "ref", "blur_next", "flow", "mask")
 # next middle frame (checks); previous exposure (three-frame models); per-pixel object speed (regions)
 EXTRA_SIGNALS = ("sharp_next", "blur_prev", "motion")
 REFERENCE_SIZE = 256.0  # speeds below are in pixels per frame at this image side
+# The benchmarks' frames: GoPro and REDS record 1280x720 (REDS also ships 320x180 in its
+# low-resolution tracks, and the book's REDS sample is at that size); DVD at 1280x720 too.
+BENCHMARK_SIDES = (180.0, 720.0)  # shorter sides of the frames whose blur the engine covers
+FRAME_ASPECT = 16 / 9
 
 
 @dataclass(frozen=True)
@@ -64,16 +74,24 @@ class Preset:
     placement: tuple[float, float] = (0.15, 0.85)  # object centres, fraction of width / height
     object_steps: StepMotion | None = None  # moving objects: None, smooth trajectories; else LBS's law
     mask: str = "motion"  # "motion": moves > 1 px or is covered in turn; "footprint": where a mover ever is
+    # None: the rendered image is the whole frame (speeds scale with its side). (lo, hi): the image is a
+    # window of a 16:9 frame whose shorter side is drawn log-uniformly in [lo, hi] px; speeds scale with
+    # that side, and the camera turns and zooms about the frame's centre, so the blur's length in pixels
+    # does not depend on the crop size.
+    scene_side: tuple[float, float] | None = None
 
     def __post_init__(self):
         if self.mask not in ("motion", "footprint"):
             raise ValueError(f"preset {self.name!r}: mask must be 'motion' or 'footprint', got {self.mask!r}")
+        if self.scene_side is not None and not 0 < self.scene_side[0] <= self.scene_side[1]:
+            raise ValueError(f"preset {self.name!r}: scene_side must be (lo, hi) with 0 < lo <= hi, "
+                             f"got {self.scene_side}")
 
 
 PRESETS = {
     "global": Preset("global", camera=Motion((0.4, 2.0), 0.003, 0.002),
                      objects=(0, 1), object_motion=Motion((0.0, 0.8), 0.005, 0.003),
-                     distractors=(0, 1)),
+                     distractors=(0, 1), scene_side=BENCHMARK_SIDES),
     # Local Blur Synthesis (LODE, Sec. 4.1; the code's counts and magnitudes): one exposure
     # follows the next without a gap, so the later frames continue the same steps
     "local": Preset("local", camera=Motion(), objects=(2, 4), object_motion=Motion(), distractors=(2, 4),
@@ -81,7 +99,7 @@ PRESETS = {
                     object_steps=StepMotion(), mask="footprint"),
     "mixed": Preset("mixed", camera=Motion((0.2, 1.0), 0.002, 0.001),
                     objects=(1, 3), object_motion=Motion((0.6, 2.0), 0.008, 0.003),
-                    distractors=(0, 2)),
+                    distractors=(0, 2), scene_side=BENCHMARK_SIDES),
 }
 # LBS with a stand-in for LODE's test motion: any direction, 1-3 px per axis per frame, sub-pixel
 PRESETS["local_fast"] = replace(PRESETS["local"], name="local_fast", object_steps=FAST_STEPS)
@@ -230,8 +248,10 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
     ``motion``     HxW float32 px/frame, the largest displacement between consecutive frames of the
                    exposure of the topmost moving object at each pixel, 0 off them (only when asked for)
 
-    plus ``frames`` (exposure length) and ``duty`` (exposure / frame interval) as
-    0-d arrays. The same (preset, size, seed, content split) gives the same bits.
+    plus ``frames`` (exposure length), ``duty`` (exposure / frame interval) and ``scene_side``
+    (the shorter side, px, of the frame the image is a window of: the preset's ``scene_side``
+    draw, or the image's own shorter side) as 0-d arrays. The same (preset, size, seed,
+    content split) gives the same bits.
     """
     unknown = set(signals) - set(SIGNALS + EXTRA_SIGNALS)
     if unknown:
@@ -242,7 +262,8 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
     p = get_preset(preset)
     rng = np.random.default_rng([seed, h, w, sum(map(ord, p.name))])
     content = content or _default_pool()
-    scale = min(h, w) / REFERENCE_SIZE
+    frame_side, pivot = _frame(p, (h, w), rng)
+    scale = frame_side / REFERENCE_SIZE
 
     n = int(rng.choice(p.frames))
     duty = float(rng.uniform(*p.duty))
@@ -252,10 +273,9 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
     times = np.concatenate([offsets, interval + offsets, [t_ref], -interval + offsets])
     ref_index, prev = 2 * n, list(range(2 * n + 1, 3 * n + 1))
     ticks = np.round(times).astype(np.int64)  # a step law moves once a frame: the nearest whole frame
-    centre = np.array([(w - 1) / 2, (h - 1) / 2])
 
     cam = Trajectory.draw(p.camera, rng, scale, n) if p.camera.speed[1] > 0 else Trajectory.still()
-    camera = cam.matrices(times, centre)
+    camera = cam.matrices(times, pivot)
     bh, bw, origin = _background_canvas(camera, size)
     to_canvas = np.array([[1, 0, origin[0]], [0, 1, origin[1]], [0, 0, 1]], float)
     layers = [Layer(_premultiplied(content.draw((bh, bw), rng), None, gamma), camera @ to_canvas, False)]
@@ -297,7 +317,7 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
 
     first_frames = frames_at(list(range(n)))
     alphas = [a[:n] for a in alphas_w]
-    out: dict[str, np.ndarray] = {"frames": np.array(n), "duty": np.array(duty)}
+    out: dict[str, np.ndarray] = {"frames": np.array(n), "duty": np.array(duty), "scene_side": np.array(frame_side)}
 
     def display(linear: torch.Tensor) -> np.ndarray:
         return linear.clamp(0, 1).pow(1 / gamma).permute(1, 2, 0).contiguous().numpy()
@@ -339,6 +359,20 @@ def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 12
         if "mask" in signals and p.mask == "motion":
             out["mask"] = (sweep > 1.0) | occlusion
     return out
+
+
+def _frame(p: Preset, size: tuple[int, int], rng: np.random.Generator) -> tuple[float, np.ndarray]:
+    """The shorter side (px) of the frame the image is a window of, and the frame's centre in the
+    image's pixel coordinates (where the camera turns and zooms). Without ``p.scene_side`` the image
+    is the frame and nothing is drawn (presets without it render as before it existed)."""
+    h, w = size
+    centre = np.array([(w - 1) / 2, (h - 1) / 2])
+    if p.scene_side is None:
+        return float(min(h, w)), centre
+    lo, hi = np.log(p.scene_side)
+    side = float(np.exp(rng.uniform(lo, hi)))
+    slack = np.maximum(np.array([side * FRAME_ASPECT - w, side - h]), 0.0) / 2
+    return side, centre + rng.uniform(-slack, slack)
 
 
 def _largest_step(layers: list[Layer], alphas: list[torch.Tensor], size: tuple[int, int]) -> np.ndarray:

@@ -184,3 +184,36 @@ def blur_with_kernels(image: np.ndarray, kernels: np.ndarray, linear: bool = Tru
     # convolution, not correlation: the kernel is flipped against the window
     out = np.einsum("hwcpq,hwpq->hwc", windows, kernels[:, :, ::-1, ::-1])
     return to_display(out, gamma) if linear else np.clip(out, 0.0, 1.0)
+
+
+def fit_line_blur(blur: np.ndarray, sharp: np.ndarray, lengths, angles, border: int | None = None,
+                  gamma: float = GAMMA) -> dict[str, float]:
+    """The straight-line motion that best explains ``blur`` from ``sharp`` (HxWx3, [0, 1]).
+
+    Every line kernel of ``lengths`` (px) x ``angles`` (radians, in [0, pi)) is applied to
+    ``sharp`` in linear light (:func:`blur_with_kernel`) and compared with ``blur`` away from
+    the image border (``border`` px, default half the longest kernel); returns the best
+    ``length``, ``angle`` and its ``rmse`` (display values), and ``still`` (the rmse of no
+    motion). For camera shake over a small crop this measures the blur's extent: a curved
+    path's best line is about its chord, so it bounds the path's length from below.
+    """
+    if blur.shape != sharp.shape or blur.ndim != 3:
+        raise ValueError(f"blur and sharp must be the same HxWx3 shape, got {blur.shape} and {sharp.shape}")
+    lengths = np.asarray(lengths, float)
+    border = int(math.ceil(lengths.max() / 2)) + 1 if border is None else border
+    if 2 * border >= min(blur.shape[:2]):
+        raise ValueError(f"a {blur.shape[1]}x{blur.shape[0]} image is too small for a {border}-px border")
+    inner = (slice(border, -border), slice(border, -border))
+
+    def rmse(image: np.ndarray) -> float:
+        return float(np.sqrt(np.mean((image[inner] - blur[inner]) ** 2)))
+
+    best = {"length": 0.0, "angle": 0.0, "rmse": rmse(sharp)}
+    still = best["rmse"]
+    for length in lengths[lengths > 0]:
+        for angle in angles:
+            kernel = motion_kernel(length * math.cos(angle), length * math.sin(angle))
+            error = rmse(blur_with_kernel(sharp, kernel, gamma=gamma))
+            if error < best["rmse"]:
+                best = {"length": float(length), "angle": float(angle), "rmse": error}
+    return {**best, "still": still}

@@ -1,12 +1,14 @@
 """``python -m deblurbook deblur``: a trained model of the book on one's own photos.
 
+    python -m deblurbook deblur IMAGE... --out DIR            (the shipped default model)
     python -m deblurbook deblur IMAGE... --checkpoint chNN:row@small --out DIR
     python -m deblurbook deblur IMAGE... --model chNN:row@small --checkpoint run/checkpoint.pt --out DIR
     python -m deblurbook deblur FRAME --next FRAME2 --checkpoint chNN:row@small --out DIR
 
 A model is named as an experiment at a profile (``chNN:row@profile``, ``#k`` for
 seed k, 0 by default), which fixes its architecture and width; ``--checkpoint``
-is a file, or such a name, resolved to the run the chapter trained. Models that
+is a file, or such a name, resolved to the weights shipped in ``weights/`` or else to
+the run the chapter trained (:mod:`deblurbook.training.shipped`). Models that
 read a second frame (``next``) or a reference (``ref``) take it from ``--next``
 or ``--ref``. Large images run in overlapping tiles (``--tile``); ``--scale``
 runs the model on the image shrunk by that factor and enlarges the result, for
@@ -31,7 +33,7 @@ from ..core.device import DeviceUnavailable, resolve
 from ..imaging.images import ImageError
 from ..imaging.photo_io import Photo, output_suffix, read_photo, write_photo
 from ..nn.tiling import tiled
-from . import experiments
+from . import experiments, shipped
 from .trainer import load_model_weights
 
 NAME = re.compile(r"^(?P<experiment>ch\d\d:[\w-]+)@(?P<profile>\w+)(?:#(?P<seed>\d+))?$")
@@ -48,10 +50,18 @@ def parse_name(name: str) -> tuple[str, str, int]:
 
 
 def resolve_checkpoint(name: str) -> Path:
-    """The checkpoint of the run ``name`` names: its selected weights (``best.pt``) where the
-    chapter selected them, else its last (``checkpoint.pt``)."""
+    """The weights of the run ``name`` names: shipped with the repository
+    (:mod:`~deblurbook.training.shipped`; a note on standard error when they are stale), else the
+    local run's selected weights (``best.pt``) where the chapter selected them, else its last
+    (``checkpoint.pt``)."""
     experiment, profile, seed = parse_name(name)
     exp = experiments.build(experiment, profile, seed=seed, device="cpu")
+    found = shipped.find(experiment, profile, seed)
+    if found is not None:
+        note = shipped.stale_note(found, exp.identity)
+        if note:
+            print(f"deblur: note: {note}", file=sys.stderr)
+        return found
     folder = experiments.run_dir(exp, profile, seed)
     for file in ("best.pt", "checkpoint.pt"):
         if (folder / file).is_file():
@@ -112,7 +122,8 @@ def _second(args: argparse.Namespace, key: str, first: Photo) -> Photo:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deblurbook deblur", description=__doc__.split("\n\n")[0])
     parser.add_argument("images", nargs="+", type=Path)
-    parser.add_argument("--checkpoint", required=True, help="a checkpoint file, or chNN:row@profile[#seed]")
+    parser.add_argument("--checkpoint", help="a checkpoint file, or chNN:row@profile[#seed] (default: the model "
+                                             "shipped in weights/ as the default)")
     parser.add_argument("--model", help="chNN:row@profile[#seed] (defaults to --checkpoint when that is a name)")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--next", type=Path, help="the next frame, for models that read two frames")
@@ -129,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.scale < 1:
             raise ValueError(f"--scale must be at least 1, got {args.scale}")
+        if args.checkpoint is None:
+            if args.model is not None:
+                raise ValueError("--model names the architecture of a --checkpoint file; give --checkpoint too")
+            args.checkpoint = shipped.default_model()
         model_name = args.model or args.checkpoint
         device = resolve(args.device)
         model, inputs = load(model_name, args.checkpoint, device)

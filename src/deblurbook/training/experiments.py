@@ -41,6 +41,7 @@ from torch.utils.data import Dataset
 
 from ..core.paths import build_dir
 from ..core.provenance import code_digest, imports_of
+from .selection import train_selected
 from .trainer import TrainConfig, Trainer
 
 CHAPTERS_PACKAGE = "deblurbook.chapters"
@@ -56,6 +57,9 @@ class Experiment:
     config: TrainConfig
     settings: dict
     identity: dict = field(default_factory=dict)
+    # (model, device) -> a score on held-out validation data (higher is better); with the
+    # setting "select_every", the run keeps its best model on it (training.selection)
+    validation: Callable[[nn.Module, torch.device], float] | None = None
 
 
 Builder = Callable[..., Experiment]
@@ -138,7 +142,11 @@ def train_experiment(name: str, profile: str, seed: int = 0, device: str = "auto
     folder = run_dir(exp, profile, seed)
     trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder,
                       progress=progress, identity=exp.identity)
-    trainer.train(resume=True)
+    every = exp.settings.get("select_every", 0)
+    if every and exp.validation is not None:
+        train_selected(trainer, exp.validation, every)
+    else:
+        trainer.train(resume=True)
     _prune_older(folder)
     trainer.model.eval()
     return exp, trainer

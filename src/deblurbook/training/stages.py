@@ -28,15 +28,14 @@ which is written atomically after each validation.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
-from ..core import atomic, checkpoints
 from . import experiments
-from .trainer import TrainConfig, Trainer, fit_state_dict, optimizer_groups
+from .selection import train_selected
+from .trainer import TrainConfig, Trainer, optimizer_groups
 
 Validation = Callable[[experiments.Experiment], Callable[[nn.Module, torch.device], float]]
 
@@ -140,33 +139,9 @@ def train_staged(name: str, profile: str, seed: int = 0, device: str = "auto", p
                                        settings.get("phase_steps", exp.config.iterations), trainer.world)
     every = settings.get("select_every", 0)
     if every and validation is not None:
-        _train_selected(trainer, validation(exp), every)
+        train_selected(trainer, validation(exp), every)
     else:
         trainer.train(resume=True)
     experiments._prune_older(folder)
     trainer.model.eval()
     return exp, trainer
-
-
-def _train_selected(trainer: Trainer, score: Callable[[nn.Module, torch.device], float], every: int) -> None:
-    record_path, best_path = trainer.out_dir / "selection.json", trainer.out_dir / "best.pt"
-    trainer.load_checkpoint()
-    record = atomic.read_json(record_path) if record_path.is_file() else {"every": every, "history": []}
-    record["history"] = [h for h in record["history"] if h["step"] <= trainer.step]
-    iterations = trainer.config.iterations
-    while True:
-        if trainer.step > 0 and (not record["history"] or record["history"][-1]["step"] < trainer.step):
-            value = float(score(trainer.model.eval(), trainer.device))
-            best = max((h["score"] for h in record["history"]), default=float("-inf"))
-            record["history"].append({"step": trainer.step, "score": value})
-            if value > best:
-                checkpoints.save({"model": trainer.model.state_dict(), "step": trainer.step}, best_path)
-            record["best_step"] = max(record["history"], key=lambda h: h["score"])["step"]
-            atomic.write_json(record_path, record)
-        if trainer.step >= iterations:
-            break
-        to_boundary = every - trainer.step % every
-        trainer.train(resume=False, stop_after=None if iterations - trainer.step <= to_boundary else to_boundary)
-    trainer.last_model = copy.deepcopy(trainer.model).eval()
-    fit_state_dict(trainer.model, checkpoints.load(best_path, map_location=trainer.device)["model"], best_path)
-    trainer.selection = record

@@ -71,10 +71,11 @@ class TrainConfig:
     log_every: int = 10
     seed: int = 0
     device: str = "auto"
-    amp: bool | None = None  # None: on when training on CUDA
+    amp: bool | None = None  # None: on when training on CUDA; True on a CPU autocasts there too
     amp_dtype: str = "float16"  # "bfloat16" needs no loss scaling
     grad_clip: float | None = None  # clip the global gradient norm (Caffe's clip_gradients)
     workers: int = 0
+    channels_last: bool = False  # NHWC weights and batches (faster convolutions on CPUs and tensor cores)
 
     def __post_init__(self):
         if self.iterations < 1 or self.batch < 1:
@@ -165,7 +166,8 @@ class Trainer:
             raise ValueError(f"the data set has {len(dataset)} items; {config.iterations} steps of "
                              f"{config.batch} x {self.world} processes need {needed}")
         torch.manual_seed(config.seed)
-        self.model = model.to(self.device)
+        self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+        self.model = model.to(self.device, memory_format=self.memory_format)
         self.loss = loss.to(self.device)
         self.dataset = dataset
         self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
@@ -197,8 +199,11 @@ class Trainer:
         if self.critic_optimizer is not None:
             state |= {"loss": self.loss.state_dict(), "critic_optimizer": self.critic_optimizer.state_dict()}
         checkpoints.save(state, self.checkpoint_path)
+        # the thread count is not part of the identity (where a run trains is not what it is), but a
+        # CPU run repeats bit for bit only at the same count: recorded beside it
         atomic.write_json(self.out_dir / "log.json", {"config": state["config"], "identity": self.identity,
-                                                      "step": self.step, "world": self.world, "log": self.log})
+                                                      "step": self.step, "world": self.world,
+                                                      "threads": torch.get_num_threads(), "log": self.log})
 
     def load_checkpoint(self, path: str | Path | None = None) -> bool:
         """Restore from ``path`` (default: this run's checkpoint); False if there is none.
@@ -243,18 +248,27 @@ class Trainer:
         with hold(self.out_dir / ".lock", f"run folder {self.out_dir}"):
             return self._train(resume, stop_after)
 
+    def _to_device(self, batch: dict) -> dict:
+        def move(value: torch.Tensor) -> torch.Tensor:
+            value = value.to(self.device, non_blocking=True)
+            return value.contiguous(memory_format=self.memory_format) if value.ndim == 4 else value
+
+        return {k: move(v) for k, v in batch.items()}
+
     def _train(self, resume: bool, stop_after: int | None) -> list[dict]:
         from tqdm.auto import tqdm
 
         if resume:
             self.load_checkpoint()
+        if hasattr(self.dataset, "prepare"):  # pre-rendered data, before any worker starts
+            self.dataset.prepare(progress=self.progress)
         cfg = self.config
         bar = tqdm(total=cfg.iterations, initial=self.step, disable=not self.progress,
                    desc="train", unit="step", dynamic_ncols=True)
         self.wrapped.train()
         started, done_here = time.perf_counter(), 0
         for batch in self._batches():
-            batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+            batch = self._to_device(batch)
             for optimizer in filter(None, (self.optimizer, self.critic_optimizer)):
                 for group in optimizer.param_groups:
                     group["lr"] = cfg.lr_at(self.step) * group["lr_mult"]
@@ -263,8 +277,10 @@ class Trainer:
             with autocast:
                 output = self.wrapped(*[batch[k] for k in self.inputs])
                 loss, parts = self.loss(output, batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"loss is {float(loss)} at step {self.step}: {parts}")
+            logging = (self.step + 1) % cfg.log_every == 0 or self.step + 1 == cfg.iterations
+            if logging or self.device.type == "cpu":  # on a GPU, a host sync only when the log needs one
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f"loss is {float(loss)} at step {self.step}: {_floats(parts)}")
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             if cfg.grad_clip:
@@ -276,11 +292,12 @@ class Trainer:
             self.scaler.update()
             self.step += 1
             done_here += 1
-            if self.step % cfg.log_every == 0 or self.step == cfg.iterations:
+            bar.update(1)
+            if logging:
+                parts = _floats(parts)
                 self.log.append({"step": self.step, "lr": cfg.lr_at(self.step - 1),
                                  "seconds": round(time.perf_counter() - started, 3), **parts})
-            bar.update(1)
-            bar.set_postfix(loss=f"{parts.get('total', float(loss.detach())):.4g}")
+                bar.set_postfix(loss=f"{parts.get('total', float(loss.detach())):.4g}")
             if self.step % cfg.checkpoint_every == 0 and self.step < cfg.iterations:
                 self.save_checkpoint()
             if stop_after is not None and done_here >= stop_after:
@@ -300,6 +317,11 @@ class Trainer:
         self.scaler.scale(loss).backward()
         self.scaler.step(self.critic_optimizer)
         return parts
+
+
+def _floats(parts: dict) -> dict[str, float]:
+    """A loss's parts as plain numbers (a part may be a detached tensor, read only when logged)."""
+    return {k: float(v) for k, v in parts.items()}
 
 
 def fit_state_dict(model: nn.Module, state: dict, path: str | Path) -> None:
