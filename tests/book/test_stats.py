@@ -90,3 +90,61 @@ def test_estimate_and_judge_say_the_interval_and_what_it_means_for_a_claim():
     assert stats.estimate(c) == f"{c.mean:.2f} [{c.low:.2f}, {c.high:.2f}]"
     assert stats.judge(c) == f"supported: {stats.difference(c)}"
     assert stats.judge(c, {"higher": "fine"}).startswith("fine: +1.1")
+
+
+def test_a_difference_under_the_smallest_effect_that_matters_is_never_higher():
+    rng = np.random.default_rng(5)
+    small = simulate(rng, 3, 64, delta=0.04, seed_sd=0.002, image_sd=0.01, noise_sd=0.01)
+    found = compare(small, 0.0, margin=0.1)
+    assert found.low > 0 and found.verdict == "equivalent"  # surely there, too small to matter
+    assert compare(small, 0.0, margin=0.01).verdict == "higher"  # a claim whose threshold is lower
+
+
+def clustered(rng, seeds, clusters, per_cluster, delta=0.0, cluster_sd=0.3, **kw):
+    d = simulate(rng, seeds, clusters * per_cluster, delta=delta, **kw)
+    return d + np.repeat(rng.normal(0, cluster_sd, clusters), per_cluster)[None]
+
+
+def test_clusters_are_the_image_side_unit():
+    """Crops of a few frames: treating them as independent images calls differences that are
+    the frames' own; averaging within frames keeps the false-claim rate."""
+    labels = np.repeat(np.arange(4), 8)
+    rng = np.random.default_rng(6)
+    naive = np.mean([compare(clustered(rng, 3, 4, 8), 0.0).verdict in ("higher", "lower") for _ in range(2000)])
+    rng = np.random.default_rng(6)
+    by_frame = np.mean([compare(clustered(rng, 3, 4, 8), 0.0, clusters=labels).verdict in ("higher", "lower")
+                        for _ in range(2000)])
+    assert by_frame <= 0.06 < naive
+    one_frame = compare(clustered(np.random.default_rng(7), 3, 1, 30), 0.0, clusters=[0] * 30)
+    assert one_frame.clusters == 1 and one_frame.images == 30 and one_frame.dof == pytest.approx(2.0)
+
+
+def test_holm_keeps_a_family_of_null_comparisons_at_five_percent():
+    rng = np.random.default_rng(8)
+
+    def family():
+        return [compare(simulate(rng, 3, 16), 0.0) for _ in range(10)]
+
+    trials = [family() for _ in range(1500)]
+    raw = np.mean([any(c.verdict in ("higher", "lower") for c in f) for f in trials])
+    corrected = np.mean([any(c.verdict in ("higher", "lower") for c in stats.holm(f)) for f in trials])
+    assert corrected <= 0.065 < 0.2 < raw
+    strong = [compare(simulate(rng, 3, 16, delta=2.0, seed_sd=0.05), 0.0) for _ in range(5)]
+    assert all(c.verdict == "higher" for c in stats.holm(strong))  # a clear effect survives the correction
+
+
+def test_power_for_a_third_of_a_db_at_three_seeds():
+    """The book's design (3 seeds, 16 test scenes): a 0.3 dB effect is called higher most of the
+    time when seeds agree to about 0.1 dB, and rarely when they spread by 0.3 dB."""
+    rng = np.random.default_rng(9)
+    agreeing = rate(lambda d: compare(d, 0.0).verdict == "higher", 1000, rng, seeds=3, images=16, delta=0.3,
+                    seed_sd=0.05, image_sd=0.2, noise_sd=0.1)
+    spread = rate(lambda d: compare(d, 0.0).verdict == "higher", 1000, rng, seeds=3, images=16, delta=0.3,
+                  seed_sd=0.3, image_sd=0.2, noise_sd=0.1)
+    assert agreeing >= 0.8 and spread < 0.5
+
+
+def test_bounded_quantities_get_bounded_intervals():
+    iou = np.array([[0.0, 0.0, 0.2], [0.0, 0.0, 0.0], [0.0, 0.01, 0.0]])
+    found = interval(iou, bounds=(0.0, 1.0))
+    assert found.low >= 0.0 and interval(iou).low < 0.0

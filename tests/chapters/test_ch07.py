@@ -112,3 +112,13 @@ def test_each_network_trains_fast_only_where_its_gradients_match_float32(net):
         grads.append(torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]))
     assert torch.isfinite(grads[1]).all()
     assert float((grads[1] - grads[0]).norm() / grads[0].norm()) < 0.02
+
+
+def test_real_sets_are_clustered_by_frame_and_clip():
+    sets = ch07.test_sets("smoke")
+    found = ch07.cluster_labels(sets)
+    assert set(found[ch07.GOPRO_SET]) == {"frame 000047"}
+    assert len(found[ch07.REDS_SET]) == len(sets[ch07.REDS_SET])
+    assert found["mixed"] == [f"scene {k}" for k in range(len(sets["mixed"]))]
+    reds = ch07.ClipInputs(ch07.reds_clips())
+    assert len(set(ch07.cluster_labels({ch07.REDS_SET: reds})[ch07.REDS_SET])) == 2  # two clips

@@ -178,18 +178,26 @@ def matching_result(profile: str) -> dict:
     torch.manual_seed(0)  # the random VGG's weights
     descriptors = {name: (factory().eval(), centre) for name, (factory, centre) in DESCRIPTORS.items()}
     found: dict = {}
+    kept = []
     for preset, seed in scenes:
         sample = make_sample(preset, size, seed, signals=("blur", *TARGETS), content=_default_pool("test"))
         blur = torch.from_numpy(sample["blur"]).permute(2, 0, 1)[None]
+        scene = {}
         for target in TARGETS:
             ref = torch.from_numpy(sample[target]).permute(2, 0, 1)[None]
             truth = true_correspondence(preset, size, seed, target)
             for name, (descriptor, centre) in descriptors.items():
                 for resample in (True, False):
                     key = f"{name} | {'down-up' if resample else 'as is'} | {target}"
-                    found.setdefault(key, []).append(match_accuracy(blur, ref, truth, descriptor, centre, resample))
+                    scene[key] = match_accuracy(blur, ref, truth, descriptor, centre, resample)
+        if all(np.isfinite(v) for v in scene.values()):  # a frame that moved out of view has nothing to match
+            kept.append(f"{preset} {seed}")
+            for key, value in scene.items():
+                found.setdefault(key, []).append(value)
+    if not kept:
+        raise ValueError(f"no scene of {scenes} keeps a true correspondence in every target frame at {size}")
     h, w = size[0] // MATCH_FACTOR, size[1] // MATCH_FACTOR
-    return {"accuracy": found, "scenes": [f"{p} {s}" for p, s in scenes], "size": list(size),
+    return {"accuracy": found, "scenes": kept, "dropped": len(scenes) - len(kept), "size": list(size),
             "chance": 9 / (h * w)}
 
 
