@@ -155,3 +155,14 @@ def test_figure_and_section_labels_are_unique_across_the_book():
                 duplicates.append(f"{name} ({seen[name]}, {path.name})")
             seen.setdefault(name, path.name)
     assert not duplicates, f"labels used in more than one notebook: {duplicates}"
+
+
+def test_the_book_pages_and_the_readme_type_no_measured_number():
+    """The Markdown pages under ``book/`` and the README follow the notebooks' rule: a measured
+    number comes from the results (glued into a notebook), never typed."""
+    allowed = _paper_numbers()
+    pages = sorted((ROOT / "book").glob("*.md")) + [ROOT / "README.md"]
+    typed = {p.name: hits for p in pages
+             if (hits := [m.group(0) for m in TYPED_NUMBER.finditer(p.read_text(encoding="utf-8"))
+                          if m.group(1) not in allowed])}
+    assert not typed, f"numbers typed into pages (glue them in a notebook instead): {typed}"

@@ -68,7 +68,7 @@ def test_no_verdict_for_a_network_that_has_not_learned_to_deblur():
     assert "▼" not in mtdn and "· -4." in mtdn
     assert "not read" in next(line for line in ch07.floor_table(res).splitlines() if line.startswith("| MTDN"))
     said = dict(ch07.claims(res))
-    assert said["The two-way multi-scale network beats a plain U-Net (004's design against the floor): over "
+    assert said["the two-way multi-scale network beats a plain U-Net (the book's own question): over "
                 "U-Net (the floor), mixed"].startswith("not tested")
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from torch import nn
 
 from ..book import stats
+from ..core import atomic
 from ..book.tables import markdown_table
 from ..imaging import metrics
 from ..training import experiments
@@ -50,7 +51,7 @@ def train_and_score(experiment: str, profile: str, seeds, device: str, sets: dic
         model = trainer.model
         per_image = _score(model, sets, exp.inputs, trainer.device)
         run = {"experiment": exp.name, "profile": profile, "seed": s, "identity": exp.identity["digest"],
-               "steps": trainer.step, "per_image": per_image,
+               "steps": trainer.step, "threads": _threads(trainer), "per_image": per_image,
                "psnr": _mean(per_image, "psnr"), "ssim": _mean(per_image, "ssim")}
         if getattr(trainer, "selection", None) is not None:
             last = _score(trainer.last_model, sets, exp.inputs, trainer.device)
@@ -60,6 +61,13 @@ def train_and_score(experiment: str, profile: str, seeds, device: str, sets: dic
             run["extra"] = extra(model, trainer.device)
         runs.append(run)
     return runs, model
+
+
+def _threads(trainer) -> int | None:
+    """The torch thread count the run last trained at, from its log (a CPU run repeats bit for bit
+    only at the same count; the identity leaves it out on purpose)."""
+    log = trainer.out_dir / "log.json"
+    return atomic.read_json(log).get("threads") if log.is_file() else None
 
 
 def per_set(runs: list[dict], key: str = "psnr") -> dict[str, np.ndarray]:
