@@ -6,30 +6,18 @@ from them. A failure here means: re-run ``make book PROFILE=<profile>`` and comm
 import pytest
 
 from deblurbook import chapters
+from deblurbook.chapters._runs import stale_runs
 from deblurbook.core import results
-from deblurbook.training import experiments
 from tests.conftest import ROOT
 
 COMMITTED = sorted(p for p in (ROOT / "results").glob("*/ch*/*.json") if p.parts[-3] != "smoke")
-
-
-def _runs(value):
-    """Every recorded training run (a dict with its experiment and identity) inside ``value``."""
-    if isinstance(value, dict):
-        if {"experiment", "identity", "seed", "profile"} <= value.keys():
-            yield value
-        for v in value.values():
-            yield from _runs(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _runs(v)
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: "/".join(p.parts[-3:]))
 def test_committed_result_is_current(path):
     profile, chapter, name = path.parts[-3], path.parts[-2], path.stem
     data = results.load(profile, chapter, name)
-    stale = experiments.stale(list(_runs(data)))
+    stale, _ = stale_runs(data)
     assert not stale, f"{path}: the current code would train these runs differently: {stale}"
 
 

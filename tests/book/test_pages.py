@@ -90,3 +90,23 @@ def test_figures_are_captioned_with_their_profile_and_closed(monkeypatch):
     pages.show_figure(fig, "training curves", "small")
     assert out[0] == "**Reference (small): training curves**" and out[1] is fig
     assert not plt.fignum_exists(fig.number)
+
+
+def test_every_reference_result_is_checked_for_stale_runs_where_it_is_shown(book_root, monkeypatch):
+    out = shown(monkeypatch)
+    results.save("small", "ch09", "numbers", {"x": 3, "runs": ["a", "b"]})
+    monkeypatch.setattr(pages, "_stale_check", lambda data: (["ch09:a seed 0 at small"], len(data["runs"])))
+    pages.show_references("ch09", "numbers", {"numbers": lambda d: str(d["x"])})
+    warning = next(line for line in out if "stale" in line)
+    assert "1 of their 2 runs" in warning and "ch09:a seed 0" in warning
+    monkeypatch.setattr(pages, "_stale_check", lambda data: ([], 2))
+    out.clear()
+    pages.show_references("ch09", "numbers", {"numbers": lambda d: str(d["x"])})
+    assert not any("stale" in line for line in out)
+
+
+def test_the_chapters_layer_installs_the_stale_check():
+    import deblurbook.chapters  # noqa: F401  (importing it installs the check)
+    from deblurbook.chapters._runs import stale_runs
+
+    assert pages._stale_check is stale_runs

@@ -116,8 +116,8 @@ def test_tables_printed_by_notebooks_render_as_tables(browser, site):
 
 
 RESULTS_PAGES = {"01.04": "notebooks/ch01_foundations/01.04-classical-baselines",
-                 "02.05": "notebooks/ch02_optical-flow/02.05-ablations",
-                 "02.06": "notebooks/ch02_optical-flow/02.06-results"}
+                 "07.01": "notebooks/ch07_side-by-side/07.01-one-protocol",
+                 "07.02": "notebooks/ch07_side-by-side/07.02-verdicts-and-cost"}
 
 
 def _full_page(browser, shot: str) -> None:

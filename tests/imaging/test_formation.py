@@ -112,3 +112,22 @@ def test_shifted_frames_average_to_the_convolution():
     assert np.allclose(frames[4], image)  # the middle frame is the sharp one
     with pytest.raises(ValueError, match="count"):
         formation.shifted_frames(image, 1, 1, 0)
+
+
+def test_the_best_straight_line_recovers_a_line_kernels_length_and_angle():
+    import math
+
+    from deblurbook.imaging.formation import fit_line_blur
+
+    rng = np.random.default_rng(0)
+    sharp = rng.uniform(size=(61, 67, 3))
+    length, angle = 9.0, math.pi / 4
+    blur = formation.blur_with_kernel(sharp, formation.motion_kernel(length * math.cos(angle),
+                                                                      length * math.sin(angle)))
+    found = fit_line_blur(blur, sharp, lengths=range(0, 16, 3), angles=np.arange(8) * math.pi / 8)
+    assert found["length"] == length and found["angle"] == pytest.approx(angle)
+    assert found["rmse"] < 1e-6 < found["still"]
+    with pytest.raises(ValueError, match="same HxWx3"):
+        fit_line_blur(blur[:-1], sharp, [0, 3], [0.0])
+    with pytest.raises(ValueError, match="too small"):
+        fit_line_blur(blur[:9, :9], sharp[:9, :9], [0, 30], [0.0])

@@ -26,11 +26,20 @@ from ..core.paths import repo_root, results_dir
 from ..core.results import load
 
 REFERENCE_PROFILES = ("small", "gpu")  # committed reproductions, in the order the book shows them
-BUDGET_WORDS = {"small": "the CPU reproduction (`small` profile: 2 CPU cores, from minutes to about three hours a chapter)",
+BUDGET_WORDS = {"small": "the CPU reproduction (`small` profile: 2 CPU cores, minutes to hours a chapter)",
                 "gpu": "the GPU reproduction (`gpu` profile)"}
 
 
 _page_profile: str | None = None  # the profile this page is executed at (set by banner)
+# data -> (runs the current code would train differently, runs recorded): set by the chapters layer
+# (this layer cannot build experiments), so that every reference result is checked where it is shown
+_stale_check: Callable[[dict], tuple[list[str], int]] | None = None
+
+
+def set_stale_check(check: Callable[[dict], tuple[list[str], int]]) -> None:
+    """How :func:`show_references` finds the stale runs of a results file (see ``_stale_check``)."""
+    global _stale_check
+    _stale_check = check
 
 
 def banner(profile: str) -> None:
@@ -92,6 +101,8 @@ def show_references(chapter: str, name: str, tables: dict[str, Callable[[dict], 
     shown = []
     for profile, data in references(chapter, name):
         display(Markdown(f"*{BUDGET_WORDS[profile]}, committed under `results/{profile}/{chapter}/`.*"))
+        if _stale_check is not None:
+            warn_if_stale(*_stale_check(data), profile)
         for caption, make in tables.items():
             table(make(data), caption, profile)
         shown.append(profile)

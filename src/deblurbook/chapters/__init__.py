@@ -12,6 +12,11 @@ import importlib
 import pkgutil
 from types import ModuleType
 
+from ..book import pages
+from ._runs import stale_runs
+
+pages.set_stale_check(stale_runs)  # every results page checks the reference runs it shows
+
 
 def modules() -> list[ModuleType]:
     """Every chapter module of this package, in chapter order (helpers named ``_*`` are not chapters)."""

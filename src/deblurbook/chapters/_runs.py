@@ -189,3 +189,27 @@ def floor_sentence(label: str, gain: stats.Comparison, sets) -> str:
     return (f"{said}: under the {FLOOR_DB:.0f} dB the book asks before it reads any claim, so at this budget "
             "the network has barely learned to deblur, and this page prints **no verdict** on the paper's "
             "claims that rest on it.")
+
+
+# ---------------------------------------------------------------- stale reference results
+
+def recorded_runs(value) -> list[dict]:
+    """Every training run recorded in a results file's data (a dict with its experiment, profile,
+    seed and identity), at any depth."""
+    found = []
+    if isinstance(value, dict):
+        if {"experiment", "identity", "seed", "profile"} <= value.keys():
+            found.append(value)
+        for v in value.values():
+            found += recorded_runs(v)
+    elif isinstance(value, list):
+        for v in value:
+            found += recorded_runs(v)
+    return found
+
+
+def stale_runs(data: dict) -> tuple[list[str], int]:
+    """The runs recorded in ``data`` that the current code and settings would train differently,
+    and how many runs it records (what a results page shows above stale reference results)."""
+    runs = recorded_runs(data)
+    return experiments.stale(runs), len(runs)

@@ -162,7 +162,8 @@ def area_table(res: dict) -> str:
     thresholds, curves = res["thresholds"], res["curves"]
     shown = [t for t in AREA_THRESHOLDS_SHOWN if t in thresholds]
     return markdown_table(["preset", *(f"> {t} px" for t in shown)],
-                          [[name, *(f"{curve[thresholds.index(t)]:.0%}" for t in shown)] for name, curve in curves.items()])
+                          [[name, *(f"{curve[thresholds.index(t)]:.0%}" for t in shown)]
+                           for name, curve in curves.items()])
 
 
 def area_summary(res: dict, threshold: int = 3) -> str:
@@ -179,6 +180,13 @@ def area_summary(res: dict, threshold: int = 3) -> str:
 BLUR_BINS = np.geomspace(0.25, 128, 37)  # px, the histogram's edges (log-spaced)
 ENGINE_PRESETS = ("global", "mixed")
 OLD_LAW = "the engine before: speeds per image side, 72-px renders (`mixed`)"
+
+
+def blur_sources(crop: int) -> tuple[str, ...]:
+    """The blur-length study's sources, in the order it measures and shows them."""
+    return (f"engine training crops ({', '.join(ENGINE_PRESETS)}), {crop} px", OLD_LAW,
+            "REDS 320x180 (bundled; TV-L1 bound)", "REDS 1280x720 (the same x4)",
+            "GoPro 1280x720 crops (best straight-line fit)")
 
 
 def _lengths_summary(values: np.ndarray) -> dict:
@@ -228,25 +236,27 @@ def blur_scale_result(profile: str) -> dict:
 
     cfg = budget(profile)
     engine = np.concatenate([engine_lengths(p, cfg["blur_crop"], cfg["blur_scenes"]) for p in ENGINE_PRESETS])
+    names = blur_sources(cfg["blur_crop"])
     old = engine_lengths(replace(synth.PRESETS["mixed"], scene_side=None), 64, cfg["blur_scenes"])
     reds = reds_lengths(cfg["reds_pairs"])
     fits = gopro_lengths(cfg["gopro_crops"], cfg["fit_lengths"], cfg["fit_angles"])
     return {"bins": BLUR_BINS.tolist(), "crop": cfg["blur_crop"], "scenes": cfg["blur_scenes"],
-            "sources": {f"engine training crops ({', '.join(ENGINE_PRESETS)}), {cfg['blur_crop']} px":
-                        _lengths_summary(engine),
-                        OLD_LAW: _lengths_summary(old),
-                        "REDS 320x180 (bundled; TV-L1 bound)": _lengths_summary(reds),
-                        "REDS 1280x720 (the same x4)": _lengths_summary(4 * reds),
-                        "GoPro 1280x720 crops (best straight-line fit)":
-                            _lengths_summary([f["length"] for f in fits])},
+            "order": list(names),
+            "sources": dict(zip(names, map(_lengths_summary, (engine, old, reds, 4 * reds,
+                                                               [f["length"] for f in fits])))),
             "gopro_fits": fits}
+
+
+def _sources(res: dict) -> list[tuple[str, dict]]:
+    """The sources in the order they were measured (a loaded results file's mappings are key-sorted)."""
+    return [(name, res["sources"][name]) for name in res.get("order", res["sources"])]
 
 
 def blur_scale_table(res: dict) -> str:
     """Blur lengths (px) per source: percentiles over pixels (over crops for GoPro's fits)."""
     return markdown_table(["source", "values", "10th pct.", "median", "90th pct.", "99th pct."],
                           [[name, f"{v['count']:,}", *(f"{v[q]:.1f}" for q in ("p10", "p50", "p90", "p99"))]
-                           for name, v in res["sources"].items()])
+                           for name, v in _sources(res)])
 
 
 def blur_scale_figure(res: dict):
@@ -255,7 +265,7 @@ def blur_scale_figure(res: dict):
 
     bins = np.asarray(res["bins"])
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    for name, v in res["sources"].items():
+    for name, v in _sources(res):
         share = np.asarray(v["histogram"]) / max(1, v["count"])
         ax.stairs(share, bins, label=name, lw=1.6 if name.startswith("engine training") else 1.0)
     ax.set_xscale("log")

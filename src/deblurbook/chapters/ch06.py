@@ -510,9 +510,10 @@ def results_table(res: dict) -> str:
     return markdown_table(["method (ours)", *names], lines)
 
 
-# How a verdict bears on the paper's finding that the classical methods beat the network.
-CLASSICAL_WINS = {"lower": "supported", "higher": "contradicted", "equivalent": "contradicted (equivalent)",
-                  "inconclusive": "inconclusive", "no claim": "no claim (fewer than 3 seeds)"}
+# How a verdict bears on "the classical method beats the network" (the book's question: see below).
+CLASSICAL_WINS = {"lower": "supported", "higher": "contradicted",
+                  "equivalent": "contradicted (no difference that matters)", "inconclusive": "inconclusive",
+                  "no claim": "no claim (fewer than 3 seeds)"}
 
 
 def results_claims(res: dict) -> list[tuple[str, str]]:
@@ -521,7 +522,10 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
     two_way = _runs.per_set(rows["two_way"]["runs"])
     for method, per in res["baselines"].items():
         for test in SHAKE_SETS:
-            found.append((f"{method} beats MTDN, {test} (Table 2: both classical methods beat every network)",
+            # not like with like: the paper's classical methods on Köhler's set are blind (they estimate the
+            # kernel); the book's are given the true kernel, an upper bound on what a blind method can do
+            found.append((f"{method}, non-blind (given the true kernel), beats MTDN, {test} (the book's question; "
+                          "Table 2's classical methods are blind)",
                           stats.judge(stats.compare(two_way[test], per[test]["psnr"]), CLASSICAL_WINS)))
     blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
     found += [(f"MTDN improves on its blurred input, {test}", stats.judge(stats.compare(two_way[test],

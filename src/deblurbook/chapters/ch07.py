@@ -114,7 +114,7 @@ SIZE_NAMES = {"smoke": "tiny (smoke)", "chapter": "its chapter's `small` width",
 _PROTOCOL = {"presets": ("global", "mixed"), "lr": 5e-4, "eta_min": 0.0, "grad_clip": None, "fast": True}
 BUDGETS = {
     "smoke": {**_PROTOCOL, "sizes": ("smoke",), "variants": True, "crop": 32, "batch": 2, "pool": 4,
-              "steps": {net: 3 for net in ALL}, "checkpoint_every": 2, "log_every": 1, "selections": 1,
+              "steps": {net: 3 for net in ALL}, "checkpoint_every": 2, "log_every": 1, "selections": 3,
               "val_size": 32, "val_images": 1, "test_size": 48, "test_images": 2, "real_images": 1,
               "motion_factors": (1, 2), "downscale": (1, 2), "tool_scales": (1, 2), "blur_stats_images": 2,
               "cost_size": (64, 96)},
@@ -464,6 +464,9 @@ def convergence_table(res: dict, size: str = "1M") -> str:
     lines = []
     for net, network in NETWORKS.items():
         runs = res["rows"][row_name(net, size)]["runs"]
+        if any("selection" not in r for r in runs):  # trained before runs kept a validation history
+            lines.append([network.label, f"{runs[0]['steps']:,}", "-", "not recorded", "-"])
+            continue
         gains = [selection.last_fifth_gain(r["selection"]["history"]) for r in runs]
         lines.append([network.label, f"{runs[0]['steps']:,}", ", ".join(str(r["selection"]["best_step"]) for r in runs),
                       ", ".join(f"{g:+.2f}" for g in gains),
@@ -482,7 +485,7 @@ def curves_figure(res: dict, size: str = "1M"):
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for k, (net, network) in enumerate(NETWORKS.items()):
         for s, run in enumerate(res["rows"][row_name(net, size)]["runs"]):
-            history = run["selection"]["history"]
+            history = run.get("selection", {}).get("history", [])
             ax.plot([h["step"] / run["steps"] for h in history], [h["score"] for h in history], color=f"C{k}",
                     marker="o", ms=2, lw=1, alpha=0.8, label=network.label if s == 0 else None)
     ax.axvline(1 - selection.LAST_SHARE, color="0.6", ls="--", lw=0.8)
