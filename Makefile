@@ -24,11 +24,16 @@ book: install
 unit: install
 	$(PYTHON) -m pytest -q -m "not browser and not isolated" tests
 
+# JOBS chapters at once (a chapter's notebooks in order, each kernel on CORES/JOBS threads)
+JOBS    ?= 2
+THREADS := $(shell n=$$(nproc); t=$$((n / $(JOBS))); [ $$t -ge 1 ] && echo $$t || echo 1)
+
 nbval: install
-	$(PYTHON) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=600 notebooks
+	OMP_NUM_THREADS=$(THREADS) $(PYTHON) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=600 \
+	  -n $(JOBS) --dist loadgroup notebooks
 
 render: install
-	$(PYTHON) -m deblurbook reproduce --profile smoke --device $(DEVICE)
+	$(PYTHON) -m deblurbook reproduce --profile smoke --device $(DEVICE) --jobs $(JOBS)
 	$(PYTHON) -m deblurbook render
 
 browser-deps:

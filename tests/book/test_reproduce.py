@@ -154,3 +154,22 @@ def test_the_book_leaves_out_plumbing_and_dead_widgets():
     assert [("remove-cell" in c["metadata"]["tags"]) for c in shown["cells"]] == [True, True, False]
     assert shown["cells"][2]["outputs"] == [{"output_type": "display_data", "data": {"text/plain": "train: 100%|#| 3/3"}}]
     assert "widgets" not in shown["metadata"]
+
+
+def test_chapters_run_in_parallel_each_in_order(fake_book):
+    outcomes = reproduce.run("smoke", root=fake_book, progress=False, jobs=2)
+    # a failure stops its own chapter only: the other was already running
+    assert sorted((o.notebook.split("/")[-1], o.status) for o in outcomes) == [
+        ("08.01-good.ipynb", "ran"), ("09.01-bad.ipynb", "failed")]
+    log = read_json(fake_book / "results/smoke/reproduce.json")
+    assert len(log["notebooks"]) == 2
+    again = reproduce.run("smoke", chapter="ch08", root=fake_book, progress=False, jobs=2)
+    assert [o.status for o in again] == ["skipped"]
+
+
+def test_chapters_are_grouped_and_the_longest_goes_first(fake_book):
+    from deblurbook.book.toc import notebooks
+
+    todo = notebooks(fake_book)
+    groups = reproduce.by_chapter(todo, {str(todo[1].path): 30.0, str(todo[0].path): 2.0})
+    assert [[e.chapter for e in g] for g in groups] == [["ch08"], ["ch09"]]

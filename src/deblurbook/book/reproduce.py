@@ -225,8 +225,9 @@ def is_current(entry: Entry, root: Path, key: str) -> bool:
 
 def run(profile: str, chapter: str | None = None, device: str = "auto", seed: int = 0,
         keep_going: bool = False, force: bool = False, root: Path | None = None,
-        progress: bool = True) -> list[Outcome]:
-    """Execute the book's notebooks; returns one outcome per notebook reached."""
+        progress: bool = True, jobs: int = 1) -> list[Outcome]:
+    """Execute the book's notebooks; returns one outcome per notebook reached. ``jobs`` > 1
+    runs that many chapters at once (each in order, its kernels sharing the cores)."""
     profiles.get(profile)  # fail early, naming the known profiles
     if device not in DEVICE_CHOICES:
         raise ValueError(f"--device must be one of {DEVICE_CHOICES}, got {device!r}")
@@ -241,29 +242,78 @@ def run(profile: str, chapter: str | None = None, device: str = "auto", seed: in
     package_digest = _tree_digest(root / "src" / "deblurbook", "*.py")
     inputs_digest = _inputs_digest()
     with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"):
-        return _run(root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force, progress)
+        return _run(root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force,
+                    progress, jobs)
+
+
+def _chapter_runner(root: Path, todo: list[Entry], parameters: dict, package_digest: str,
+                    inputs_digest: str, keep_going: bool, force: bool, threads: int | None):
+    """Run ``todo`` (one chapter's notebooks) in order; yields each outcome as it comes."""
+    if threads:  # the kernels inherit it: torch reads it when it is imported
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+    for entry in todo:
+        key = run_key(entry.path, parameters, package_digest, inputs_digest)
+        if not force and is_current(entry, root, key):
+            outcome = Outcome(str(entry.path.relative_to(root)), "skipped", 0.0, "unchanged since last run")
+        else:
+            outcome = execute(entry, root, parameters, key)
+        yield outcome
+        if outcome.status == "failed" and not keep_going:
+            return
+
+
+def _run_chapter(args) -> list[Outcome]:  # a worker process's task (picklable arguments)
+    return list(_chapter_runner(*args))
+
+
+def by_chapter(todo: list[Entry], previous: dict[str, float]) -> list[list[Entry]]:
+    """The notebooks grouped by chapter (a chapter's notebooks run in order: later ones read
+    what earlier ones wrote), the longest chapter by its last recorded times first."""
+    groups: dict[str | None, list[Entry]] = {}
+    for entry in todo:
+        groups.setdefault(entry.chapter, []).append(entry)
+    cost = {c: sum(previous.get(str(e.path), 0.0) for e in g) for c, g in groups.items()}
+    return [groups[c] for c in sorted(groups, key=lambda c: -cost[c])]
+
+
+def _previous_seconds(root: Path, profile: str) -> dict[str, float]:
+    try:
+        log = json.loads((root / "results" / profile / "reproduce.json").read_text(encoding="utf-8"))
+        return {str(root / o["notebook"]): float(o["seconds"]) for o in log["notebooks"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _run(root: Path, todo: list[Entry], profile: str, parameters: dict, package_digest: str,
-         inputs_digest: str, keep_going: bool, force: bool, progress: bool) -> list[Outcome]:
+         inputs_digest: str, keep_going: bool, force: bool, progress: bool, jobs: int = 1) -> list[Outcome]:
     from tqdm.auto import tqdm
 
     outcomes: list[Outcome] = []
-    bar = tqdm(todo, desc=f"book @ {profile}", unit="nb", disable=not progress, file=sys.stderr)
-    for entry in bar:
-        rel = str(entry.path.relative_to(root))
-        bar.set_postfix_str(rel.split("/")[-1])
-        key = run_key(entry.path, parameters, package_digest, inputs_digest)
-        if not force and is_current(entry, root, key):
-            outcome = Outcome(rel, "skipped", 0.0, "unchanged since last run")
-        else:
-            outcome = execute(entry, root, parameters, key)
+    bar = tqdm(total=len(todo), desc=f"book @ {profile}", unit="nb", disable=not progress, file=sys.stderr)
+
+    def report(outcome: Outcome) -> None:
         outcomes.append(outcome)
         _write_log(root, profile, parameters, [outcome])
-        line = f"{outcome.status:>7}  {outcome.seconds:7.1f} s  {rel}"
+        line = f"{outcome.status:>7}  {outcome.seconds:7.1f} s  {outcome.notebook}"
         bar.write(line + (f"\n         {outcome.message}" if outcome.status == "failed" else ""))
-        if outcome.status == "failed" and not keep_going:
-            break
+        bar.update(1)
+
+    common = (root, parameters, package_digest, inputs_digest, keep_going, force)
+    if jobs <= 1:
+        for outcome in _chapter_runner(root, todo, *common[1:], None):
+            report(outcome)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        groups = by_chapter(todo, _previous_seconds(root, profile))
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_run_chapter, (root, group, *common[1:], threads)) for group in groups]
+            for future in as_completed(futures):
+                for outcome in future.result():
+                    report(outcome)
+        # a failure stops only its own chapter: the others were already running
     bar.close()
     return outcomes
 
@@ -295,10 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-going", action="store_true",
                         help="run the remaining notebooks after a failure")
     parser.add_argument("--force", action="store_true", help="re-run unchanged notebooks too")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="chapters executed at once (each in order; the cores shared between them)")
     args = parser.parse_args(argv)
     try:
         outcomes = run(args.profile, args.chapter, args.device, args.seed,
-                       args.keep_going, args.force)
+                       args.keep_going, args.force, jobs=args.jobs)
     except (ValueError, FileNotFoundError, RuntimeError, LockedError) as err:
         print(f"reproduce: {err}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ A helper of the chapter modules, not a chapter (its name starts with ``_``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from torch import nn
@@ -213,3 +214,48 @@ def stale_runs(data: dict) -> tuple[list[str], int]:
     and how many runs it records (what a results page shows above stale reference results)."""
     runs = recorded_runs(data)
     return experiments.stale(runs), len(runs)
+
+
+@dataclass(frozen=True)
+class RowStudy:
+    """A chapter's rows (its model and the ablations), each trained per seed and scored on the
+    chapter's test sets: the shape of its training, ablation and results files, and the model
+    against its blurred input in a table and in words."""
+
+    chapter: str
+    score_row: Callable[..., dict]  # (row, profile, seeds, device, sets) -> {"runs": ..., ...}
+    test_sets: Callable[..., dict]  # (profile, extended) -> {name: dataset}
+    main_row: str
+    main_label: str  # the model's name in sentences
+    row_names: dict[str, str]
+
+    def result(self, rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
+        """Every row of ``rows`` for each seed on the test sets (``extended``: with the real ones)."""
+        return rows_result(lambda row, sets: self.score_row(row, profile, seeds, device, sets), rows,
+                           self.test_sets(profile, extended))
+
+    def training_result(self, profile: str, seeds, device: str) -> dict:
+        """The model alone for each seed on the test sets, and its training logs."""
+        return {**self.result((self.main_row,), profile, seeds, device),
+                "logs": training_logs(f"{self.chapter}:{self.main_row}", profile, seeds, device)}
+
+    def training_table(self, res: dict) -> str:
+        """The model on each test set against its blurred input (paired over images and seeds)."""
+        return input_table(res["blurred"], res["rows"][self.main_row]["runs"], self.row_names[self.main_row])
+
+    def training_summary(self, res: dict) -> str:
+        """The model against its blurred input on each test set, in words chosen by the verdicts."""
+        return against_input_summary(res["blurred"], res["rows"][self.main_row]["runs"], self.main_label)
+
+
+def timing_table(t: dict, rows, names: dict[str, str], base: str, parameters: str, base_words: str) -> str:
+    """Parameters, multiply-accumulates and seconds per image of ``rows`` (a chapter's timing record
+    ``t``: size, seconds, parameters, macs, device), with the time's ratio to row ``base``."""
+    from ..book.timing import device_label
+
+    h, w = t["size"]
+    cells = [[names[r], f"{t['parameters'][r]:,}", f"{t['macs'][r] / 1e9:.0f}", f"{t['seconds'][r]:.2f}",
+              f"{t['seconds'][r] / t['seconds'][base]:.2f}"] for r in rows]
+    return markdown_table(["network", f"parameters ({parameters})", f"GMAC per {h}x{w}",
+                           f"seconds per {h}x{w} image ({device_label(t['device'])})", f"time ratio to {base_words}"],
+                          cells)

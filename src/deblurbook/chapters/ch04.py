@@ -20,7 +20,7 @@ import torch
 from ..book import pages, stats, viz
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
-from ..book.timing import device_label, seconds_per_image
+from ..book.timing import seconds_per_image
 from ..book.viz import to_hwc
 from ..core import profiles
 from ..core.device import describe, resolve
@@ -38,15 +38,12 @@ from ..nn.matching import match_chunked, match_full, patch_vectors, transfer
 from ..training.cosine import CosineConfig
 from ..training.evaluate import evaluate
 from ..training.experiments import Experiment, train_experiment
+from . import _runs
 from ._runs import (
-    against_input_summary,
     blurred_per_set,
-    input_table,
     per_set,
-    rows_result,
     scores_table,
     train_and_score,
-    training_logs,
     versus,
 )
 
@@ -349,30 +346,24 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
                                          "paper": parameter_count(RefDeblurNet(32, 16, **ROWS[row]))}}
 
 
-def _rows_result(rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
-    return rows_result(lambda row, sets: score_row(row, profile, seeds, device, sets), rows,
-                       test_sets(profile, extended))
-
-
-def training_result(profile: str, seeds, device: str) -> dict:
-    """04.03's results: the full model at ``profile`` for each seed on the test sets, and its logs."""
-    return {**_rows_result(("full",), profile, seeds, device),
-            "logs": training_logs(f"{CHAPTER}:full", profile, seeds, device)}
+# 04.03-04.05: the rows trained per seed and scored; the model against its blurred input
+STUDY = _runs.RowStudy(CHAPTER, score_row, test_sets, "full", "the full model", ROW_NAMES)
+training_result, training_table, training_summary = STUDY.training_result, STUDY.training_table, STUDY.training_summary
 
 
 def ablation_result(profile: str, seeds, device: str) -> dict:
-    """04.04's results: every row of :data:`ROWS` for each seed, and the full model's swaps."""
-    return _rows_result(ROWS, profile, seeds, device)
+    """04.04's results: every row of :data:`ROWS` for each seed on the test sets."""
+    return STUDY.result(ROWS, profile, seeds, device)
 
 
-def training_table(res: dict) -> str:
-    """The full model on each test set against its blurred input (paired over images and seeds)."""
-    return input_table(res["blurred"], res["rows"]["full"]["runs"], ROW_NAMES["full"])
 
 
-def training_summary(res: dict) -> str:
-    """04.03's result in words chosen by the verdicts."""
-    return against_input_summary(res["blurred"], res["rows"]["full"]["runs"], "the full model")
+
+
+
+
+
+
 
 
 def loss_curves(logs: dict[str, list[dict]]):
@@ -478,7 +469,7 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
 def results_result(profile: str, seeds, device: str) -> dict:
     """04.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets (the full
     model also with each swapped reference), the blurred input's scores and the time per image."""
-    return {**_rows_result(RESULT_ROWS, profile, seeds, device, extended=True),
+    return {**STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
             "timing": time_per_image(profile, device)}
 
 
@@ -526,13 +517,8 @@ def results_summary(res: dict) -> str:
 def timing_table(res: dict) -> str:
     """Parameters, multiply-accumulates and seconds per image, with the ratio to no reference."""
     t = res["timing"]
-    base = t["seconds"]["no_reference"]
-    device = device_label(t["device"])
-    h, w = t["size"]
-    rows = [[ROW_NAMES[r], f"{t['parameters'][r]:,}", f"{t['macs'][r] / 1e9:.0f}", f"{t['seconds'][r]:.2f}",
-             f"{t['seconds'][r] / base:.2f}"] for r in RESULT_ROWS]
-    return markdown_table(["network", f"parameters (width {t['width']}, n = {t['blocks']})", f"GMAC per {h}x{w}",
-                           f"seconds per {h}x{w} image ({device})", "time ratio to no reference"], rows)
+    return _runs.timing_table(t, RESULT_ROWS, ROW_NAMES, "no_reference", f"width {t['width']}, n = {t['blocks']}",
+                              "no reference")
 
 
 @torch.no_grad()

@@ -34,15 +34,12 @@ from ..nn.blocks import parameter_count
 from ..nn.edge_losses import StageScaleCharbonnierEdge
 from ..training.cosine import CosineConfig
 from ..training.experiments import Experiment, train_experiment
+from . import _runs
 from ._runs import (
-    against_input_summary,
     blurred_per_set,
-    input_table,
     per_set,
-    rows_result,
     scores_table,
     train_and_score,
-    training_logs,
     versus,
 )
 
@@ -248,30 +245,24 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
                                          "paper": parameter_count(SGENet(**ROWS[row][0]))}}
 
 
-def _rows_result(rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
-    return rows_result(lambda row, sets: score_row(row, profile, seeds, device, sets), rows,
-                       test_sets(profile, extended))
-
-
-def training_result(profile: str, seeds, device: str) -> dict:
-    """05.03's results: SGENet at ``profile`` for each seed on the test sets, and its logs."""
-    return {**_rows_result(("full",), profile, seeds, device),
-            "logs": training_logs(f"{CHAPTER}:full", profile, seeds, device)}
+# 05.03-05.05: the rows trained per seed and scored; the model against its blurred input
+STUDY = _runs.RowStudy(CHAPTER, score_row, test_sets, "full", "SGENet", ROW_NAMES)
+training_result, training_table, training_summary = STUDY.training_result, STUDY.training_table, STUDY.training_summary
 
 
 def ablation_result(profile: str, seeds, device: str) -> dict:
     """05.04's results: every row of :data:`ROWS` for each seed on the test sets."""
-    return _rows_result(ROWS, profile, seeds, device)
+    return STUDY.result(ROWS, profile, seeds, device)
 
 
-def training_table(res: dict) -> str:
-    """SGENet on each test set against its blurred input (paired over images and seeds)."""
-    return input_table(res["blurred"], res["rows"]["full"]["runs"], ROW_NAMES["full"])
 
 
-def training_summary(res: dict) -> str:
-    """05.03's result in words chosen by the verdicts."""
-    return against_input_summary(res["blurred"], res["rows"]["full"]["runs"], "SGENet")
+
+
+
+
+
+
 
 
 def loss_curves(logs: dict[str, list[dict]]):
@@ -326,7 +317,7 @@ RESULT_ROWS = ("full", "sum_fusion")
 def results_result(profile: str, seeds, device: str) -> dict:
     """05.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets, the blurred
     input's scores, and this machine's time per image both ways."""
-    return {**_rows_result(RESULT_ROWS, profile, seeds, device, extended=True),
+    return {**STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
             "timing": time_both_ways(profile, device), "runtime": runtime_argument()}
 
 

@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 from ..book import pages, stats, viz
 from ..book.cost import macs as count_macs
 from ..book.tables import markdown_table
-from ..book.timing import device_label, seconds_per_image
+from ..book.timing import seconds_per_image
 from ..book.viz import Panel, figure, to_hwc
 from ..core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
 from ..core.device import describe, resolve
@@ -212,20 +212,10 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
                                          "paper": parameter_count(MTDN(32, **kwargs))}}
 
 
-def _rows_result(rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
-    return _runs.rows_result(lambda row, sets: score_row(row, profile, seeds, device, sets), rows,
-                       test_sets(profile, extended))
 
 
-def training_result(profile: str, seeds, device: str) -> dict:
-    """06.03's results: MTDN at ``profile`` for each seed on the test sets, and its training logs."""
-    return {**_rows_result(("two_way",), profile, seeds, device),
-            "logs": _runs.training_logs(f"{CHAPTER}:two_way", profile, seeds, device)}
 
 
-def ablation_result(profile: str, seeds, device: str) -> dict:
-    """06.04's results: every row of :data:`ROWS` for each seed on the test sets."""
-    return _rows_result(ROWS, profile, seeds, device)
 
 
 ROW_NAMES = {"two_way": "MTDN (two-way)", "single": "w/o two-way (image branch alone)",
@@ -233,14 +223,18 @@ ROW_NAMES = {"two_way": "MTDN (two-way)", "single": "w/o two-way (image branch a
              "alpha_equal": "MTDN, alpha = (1, 1, 1)"}
 
 
-def training_table(res: dict, row: str = "two_way") -> str:
-    """A row on each test set against its blurred input (paired over images and seeds)."""
-    return _runs.input_table(res["blurred"], res["rows"][row]["runs"], ROW_NAMES[row])
+# 06.03-06.05: the rows trained per seed and scored; the model against its blurred input
+STUDY = _runs.RowStudy(CHAPTER, score_row, test_sets, "two_way", "MTDN", ROW_NAMES)
+training_result, training_table, training_summary = STUDY.training_result, STUDY.training_table, STUDY.training_summary
 
 
-def training_summary(res: dict) -> str:
-    """06.03's result in words chosen by the verdicts: MTDN against its input on each test set."""
-    return _runs.against_input_summary(res["blurred"], res["rows"]["two_way"]["runs"], "MTDN")
+def ablation_result(profile: str, seeds, device: str) -> dict:
+    """06.04's results: every row of :data:`ROWS` for each seed on the test sets."""
+    return STUDY.result(ROWS, profile, seeds, device)
+
+
+
+
 
 
 def loss_curves(logs: dict[str, list[dict]]):
@@ -481,7 +475,7 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
 def results_result(profile: str, seeds, device: str) -> dict:
     """06.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets, the classical
     baselines given the true kernel, the blurred input's scores and the time per image."""
-    res = _rows_result(RESULT_ROWS, profile, seeds, device, extended=True)
+    res = STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True)
     return {**res, "baselines": baseline_scores(test_sets(profile)), "timing": time_per_image(profile, device)}
 
 
@@ -554,13 +548,8 @@ def results_summary(res: dict) -> str:
 def timing_table(res: dict) -> str:
     """Parameters, multiply-accumulates and seconds per image, with the ratio to the image branch alone."""
     t = res["timing"]
-    base = t["seconds"]["single"]
-    device = device_label(t["device"])
-    h, w = t["size"]
-    rows = [[ROW_NAMES[r], f"{t['parameters'][r]:,}", f"{t['macs'][r] / 1e9:.0f}", f"{t['seconds'][r]:.2f}",
-             f"{t['seconds'][r] / base:.2f}"] for r in ("single", "two_way")]
-    return markdown_table(["network", f"parameters (width {t['width']})", f"GMAC per {h}x{w}",
-                           f"seconds per {h}x{w} image ({device})", "time ratio to the image branch"], rows)
+    return _runs.timing_table(t, ("single", "two_way"), ROW_NAMES, "single", f"width {t['width']}",
+                              "the image branch")
 
 
 @torch.no_grad()

@@ -123,11 +123,13 @@ BUDGETS = {
     # (on the U-Net, 1e-3 with the gradient's norm clipped at 1 was behind 5e-4 on the validation scenes
     # at every score to 5,600 steps), bf16 and NHWC where each network's gradients allow, the checkpoint
     # kept the best of ten on held-out validation scenes. Steps: the same CPU time for every network
-    # (about 9 minutes a run on this 2-core machine, from benchmarks/training_speed.py), not the same
-    # steps: the same steps would leave the cheap networks untrained or cost SGENet a day.
+    # (about 10 minutes of one core a run, from benchmarks/training_speed.py), not the same steps: the
+    # same steps would leave the cheap networks untrained or cost SGENet a day. The 18 runs then take
+    # about 100 minutes with two one-thread workers, so that the chapter trains and is scored in one
+    # sitting (run folders do not travel between sessions).
     "small": {**_PROTOCOL, "sizes": ("1M",), "variants": False, "crop": 96, "batch": 8, "pool": 4096,
-              "steps": {"unet": 8000, "flow": 8000, "bladenet": 1500, "reference": 1500, "sgenet": 700,
-                        "mtdn": 3000, "mtdn_single": 4000, "sgenet_sum": 700},
+              "steps": {"unet": 4000, "flow": 4000, "bladenet": 750, "reference": 750, "sgenet": 350,
+                        "mtdn": 1500, "mtdn_single": 2000, "sgenet_sum": 350},
               "checkpoint_every": 100, "log_every": 25, "selections": 10, "val_size": 128, "val_images": 8,
               "test_size": 128, "test_images": 16, "real_images": 30, "motion_factors": (0.5, 1, 2),
               "downscale": (1, 2, 4), "tool_scales": (1, 2, 4), "blur_stats_images": 64, "cost_size": (720, 1280)},
@@ -745,9 +747,12 @@ def scale_figure(res: dict):
 def deblur_examples(profile: str) -> dict[str, list[dict]]:
     """The bundled samples 07.04 restores with ``python -m deblurbook deblur``, per figure: the
     model's name (this chapter's run at ``profile``, seed 0; ``None`` for the command's shipped
-    default, first), the image, its sharp frame, and the options for the second image the model
-    reads."""
+    default, first, where the repository ships one), the image, its sharp frame, and the options
+    for the second image the model reads."""
+    from ..training.shipped import read_index
+
     size = budget(profile)["sizes"][-1]
+    default = [None] if read_index().get("default") else []
     crop = gopro_crops()[0]
     clip = next(iter(reds_clips().values()))
     before, frame, after = clip[0], clip[1], clip[2]
@@ -756,7 +761,7 @@ def deblur_examples(profile: str) -> dict[str, list[dict]]:
         return f"ch07:{row_name(net, size)}@{profile}"
 
     return {"gopro": [{"model": name, "image": crop.blur, "sharp": crop.sharp, "extra": []}
-                      for name in (None, model("mtdn"), model("sgenet"))],
+                      for name in (*default, model("mtdn"), model("sgenet"))],
             "reds": [{"model": model("flow"), "image": frame.blur, "sharp": frame.sharp,
                       "extra": ["--next", after.blur]},
                      {"model": model("reference"), "image": frame.blur, "sharp": frame.sharp,

@@ -59,3 +59,17 @@ def hold(path: str | os.PathLike, what: str) -> Iterator[Path]:
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         handle.close()
+
+
+@contextmanager
+def waiting_for(path: str | os.PathLike) -> Iterator[Path]:
+    """Hold the lock file ``path``, waiting while another process holds it (for work that a
+    second process should reuse once the first has finished it, not duplicate)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -16,7 +16,6 @@ missing shard, and a shard whose bytes differ from the manifest is refused by na
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -24,13 +23,13 @@ import pickle
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..core import atomic
+from ..core.locks import waiting_for
 from ..core.paths import build_dir
 from ..core.provenance import code_digest, sha256_file
 from . import synth
@@ -111,18 +110,6 @@ def _worker(spec_file: str, folder: str, shards: str) -> None:
     spec, per_shard = pickle.loads(Path(spec_file).read_bytes())
     for shard in map(int, shards.split(",")):
         _render_shard(spec, shard, Path(folder), per_shard)
-
-
-@contextmanager
-def waiting_for(path: Path):
-    """Hold the lock file ``path``, waiting while another process holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class ScenePool:

@@ -1,7 +1,16 @@
-"""``python -m deblurbook train``: one named experiment, outside the notebooks.
+"""``python -m deblurbook train``: named experiments, outside the notebooks.
 
+    python -m deblurbook train --experiment 'chNN:row,chNN:prefix*' --profile small --seeds 0,1,2 --jobs 2
     python -m deblurbook train --experiment chNN:variant --profile small --out runs/x
     torchrun --nproc_per_node 4 -m deblurbook train --experiment chNN:variant --profile paper --out runs/x
+
+Without ``--out``, the runs go where the notebooks look for them (the book's run
+folders, with the checkpoint chosen on validation where the experiment has one),
+so that a chapter's runs can be trained ahead of its notebooks: ``--experiment``
+takes names or patterns separated by commas, ``--seeds`` a list, and ``--jobs N``
+trains N runs at a time in N processes of ``cores / N`` threads each (every row's
+seed 0 first). A run another process is training is skipped, a finished one only
+loaded. With ``--out``, one experiment trains into that folder.
 
 Run the same command again to resume an interrupted run; a folder that holds
 another run (other experiment, profile, seed, settings or code) is refused.
@@ -11,29 +20,108 @@ another run (other experiment, profile, seed, settings or code) is refused.
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import os
+import subprocess
 import sys
 
 import torch
 
 from ..core.checkpoints import CheckpointError
 from ..core.device import DeviceUnavailable
-from ..core.locks import LockedError
+from ..core.locks import LockedError, hold
+from ..core.paths import build_dir
 from . import experiments
 from .trainer import RunMismatchError, Trainer
 
 CLEAR_ERRORS = (ValueError, FileNotFoundError, LockedError, RunMismatchError, CheckpointError, DeviceUnavailable)
 
 
+def matching(patterns: str) -> list[str]:
+    """The experiments named by comma-separated names or shell patterns, in registry order."""
+    known = experiments.names()
+    wanted = [p.strip() for p in patterns.split(",") if p.strip()]
+    unknown = [p for p in wanted if not fnmatch.filter(known, p)]
+    if unknown or not wanted:
+        raise ValueError(f"no experiment matches {', '.join(unknown) or repr(patterns)}; "
+                         f"known: {', '.join(known)}")
+    return [name for name in known if any(fnmatch.fnmatchcase(name, p) for p in wanted)]
+
+
+def seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ValueError(f"--seeds takes integers separated by commas, got {text!r}") from None
+    if not seeds:
+        raise ValueError("--seeds is empty")
+    return seeds
+
+
+def train_book_runs(names: list[str], profile: str, seeds: list[int], device: str) -> list[str]:
+    """Train each (experiment, seed) into the book's run folder, every row's seed 0 first; a
+    run that another process holds is skipped. Returns what this process trained or loaded."""
+    done = []
+    for seed in seeds:
+        for name in names:
+            claim = build_dir() / "runs" / profile / ".claims" / f"{name.replace(':', '-')}-seed{seed}"
+            try:
+                with hold(claim, f"{name} seed {seed} at {profile}"):
+                    experiments.train_experiment(name, profile, seed=seed, device=device, progress=False)
+            except LockedError:
+                continue
+            print(f"train: {name} seed {seed} at {profile} ready", flush=True)
+            done.append(f"{name}#{seed}")
+    return done
+
+
+def _in_processes(argv: list[str], jobs: int) -> int:
+    """``jobs`` copies of this command with ``--jobs 1``, each on its share of the cores."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // jobs))}
+    command = [sys.executable, "-m", "deblurbook", "train", *argv, "--jobs", "1"]
+    workers = [subprocess.Popen(command, env=env) for _ in range(jobs)]
+    return max(w.wait() for w in workers)
+
+
+def _without_jobs(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--jobs":
+            skip = True
+        elif not arg.startswith("--jobs="):
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m deblurbook train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--experiment", required=True, help=f"one of {', '.join(experiments.names())}")
+    parser.add_argument("--experiment", required=True,
+                        help=f"names or patterns, comma-separated, of {', '.join(experiments.names())}")
     parser.add_argument("--profile", default="smoke")
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out", default=None, help="train one experiment into this folder instead")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default=None, help="the book's runs: seeds separated by commas")
+    parser.add_argument("--jobs", type=int, default=1, help="the book's runs: processes at once")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    parser.add_argument("--iterations", type=int, default=None, help="override the profile's")
+    parser.add_argument("--iterations", type=int, default=None, help="override the profile's (with --out)")
     parser.add_argument("--no-resume", action="store_true")
     args = parser.parse_args(argv)
+    if args.out is None:
+        try:
+            names = matching(args.experiment)
+            seeds = seed_list(args.seeds) if args.seeds is not None else [args.seed]
+            if args.iterations is not None or args.no_resume:
+                raise ValueError("--iterations and --no-resume need --out (the book's runs keep their budget)")
+            if args.jobs > 1:
+                return _in_processes(_without_jobs(argv), args.jobs)
+            train_book_runs(names, args.profile, seeds, args.device)
+        except CLEAR_ERRORS as err:
+            print(f"train: {err}", file=sys.stderr)
+            return 2
+        return 0
     try:
         if args.iterations is not None and args.iterations < 1:
             raise ValueError(f"--iterations must be positive, got {args.iterations}")

@@ -39,6 +39,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from ..core.locks import waiting_for
 from ..core.paths import build_dir
 from ..core.provenance import code_digest, imports_of
 from .selection import train_selected
@@ -137,16 +138,18 @@ def _prune_older(folder: Path) -> None:
 def train_experiment(name: str, profile: str, seed: int = 0, device: str = "auto",
                      progress: bool = True) -> tuple[Experiment, Trainer]:
     """Build, train (continuing any checkpoint of the same identity; a finished run is
-    only loaded) and return."""
+    only loaded) and return. A second process asking for the same run (two notebooks
+    executed in parallel) waits for the first to finish it, then loads it."""
     exp = build(name, profile, seed=seed, device=device)
     folder = run_dir(exp, profile, seed)
     trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder,
                       progress=progress, identity=exp.identity)
     every = exp.settings.get("select_every", 0)
-    if every and exp.validation is not None:
-        train_selected(trainer, exp.validation, every)
-    else:
-        trainer.train(resume=True)
+    with waiting_for(folder / ".experiment.lock"):
+        if every and exp.validation is not None:
+            train_selected(trainer, exp.validation, every)
+        else:
+            trainer.train(resume=True)
     _prune_older(folder)
     trainer.model.eval()
     return exp, trainer
