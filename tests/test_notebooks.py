@@ -116,7 +116,11 @@ def test_plumbing_is_hidden_in_the_book(nb):
     install = tags[0]
     assert {"skip-execution", "nbval-skip", "remove-cell"} <= install, f"{path}: first cell installs for Colab"
     repository = re.search(r"^repository:\n\s+url:\s*(\S+)", (ROOT / "_config.yml").read_text(), re.M).group(1)
-    assert f"git+{repository}" in _source(code[0]), f"{path}: install from _config.yml's repository.url ({repository})"
+    install_code = _source(code[0])
+    assert f'"{repository}"' in install_code, f"{path}: fetch _config.yml's repository.url ({repository})"
+    # "Run All" where the package is importable must not reinstall it (issue 26)
+    assert 'if importlib.util.find_spec("deblurbook") is None:' in install_code, f"{path}: install unguarded"
+    assert "DEBLURBOOK_ROOT" in install_code, f"{path}: the clone is not where the package looks for data"
 
 
 def test_results_pages_say_what_profile_they_show(nb):

@@ -28,6 +28,7 @@ from ..book.cost import peak_memory
 from ..book.tables import markdown_table
 from ..book.timing import device_label, seconds_per_image
 from ..core import profiles
+from ..core.atomic import read_json as atomic_read
 from ..core.device import describe, resolve
 from ..core.paths import repo_root
 from ..data.blur_scale import ClipInputs, Downscaled, RenderedSet, blur_lengths, scaled_motion
@@ -516,6 +517,28 @@ def ship_weights(res: dict, profile: str, device: str = "auto") -> list[Path]:
         shipped.set_default(f"{CHAPTER}:{row_name(best, size)}", profile)
     return written
 
+
+
+def ship_from_validation(profile: str, device: str = "auto") -> dict[str, float]:
+    """Before this chapter's results are committed: ship seed 0 of every network (as
+    :func:`ship_weights`) and make the default model the single-frame network whose checkpoint
+    scored best on the held-out validation scenes (the same scenes for every network; 07.01, run
+    at a reference profile, replaces the choice with the gain on the test sets). Returns each
+    network's best validation PSNR (dB) and the blurred input's, ``"input"``."""
+    from ..training import shipped
+
+    size, cfg = budget(profile)["sizes"][-1], budget(profile)
+    found = {}
+    for net, network in NETWORKS.items():
+        exp, trainer = train_experiment(f"{CHAPTER}:{row_name(net, size)}", profile, seed=0, device=device,
+                                        progress=False)
+        shipped.ship(exp.name, profile, 0, trainer.model, exp.identity)
+        found[net] = max(h["score"] for h in atomic_read(trainer.out_dir / "selection.json")["history"])
+    single = [n for n, network in NETWORKS.items() if network.inputs == ("blur",)]
+    shipped.set_default(f"{CHAPTER}:{row_name(max(single, key=found.get), size)}", profile)
+    blurred = validation_psnr(cfg["presets"], cfg["val_size"], cfg["val_images"], ("blur",))
+    found["input"] = blurred(nn.Identity(), "cpu")
+    return found
 
 # ---------------------------------------------------------------- cost (07.02)
 
