@@ -173,3 +173,4 @@ def test_chapters_are_grouped_and_the_longest_goes_first(fake_book):
     todo = notebooks(fake_book)
     groups = reproduce.by_chapter(todo, {str(todo[1].path): 30.0, str(todo[0].path): 2.0})
     assert [[e.chapter for e in g] for g in groups] == [["ch08"], ["ch09"]]
+    assert [[e.chapter for e in g] for g in reproduce.by_chapter(todo, {})] == [["ch08"], ["ch09"]]  # later first

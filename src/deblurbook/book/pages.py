@@ -126,13 +126,14 @@ def warn_if_stale(stale: list[str], total: int, profile: str) -> None:
 
 
 def save_figure(fig, profile: str, chapter: str, name: str, dpi: int = 80) -> Path:
-    """Save a figure as a small PNG under ``results/<profile>/<chapter>/`` (atomically)."""
+    """Save a figure as a small PNG under ``results/<profile>/<chapter>/`` (atomically); returns its
+    path relative to the checkout (a notebook cell that ends with the call shows no absolute path)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     path = results_dir(profile, chapter) / f"{name}.png"
     with atomic.atomic_path(path) as tmp:
         tmp.write_bytes(buffer.getvalue())
-    return path
+    return path.relative_to(repo_root())
 
 
 def show_reference_figure(chapter: str, name: str, caption: str) -> list[str]:

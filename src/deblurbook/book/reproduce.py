@@ -268,12 +268,14 @@ def _run_chapter(args) -> list[Outcome]:  # a worker process's task (picklable a
 
 def by_chapter(todo: list[Entry], previous: dict[str, float]) -> list[list[Entry]]:
     """The notebooks grouped by chapter (a chapter's notebooks run in order: later ones read
-    what earlier ones wrote), the longest chapter by its last recorded times first."""
+    what earlier ones wrote), the longest chapter by its last recorded times first; without a
+    record, the later chapters (which train more) first."""
     groups: dict[str | None, list[Entry]] = {}
     for entry in todo:
         groups.setdefault(entry.chapter, []).append(entry)
     cost = {c: sum(previous.get(str(e.path), 0.0) for e in g) for c, g in groups.items()}
-    return [groups[c] for c in sorted(groups, key=lambda c: -cost[c])]
+    order = {c: k for k, c in enumerate(groups)}
+    return [groups[c] for c in sorted(groups, key=lambda c: (-cost[c], -order[c]))]
 
 
 def _previous_seconds(root: Path, profile: str) -> dict[str, float]:
