@@ -13,8 +13,8 @@ import numpy as np
 from torch import nn
 
 from ..book import stats
-from ..core import atomic
 from ..book.tables import markdown_table
+from ..core import atomic
 from ..imaging import metrics
 from ..training import experiments
 from ..training.evaluate import evaluate

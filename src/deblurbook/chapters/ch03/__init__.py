@@ -14,109 +14,30 @@ from __future__ import annotations
 from ...book import stats
 from ...core import results
 from .._runs import per_set
-from .experiments import (  # noqa: F401
-    CHAPTER,
-    PAPER,
-    _COMMON,
-    BUDGETS,
-    MOTION_THRESHOLD,
-    RATIO_PRESETS,
-    PAPER_THRESHOLDS,
-    budget,
-    _binary_scores,
-    region_psnr,
-    _blur_map_scores,
-    mean_blur_map_iou,
-    Row,
-    _LBP_ON_LBS_ONLY,
-    ROWS,
-    STAGES,
-    _model,
-    _train_set,
-    build,
-    EXPERIMENTS,
-    LBS_PRESET,
-    LODE_PRESET,
-    LODE_SET,
-    validation,
-    train_row,
-    test_sets,
-)
-from .blurred_area import (  # noqa: F401
-    engine_flows,
-    reds_flows,
-    ratio_curves,
-    ratio_figure,
-    ratio_table,
-    _mean_ci,
-    local_vs_global,
-    lbs_sample,
-    lbs_panels,
-    lbs_figure,
-    lbs_invariants,
-    rotation_paths,
-    lbs_strip,
+from .ablations import *  # noqa: F403
+from .ablations import _NO_WORSE, TABLE3_PAIRS, _region_mean, _versus  # noqa: F401
+from .blurred_area import *  # noqa: F403
+from .blurred_area import (
+    _mean_ci,  # noqa: F401
     ratio_summary,
 )
-from .network import (  # noqa: F401
-    CODE_COUNTS,
-    VARIANT_NAMES,
-    ROW_NAMES,
-    _KINDS,
-    layer_table,
-    parameter_table,
-    architecture_figure,
-    macs,
-    dice_examples,
-    ideal_attention_panels,
+from .experiments import *  # noqa: F403
+from .experiments import (  # noqa: F401
+    _COMMON,
+    _LBP_ON_LBS_ONLY,
+    CHAPTER,
+    LODE_SET,
+    _binary_scores,
+    _blur_map_scores,
+    _model,
+    _train_set,
 )
-from .training import (  # noqa: F401
-    local_scores,
-    score_row,
-    rows_table,
-    _against_input,
-    training_table,
-    _extra,
-    blur_map_table,
-    training_summary,
-    staged_log,
-    loss_curves,
-    selection_table,
-    qualitative_panels,
-    training_result,
-)
-from .ablations import (  # noqa: F401
-    TABLE4_ROWS,
-    ABLATION_ROWS,
-    TABLE3_PAIRS,
-    ablation_result,
-    table4,
-    table3,
-    _region_mean,
-    table6,
-    _NO_WORSE,
-    _versus,
-    claims,
-)
-from .final_results import (  # noqa: F401
-    RESULT_ROWS,
-    REAL_SETS,
-    paper_value,
-    headline_margins,
-    time_per_image,
-    results_result,
-    _cell,
-    table2,
-    table5,
-    timing_table,
-    results_claims,
-    _zoom_box,
-    comparison_figure,
-    SYNTHETIC_SETS,
-    RESULT_FIGURES,
-    results_summary,
-    result_figures,
-)
+from .final_results import *  # noqa: F403
+from .final_results import _cell, _zoom_box, results_summary  # noqa: F401
+from .network import *  # noqa: F403
+from .network import _KINDS  # noqa: F401
+from .training import *  # noqa: F403
+from .training import _against_input, _extra  # noqa: F401
 
 
 def headline(profile: str = "small") -> list[str]:

@@ -1,0 +1,165 @@
+"""Tables and claims from the results files."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...book import stats
+from ...book.tables import markdown_table
+from .experiments import LABELS, PAPER, TABLE4_ROWS
+
+#
+# Results keep every score per seed and per test image, in one fixed image order,
+# so that rows are compared pairwise (deblurbook.book.stats).
+
+def scores(runs: list[dict], key: str = "psnr") -> np.ndarray:
+    """(seeds, images) of one row from its evaluation runs (one per seed)."""
+    return stats.per_seed_images(runs, key)
+
+
+
+def table4(ablations: dict) -> str:
+    """Table IV: the paper's rows beside ours, with parameters and paired verdicts against full."""
+    paper, rows = PAPER["table4"], ablations["rows"]
+    full = scores(rows["full"]["runs"])
+    lines = []
+    for name in (r for r in TABLE4_ROWS if r in rows):
+        row = rows[name]
+        ours = scores(row["runs"])
+        ssim = scores(row["runs"], "ssim").mean()
+        p_psnr, p_ssim = paper.get(name, (None, None))
+        quoted = f"{p_psnr:.2f} / {p_ssim:.3f} ({p_psnr - paper['full'][0]:+.2f})" if p_psnr else "-"
+        versus = "-" if name == "full" else stats.describe(stats.compare(ours, full))
+        lines.append([LABELS[name], quoted, f"{row['parameters']['trained'] / 1e6:.2f} M / "
+                      f"{row['parameters']['paper'] / 1e6:.2f} M",
+                      f"{stats.estimate(stats.interval(ours))} / {ssim:.4f}", versus])
+    return markdown_table(["row", "paper PSNR / SSIM on DVD (vs full)", "parameters (trained / paper scale)",
+                           f"ours PSNR [95% CI] / SSIM ({full.shape[0]} seeds x {full.shape[1]} images)",
+                           "ours against full: verdict, difference [95% CI]"], lines)
+
+
+def fig6(ablations: dict) -> str:
+    """Fig. 6: the finest flow's mean norm and the PSNR with consecutive and with identical frames."""
+    f = ablations["fig6"]
+    flow = {k: np.asarray(f[f"flow_{k}"]) for k in ("consecutive", "identical")}
+    psnr = {k: np.asarray(f[f"psnr_{k}"]) for k in ("consecutive", "identical")}
+    rows = [[f"{k} frames", stats.estimate(stats.interval(flow[k])), stats.estimate(stats.interval(psnr[k]))]
+            for k in flow]
+    rows.append(["identical - consecutive", stats.describe(stats.compare(flow["identical"], flow["consecutive"]), "px"),
+                 stats.describe(stats.compare(psnr["identical"], psnr["consecutive"]))])
+    return markdown_table(["second input", "mean flow norm at 1/4 scale, px [95% CI]", "PSNR, dB [95% CI]"], rows)
+
+
+def table2(res: dict) -> str:
+    """Table II's analogue: blurred input, RL with TV-L1 flow kernels, and ours, per test set."""
+    lines = []
+    for name, row in res["table2_ours"].items():
+        ours = np.asarray(row["ours_psnr"])
+        lines.append([name, row["images"], f"{np.mean(row['blurred_psnr']):.2f} / {np.mean(row['blurred_ssim']):.3f}",
+                      f"{np.mean(row['rl_psnr']):.2f} / {np.mean(row['rl_ssim']):.3f}",
+                      f"{stats.estimate(stats.interval(ours))} / {np.mean(row['ours_ssim']):.3f}"])
+    seeds = len(res["seeds"])
+    return markdown_table(["test set", "images", "blurred input (PSNR / SSIM)", "RL, TV-L1 flow kernels",
+                           f"ours, PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})"], lines)
+
+
+def table3(res: dict) -> str:
+    ours, paper = res["table3_ours"], PAPER["table3"]
+    h, w = ours["size"]
+    return markdown_table(["", "parameters", "image size", "seconds", "device"], [
+        ["paper (Table III)", f"{paper['parameters'] / 1e6:.1f} M", "720x1280", f"{paper['seconds']:.2f}",
+         paper["device"]],
+        ["ours, measured", f"{ours['parameters'] / 1e6:.2f} M", f"{h}x{w}", f"{ours['seconds']:.2f}", ours["device"]]])
+
+
+_WORSE = {"lower": "supported", "higher": "contradicted (higher than full)",
+          "equivalent": "contradicted (equivalent to full)", "inconclusive": "inconclusive",
+          "no claim": "no claim (fewer than 3 seeds)"}
+_SAME = {"equivalent": "supported", "higher": "contradicted (higher than full)",
+         "lower": "contradicted (lower than full)", "inconclusive": "inconclusive (not support)",
+         "no claim": "no claim (fewer than 3 seeds)"}
+
+
+def fig6_summary(f: dict) -> str:
+    """Fig. 6 in words chosen by the numbers: how the flow and the PSNR change with identical frames."""
+    flow = stats.compare(np.asarray(f["flow_identical"]), np.asarray(f["flow_consecutive"]))
+    psnr = stats.compare(np.asarray(f["psnr_identical"]), np.asarray(f["psnr_consecutive"]))
+    before, after = np.mean(f["flow_consecutive"]), np.mean(f["flow_identical"])
+    moves = {"lower": f"shrinks from {before:.2f} to {after:.2f} px ({after / max(before, 1e-12):.0%} of it)",
+             "higher": f"grows from {before:.2f} to {after:.2f} px",
+             "equivalent": f"stays at {before:.2f} px", "inconclusive": f"goes from {before:.2f} to {after:.2f} px "
+             "(inconclusive)", "no claim": f"goes from {before:.2f} to {after:.2f} px (too few seeds to tell)"}
+    return f"the flow {moves[flow.verdict]}; the PSNR with identical frames is {stats.describe(psnr)}"
+
+
+def against_input(row: dict, reference: str) -> stats.Comparison:
+    """Ours (seeds x images) against a per-image reference of a Table II row ("blurred_psnr", "rl_psnr")."""
+    return stats.compare(np.asarray(row["ours_psnr"]), np.asarray(row[reference]))
+
+
+def _by_verdict(verdicts: dict[str, str]) -> str:
+    """{"REDS": "higher", "global": "inconclusive"} as "higher on REDS; inconclusive on global"."""
+    grouped: dict[str, list[str]] = {}
+    for name, verdict in verdicts.items():
+        grouped.setdefault(verdict, []).append(name)
+    return "; ".join(f"{verdict} on {', '.join(names)}" for verdict, names in grouped.items())
+
+
+def reference_summary(res: dict, ablations: dict | None) -> str:
+    """What a run's Table II analogue and Table IV say, in words built from their verdicts."""
+    def versus(reference: str) -> str:
+        return _by_verdict({name: against_input(row, reference).verdict for name, row in res["table2_ours"].items()})
+
+    text = (f"against the blurred input, the full model is {versus('blurred_psnr')}; against Richardson-Lucy "
+            f"with TV-L1 flow kernels it is {versus('rl_psnr')}")
+    if ablations and "rows" in ablations:
+        text += f"; its Table IV rows against the full model are {verdict_words(ablations)}"
+    return text
+
+
+def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
+    """The paper's claims and what this profile's results say, from paired comparisons.
+
+    "Worse than full" claims are supported only by "lower"; "no gain" claims only
+    by "equivalent" (within the margin); "inconclusive" is never support.
+    """
+    rows = ablations["rows"]
+    full = scores(rows["full"]["runs"])
+
+    def against_full(name, words):
+        return stats.judge(stats.compare(scores(rows[name]["runs"]), full), words) if name in rows else "not run"
+
+    def per_set(reference):
+        return "; ".join(f"{name}: " + stats.judge(against_input(row, reference))
+                         for name, row in res["table2_ours"].items())
+
+    return [
+        ("The model restores blurred frames (better than the input)", per_set("blurred_psnr")),
+        ("It beats non-blind deconvolution with estimated flow (Fig. 5)", per_set("rl_psnr")),
+        ("RNNs are needed (w/o RNNs is worse)", against_full("no_rnn", _WORSE)),
+        ("RNNs beat concatenating their weights", against_full("concat_weights", _WORSE)),
+        ("Flow from two frames beats one frame (w/o flow is worse)", against_full("single_image", _WORSE)),
+        ("The flow loss helps (w/o flow losses is worse)", against_full("no_flow_loss", _WORSE)),
+        ("RNNs belong in the encoder (in the decoder is worse)", against_full("rnn_in_decoder", _WORSE)),
+        ("Bidirectional flow gives a similar result (no gain)", against_full("bidirectional", _SAME)),
+        ("Fig. 6: identical frames give near-zero flow and less deblurring", fig6_summary(ablations["fig6"])),
+        ("30.58 dB on DVD, 0.20 s on a Titan Xp", "cannot be tested here (no DVD; timings on other hardware)"),
+    ]
+
+
+def _against_full(ablations: dict) -> dict[str, stats.Comparison]:
+    """Each Table IV row of ``ablations`` (but the full model) against the full model."""
+    rows = ablations["rows"]
+    full = scores(rows["full"]["runs"])
+    return {r: stats.compare(scores(rows[r]["runs"]), full) for r in TABLE4_ROWS if r != "full" and r in rows}
+
+
+def verdict_counts(ablations: dict) -> dict[str, int]:
+    """How many Table IV rows are lower, higher, equivalent, inconclusive or make no claim."""
+    verdicts = [c.verdict for c in _against_full(ablations).values()]
+    return {word: verdicts.count(word) for word in ("lower", "higher", "equivalent", "inconclusive", "no claim")}
+
+
+def verdict_words(ablations: dict) -> str:
+    """The verdict counts in words: "2 lower, 5 inconclusive"."""
+    return ", ".join(f"{n} {word}" for word, n in verdict_counts(ablations).items() if n)

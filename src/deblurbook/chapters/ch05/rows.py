@@ -1,0 +1,194 @@
+"""Training, ablations and results: the rows trained per seed and scored (05.03-05.05)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ...book import stats, viz
+from ...book.tables import markdown_table
+from ...book.viz import to_hwc
+from ...data.datasets import PairDataset
+from ...data.real import gopro_crops, reds_clips
+from ...data.testsets import synthetic_test_set
+from ...models.sgenet import SGENet
+from ...nn.blocks import parameter_count
+from ...training.experiments import train_experiment
+from .. import _runs
+from .._runs import (
+    blurred_per_set,
+    per_set,
+    scores_table,
+    train_and_score,
+    versus,
+)
+from .experiments import CHAPTER, PAPER, ROWS, budget, runtime_argument, time_both_ways
+
+ROW_NAMES = {"full": "SGENet (CEM supervised, CSAM, two stages)",
+             "final_only": "CEM without side supervision (the last image alone)",
+             "sum_fusion": "CSAM replaced by a sum (MPRNet's fusion)", "one_stage": "one stage"}
+SYNTHETIC_SETS = ("global", "mixed")
+
+
+def test_sets(profile: str, extended: bool = False) -> dict:
+    """The engine's fixed `global` and `mixed` test sets; ``extended`` adds the bundled real
+    samples (GoPro crops, REDS frames; evaluation only)."""
+    cfg = budget(profile)
+    size, count = cfg["test_size"], cfg["test_images"]
+    sets = {name: synthetic_test_set(name, (size, size), count) for name in SYNTHETIC_SETS}
+    if extended:
+        frames = [pair for clip in reds_clips().values() for pair in clip]
+        sets |= {"GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
+                 "REDS frames (real)": PairDataset(frames[: cfg["real_images"]])}
+    return sets
+
+
+def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
+    """Train a row for each seed (or load it) and score it on ``sets``; its parameters trained and
+    at the paper's widths."""
+    runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets)
+    return {"runs": runs, "parameters": {"trained": parameter_count(model),
+                                         "paper": parameter_count(SGENet(**ROWS[row][0]))}}
+
+
+# 05.03-05.05: the rows trained per seed and scored; the model against its blurred input
+STUDY = _runs.RowStudy(CHAPTER, score_row, test_sets, "full", "SGENet", ROW_NAMES)
+training_result, training_table, training_summary = STUDY.training_result, STUDY.training_table, STUDY.training_summary
+
+
+def ablation_result(profile: str, seeds, device: str) -> dict:
+    """05.04's results: every row of :data:`ROWS` for each seed on the test sets."""
+    return STUDY.result(ROWS, profile, seeds, device)
+
+
+
+
+
+
+
+
+
+
+
+
+def loss_curves(logs: dict[str, list[dict]]):
+    """The final image's Charbonnier term and Eq. 2's total, per seed."""
+    final = sorted(k for k in next(iter(logs.values()))[0] if k.startswith("char_"))[-1]
+    return viz.loss_curves(logs, {final: f"Charbonnier, final image ({final[5:]})", "total": "Eq. 2, total"})
+
+
+def _gains(res: dict, row: str) -> dict[str, np.ndarray]:
+    """A row's PSNR gain over the blurred input, (seeds, images) per test set."""
+    blurred = blurred_per_set(res["blurred"], res["rows"]["full"]["runs"])
+    return {name: values - blurred[name][0][None] for name, values in per_set(res["rows"][row]["runs"]).items()}
+
+
+def ablation_table(res: dict) -> str:
+    """The lost section's rows as PSNR gain over the blurred input (mean [95% CI] over seeds and
+    images) on each test set, with parameters trained and at the paper's widths."""
+    rows = res["rows"]
+    names = list(per_set(rows["full"]["runs"]))
+    lines = []
+    for row in (r for r in ROWS if r in rows):  # the loaded file's keys are sorted; keep the rows' order
+        gains, params = _gains(res, row), rows[row]["parameters"]
+        lines.append([ROW_NAMES[row], f"{params['trained']:,}", f"{params['paper']:,}",
+                      *[stats.estimate(stats.interval(gains[n])) for n in names]])
+    return markdown_table(["row", "parameters (trained)", "parameters (96/120/144)",
+                           *[f"{n}: gain over input (dB)" for n in names]], lines)
+
+
+def claims(res: dict) -> list[tuple[str, str]]:
+    """The design choices the lost ablation section would have tested, on each synthetic test set,
+    paired over seeds and images."""
+    rows = res["rows"]
+    found = []
+    for other, claim in (("final_only", "Supervising CEM's images helps"),
+                         ("sum_fusion", "CSAM beats MPRNet's sum"), ("one_stage", "The second stage helps")):
+        found += [(f"{claim}, {t}", stats.judge(versus(rows, "full", other, t))) for t in SYNTHETIC_SETS]
+    return found
+
+
+def ablation_summary(res: dict) -> str:
+    """05.04's result in words chosen by the verdicts (on `mixed` scenes)."""
+    rows, t = res["rows"], "mixed"
+    return (f"on `mixed` scenes, SGENet against CEM without side supervision is "
+            f"{stats.describe(versus(rows, 'full', 'final_only', t))}; against a sum in CSAM's place, "
+            f"{stats.describe(versus(rows, 'full', 'sum_fusion', t))}; against one stage, "
+            f"{stats.describe(versus(rows, 'full', 'one_stage', t))}")
+
+
+RESULT_ROWS = ("full", "sum_fusion")
+
+
+def results_result(profile: str, seeds, device: str) -> dict:
+    """05.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets, the blurred
+    input's scores, and this machine's time per image both ways."""
+    return {**STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
+            "timing": time_both_ways(profile, device), "runtime": runtime_argument()}
+
+
+def paper_table() -> str:
+    """Table 1 of the paper, quoted: GoPro and HIDE PSNR / SSIM, runtime, parameters."""
+    cell = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
+    rows = [[name, f"{g:.2f} / {gs:.3f}", f"{h:.2f} / {hs:.3f}", cell(t, ".3f"), cell(m, "g")]
+            for name, (g, gs, h, hs, t, m) in PAPER["table1"].items()]
+    return markdown_table(["method (the paper's)", "GoPro", "HIDE", "runtime (s)", "parameters (M)"], rows)
+
+
+def results_table(res: dict) -> str:
+    """Ours on every test set: the blurred input and the result rows (mean PSNR / SSIM)."""
+    return scores_table(res, RESULT_ROWS, ROW_NAMES)
+
+
+def results_claims(res: dict) -> list[tuple[str, str]]:
+    """SGENet against its input and against MPRNet's fusion on every set (paired), and the runtime
+    claims checked by arithmetic."""
+    rows = res["rows"]
+    full = per_set(rows["full"]["runs"])
+    blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])
+    found = [(f"SGENet improves on its blurred input, {t}", stats.judge(stats.compare(full[t], blurred[t][0])))
+             for t in blurred]
+    found += [(f"SGENet beats the same network with MPRNet's fusion, {t}",
+               stats.judge(versus(rows, "full", "sum_fusion", t))) for t in blurred]
+    r = res["runtime"]
+    found += [(f"'{r['speedup_claimed']}x faster than MPRNet' (Sec. 4.2.1)",
+               f"inconsistent with the paper's own Table 1: {r['speedup_from_table']:.1f}x"),
+              (f"{PAPER['table1']['SGENet'][4]} s per 720x1280 frame on an RTX 3090, synchronised",
+               f"implausible: it needs {r['tflops_needed']:.0f} TFLOP/s, {r['times_peak']:.1f}x the card's FP32 peak")]
+    return found
+
+
+def results_summary(res: dict) -> str:
+    """05.05's result in words chosen by the verdicts, on the real samples."""
+    rows = res["rows"]
+    full = per_set(rows["full"]["runs"])
+    blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])
+    return "SGENet against its blurred input on the real samples: " + "; ".join(
+        f"{t}, {stats.describe(stats.compare(full[t], blurred[t][0]))}" for t in blurred if t.endswith("(real)"))
+
+
+RESULT_FIGURES = {"comparison-gopro": "a real GoPro crop, SGENet and the sum-fusion variant of seed 0, zoomed",
+                  "comparison-reds": "a real REDS frame, SGENet and the sum-fusion variant of seed 0, zoomed"}
+
+
+@torch.no_grad()
+def comparison_figure(models: dict[str, nn.Module], item: dict, device):
+    """One image: blurred, each model's output and the ground truth, PSNR in the titles, with
+    zoomed crops."""
+    blur, sharp = to_hwc(item["blur"]), to_hwc(item["sharp"])
+    images = [("blurred", blur)]
+    images += [(label, to_hwc(m.eval()(item["blur"][None].to(device))["image"])) for label, m in models.items()]
+    images.append(("ground truth", sharp))
+    return viz.comparison_figure(images, sharp)
+
+
+def result_figures(profile: str, seed: int, device: str) -> dict:
+    """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
+    trainers = {ROW_NAMES[row].split(" (")[0]: train_experiment(f"{CHAPTER}:{row}", profile, seed=seed,
+                                                                device=device, progress=False)[1]
+                for row in RESULT_ROWS}
+    models, dev = {k: t.model for k, t in trainers.items()}, next(iter(trainers.values())).device
+    sets = test_sets(profile, extended=True)
+    return {"comparison-gopro": comparison_figure(models, sets["GoPro crops (real)"][0], dev),
+            "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev)}

@@ -1,0 +1,125 @@
+"""The rows trained per seed and scored (06.03, 06.04, 06.05)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...book import stats, viz
+from ...book.tables import markdown_table
+from ...core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
+from ...imaging import metrics
+from ...models.two_way import MTDN
+from ...nn.blocks import parameter_count
+from ...nn.scale_losses import resize_bilinear
+from .. import _runs
+from .experiments import CHAPTER, LEVIN_SET, PAPER, ROWS, SEEN_SET, test_sets
+
+
+def scale_psnr(model: MTDN, data, device) -> dict[str, list[float]]:
+    """Each scale's estimate (clamped) against the sharp image resized as the loss resizes it,
+    per image of ``data`` (PSNR, dB): where Eq. 2's weights act."""
+    found: dict[str, list[float]] = {}
+    with torch.no_grad():
+        for i in range(len(data)):
+            item = data[i]
+            out = model.eval()(item["blur"][None].to(device))
+            for k, image in enumerate(out["scales"]):
+                truth = resize_bilinear(item["sharp"][None], tuple(image.shape[-2:]))
+                value = float(metrics.psnr(image.clamp(0, 1).float().cpu(), truth.clamp(0, 1))[0])
+                found.setdefault(f"1/{2 ** (len(out['scales']) - 1 - k)}", []).append(value)
+    return found
+
+
+def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
+    """Train a row for each seed (or load it), score it on ``sets`` and each scale on the
+    training-width shake set; the parameters trained and at the paper's width."""
+    runs, model = _runs.train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets,
+                                  extra=lambda m, dev: scale_psnr(m, sets[SEEN_SET], dev))
+    kwargs = ROWS[row][0]
+    return {"runs": runs, "parameters": {"trained": parameter_count(model),
+                                         "paper": parameter_count(MTDN(32, **kwargs))}}
+
+
+
+
+
+
+
+
+ROW_NAMES = {"two_way": "MTDN (two-way)", "single": "w/o two-way (image branch alone)",
+             "single_matched": "one decoder, 6 ResBlocks per level (capacity control)",
+             "alpha_equal": "MTDN, alpha = (1, 1, 1)"}
+
+
+# 06.03-06.05: the rows trained per seed and scored; the model against its blurred input
+STUDY = _runs.RowStudy(CHAPTER, score_row, test_sets, "two_way", "MTDN", ROW_NAMES)
+training_result, training_table, training_summary = STUDY.training_result, STUDY.training_table, STUDY.training_summary
+
+
+def ablation_result(profile: str, seeds, device: str) -> dict:
+    """06.04's results: every row of :data:`ROWS` for each seed on the test sets."""
+    return STUDY.result(ROWS, profile, seeds, device)
+
+
+
+
+
+
+def loss_curves(logs: dict[str, list[dict]]):
+    """Each scale's MSE (coarse to fine) and Eq. 2's weighted total over training, per seed."""
+    scales = sorted(k for k in next(iter(logs.values()))[0] if k.startswith("mse_scale"))
+    titles = {key: f"MSE at 1/{2 ** (len(scales) - 1 - k)}" for k, key in enumerate(scales)}
+    return viz.loss_curves(logs, {**titles, "total": "Eq. 2, weighted total"})
+
+
+def ablation_table(res: dict) -> str:
+    """Table 1's rows and the book's controls on each test set (mean PSNR over seeds and images),
+    with parameters at the trained and the paper's width."""
+    rows = res["rows"]
+    blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
+    names = list(blurred)
+    lines = [["blurred input", "-", "-", *[f"{blurred[n][0].mean():.2f}" for n in names]]]
+    for row in (r for r in ROWS if r in rows):  # the loaded file's keys are sorted; keep the rows' order
+        data = rows[row]
+        values = _runs.per_set(data["runs"])
+        lines.append([ROW_NAMES[row], f"{data['parameters']['trained']:,}", f"{data['parameters']['paper']:,}",
+                      *[f"{values[n].mean():.2f}" for n in names]])
+    return markdown_table(["row", "parameters (trained)", "parameters (width 32)", *names], lines)
+
+
+def scale_table(res: dict) -> str:
+    """Each scale's PSNR on the training-width shake set for alpha = (1, 1, 5) and (1, 1, 1),
+    paired per scale (the 5 weights the finest scale)."""
+    scales = sorted(res["rows"]["two_way"]["runs"][0]["extra"], key=lambda k: -int(k.split("/")[1]))  # coarse first
+    lines = []
+    for k in scales:
+        a, b = (np.asarray([r["extra"][k] for r in res["rows"][row]["runs"]]) for row in ("two_way", "alpha_equal"))
+        lines.append([k, f"{a.mean():.2f}", f"{b.mean():.2f}", stats.describe(stats.compare(a, b))])
+    return markdown_table(["scale", "alpha = (1, 1, 5)", "alpha = (1, 1, 1)", "(1, 1, 5) against (1, 1, 1)"], lines)
+
+
+ABLATION_SETS = ("global", SEEN_SET, LEVIN_SET)
+
+
+def claims(res: dict) -> list[tuple[str, str]]:
+    """Table 1's claim and the book's two controls, each on every synthetic test set, paired over
+    seeds and images."""
+    rows, t1 = res["rows"], PAPER["table1"]
+    gain = t1["Ours"][0] - t1["Ours w/o TWNNet"][0]
+    found = [(f"Two-way over the image branch alone, {test} (Table 1: {gain:+.2f} dB on GoPro)",
+              stats.judge(_runs.versus(rows, "two_way", "single", test))) for test in ABLATION_SETS]
+    found += [(f"Two-way over one decoder of about its size, {test} (the design, not the size; not in the paper)",
+               stats.judge(_runs.versus(rows, "two_way", "single_matched", test))) for test in ABLATION_SETS]
+    found += [(f"alpha = (1, 1, 5) over (1, 1, 1) at full resolution, {test}",
+               stats.judge(_runs.versus(rows, "two_way", "alpha_equal", test))) for test in ABLATION_SETS]
+    return found
+
+
+def ablation_summary(res: dict) -> str:
+    """06.04's result in words chosen by the verdicts (on the `global` set, Table 1's analogue)."""
+    rows = res["rows"]
+    return (f"on `global` scenes, two-way against the image branch alone is "
+            f"{stats.describe(_runs.versus(rows, 'two_way', 'single', 'global'))}; against one decoder of about its "
+            f"size, {stats.describe(_runs.versus(rows, 'two_way', 'single_matched', 'global'))}; alpha = (1, 1, 5) "
+            f"against (1, 1, 1), {stats.describe(_runs.versus(rows, 'two_way', 'alpha_equal', 'global'))}")
