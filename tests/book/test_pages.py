@@ -73,16 +73,18 @@ def test_stale_reference_results_are_flagged(monkeypatch):
 
 def test_a_page_run_at_a_reference_profile_does_not_show_that_profiles_old_files(book_root, monkeypatch):
     results.save("small", "ch09", "numbers", {"x": 3})
-    results.save("gpu", "ch09", "numbers", {"x": 4})
+    results.save("paper", "ch09", "numbers", {"x": 4})
     out = shown(monkeypatch)
     pages.banner("small")
-    assert [p for p, _ in pages.references("ch09", "numbers")] == ["gpu"]
-    (book_root / "results/gpu/ch09/numbers.json").unlink()
+    assert [p for p, _ in pages.references("ch09", "numbers")] == ["paper"]
+    (book_root / "results/paper/ch09/numbers.json").unlink()
     assert pages.show_references("ch09", "numbers", {"numbers": lambda d: str(d["x"])}) == []
     assert "this page's own `small` run" in out[-1] and "own `small` run" in pages.no_reference_text()
     pages.banner("smoke")
     assert [p for p, _ in pages.references("ch09", "numbers")] == ["small"]
     assert pages.no_reference_text() == "(no reference results committed yet)"
+    pages.banner("paper")  # the GPU reproduction is a reference, not a smoke run (issue 26)
+    assert "are reference results of the book" in out[-1]
 
 
 def test_figures_are_captioned_with_their_profile_and_closed(monkeypatch):

@@ -3,7 +3,7 @@ results first, labelled with their budget, then this run's, labelled too.
 
 The rendered book is executed at ``smoke`` (CI), whose numbers only prove
 that the code runs; the book's results are the committed reference runs
-(``small``, and ``gpu`` where it exists). Every table a results page prints
+(``small``, and ``paper``, the GPU reproduction, where it exists). Every table a results page prints
 goes through :func:`table` with a caption that says whose numbers they are,
 and a page executed at a non-reference profile opens with :func:`banner`.
 
@@ -25,9 +25,11 @@ from ..core import atomic
 from ..core.paths import repo_root, results_dir
 from ..core.results import load
 
-REFERENCE_PROFILES = ("small", "gpu")  # committed reproductions, in the order the book shows them
+# committed reproductions, in the order the book shows them: `paper` is the GPU reproduction (no profile is
+# named `gpu`: a page executed at `paper` is a reference, not a smoke run)
+REFERENCE_PROFILES = ("small", "paper")
 BUDGET_WORDS = {"small": "the CPU reproduction (`small` profile: 2 CPU cores, minutes to hours a chapter)",
-                "gpu": "the GPU reproduction (`gpu` profile)"}
+                "paper": "the GPU reproduction at the papers' settings (`paper` profile)"}
 
 
 _page_profile: str | None = None  # the profile this page is executed at (set by banner)
