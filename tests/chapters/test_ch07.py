@@ -123,3 +123,13 @@ def test_real_sets_are_clustered_by_frame_and_clip():
     assert found["mixed"] == [f"scene {k}" for k in range(len(sets["mixed"]))]
     reds = ch07.ClipInputs(ch07.reds_clips())
     assert len(set(ch07.cluster_labels({ch07.REDS_SET: reds})[ch07.REDS_SET])) == 2  # two clips
+
+
+def test_shipping_from_validation_makes_the_best_single_frame_network_the_default(empty_root):
+    from deblurbook.training import shipped
+
+    found = ch07.ship_from_validation("smoke", device="cpu")
+    assert set(found) == {*ch07.NETWORKS, "input"} and all(np.isfinite(v) for v in found.values())
+    single = [n for n, network in ch07.NETWORKS.items() if network.inputs == ("blur",)]
+    assert shipped.default_model() == f"ch07:{max(single, key=found.get)}-smoke@smoke"
+    assert all(shipped.find(f"ch07:{net}-smoke", "smoke", 0) for net in ch07.NETWORKS)

@@ -499,24 +499,36 @@ def curves_figure(res: dict, size: str = "1M"):
     return fig
 
 
+def _ship_seed0(profile: str, device: str) -> dict[str, tuple[Path, object]]:
+    """Seed 0 of every network at the budget's last size, written to ``weights/<profile>/ch07/``
+    (float16, with its identity): per network, the file and the trainer (trained now or loaded)."""
+    from ..training import shipped
+
+    size, found = budget(profile)["sizes"][-1], {}
+    for net in NETWORKS:
+        exp, trainer = train_experiment(f"{CHAPTER}:{row_name(net, size)}", profile, seed=0, device=device,
+                                        progress=False)
+        found[net] = shipped.ship(exp.name, profile, 0, trainer.model, exp.identity), trainer
+    return found
+
+
+def _make_default(profile: str, score: Callable[[str], float]) -> None:
+    """Make the single-frame network with the highest ``score`` the default model of ``deblur``."""
+    from ..training import shipped
+
+    single = [n for n, network in NETWORKS.items() if network.inputs == ("blur",)]
+    shipped.set_default(f"{CHAPTER}:{row_name(max(single, key=score), budget(profile)['sizes'][-1])}", profile)
+
+
 def ship_weights(res: dict, profile: str, device: str = "auto") -> list[Path]:
     """Write seed 0 of every network at the budget's last size to ``weights/<profile>/ch07/`` (float16,
     with its identity); at a reference profile, make the single-frame network that gains most over
     its input where it trained the default model of ``python -m deblurbook deblur``."""
-    from ..training import shipped
-
-    size = budget(profile)["sizes"][-1]
-    written = []
-    for net in NETWORKS:
-        exp, trainer = train_experiment(f"{CHAPTER}:{row_name(net, size)}", profile, seed=0, device=device,
-                                        progress=False)
-        written.append(shipped.ship(exp.name, profile, 0, trainer.model, exp.identity))
+    written = [path for path, _ in _ship_seed0(profile, device).values()]
     if profile in pages.REFERENCE_PROFILES:
-        single = [n for n, network in NETWORKS.items() if network.inputs == ("blur",)]
-        best = max(single, key=lambda n: training_gain(res, n, size).mean)
-        shipped.set_default(f"{CHAPTER}:{row_name(best, size)}", profile)
+        size = budget(profile)["sizes"][-1]
+        _make_default(profile, lambda n: training_gain(res, n, size).mean)
     return written
-
 
 
 def ship_from_validation(profile: str, device: str = "auto") -> dict[str, float]:
@@ -525,17 +537,10 @@ def ship_from_validation(profile: str, device: str = "auto") -> dict[str, float]
     scored best on the held-out validation scenes (the same scenes for every network; 07.01, run
     at a reference profile, replaces the choice with the gain on the test sets). Returns each
     network's best validation PSNR (dB) and the blurred input's, ``"input"``."""
-    from ..training import shipped
-
-    size, cfg = budget(profile)["sizes"][-1], budget(profile)
-    found = {}
-    for net, network in NETWORKS.items():
-        exp, trainer = train_experiment(f"{CHAPTER}:{row_name(net, size)}", profile, seed=0, device=device,
-                                        progress=False)
-        shipped.ship(exp.name, profile, 0, trainer.model, exp.identity)
-        found[net] = max(h["score"] for h in atomic_read(trainer.out_dir / "selection.json")["history"])
-    single = [n for n, network in NETWORKS.items() if network.inputs == ("blur",)]
-    shipped.set_default(f"{CHAPTER}:{row_name(max(single, key=found.get), size)}", profile)
+    cfg = budget(profile)
+    found = {net: max(h["score"] for h in atomic_read(trainer.out_dir / "selection.json")["history"])
+             for net, (_, trainer) in _ship_seed0(profile, device).items()}
+    _make_default(profile, found.get)
     blurred = validation_psnr(cfg["presets"], cfg["val_size"], cfg["val_images"], ("blur",))
     found["input"] = blurred(nn.Identity(), "cpu")
     return found
