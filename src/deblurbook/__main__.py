@@ -14,9 +14,10 @@ import sys
 
 
 def _reproduce(argv: list[str]) -> int:
+    from . import chapters
     from .book import reproduce
 
-    return reproduce.main(argv)
+    return reproduce.main(argv, after_chapter=chapters.save_scoring_record)
 
 
 def _render(argv: list[str]) -> int:

@@ -1,6 +1,7 @@
 """The runner on a tiny fake book: one notebook that works, one that fails."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -174,3 +175,14 @@ def test_chapters_are_grouped_and_the_longest_goes_first(fake_book):
     groups = reproduce.by_chapter(todo, {str(todo[1].path): 30.0, str(todo[0].path): 2.0})
     assert [[e.chapter for e in g] for g in groups] == [["ch08"], ["ch09"]]
     assert [[e.chapter for e in g] for g in reproduce.by_chapter(todo, {})] == [["ch08"], ["ch09"]]  # later first
+
+
+def test_only_a_chapter_whose_notebooks_all_ran_is_handed_on(fake_book):
+    called = []
+    reproduce.run("smoke", root=fake_book, keep_going=True, progress=False, jobs=2,
+                  after_chapter=lambda *args: called.append(args))
+    assert [args[:2] for args in called] == [("smoke", "ch08")]  # ch09 failed
+    assert called[0][2] == max(1, (os.cpu_count() or 1) // 2)
+    called.clear()
+    reproduce.run("smoke", chapter="ch08", root=fake_book, progress=False, after_chapter=lambda *a: called.append(a))
+    assert [args[:2] for args in called] == [("smoke", "ch08")] and called[0][2] >= 1  # skipped counts as current

@@ -17,3 +17,18 @@ def test_the_reference_profile_trains_every_ablation_row_with_three_seeds(module
 def test_every_chapter_has_a_budget_for_every_profile(module):
     for name in profiles.PROFILES:
         assert module.budget(name)["name"] == name
+
+
+def test_the_scoring_record_follows_the_chapters_code_and_budget(tmp_path, monkeypatch):
+    from deblurbook import chapters
+    from deblurbook.core import results
+
+    record = chapters.scoring_record("ch07", "small")
+    assert record["settings"]["test_images"] == chapters.module_of("ch07").BUDGETS["small"]["test_images"]
+    assert record["code"] != chapters.scoring_record("ch06", "small")["code"]
+    monkeypatch.setenv("DEBLURBOOK_ROOT", str(tmp_path))
+    (tmp_path / "_toc.yml").write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    assert chapters.save_scoring_record("small", "ch00", 2) is None  # the introduction has no module
+    chapters.save_scoring_record("small", "ch07", 2)
+    assert results.load("small", "ch07", chapters.SCORING_RECORD)["threads"] == 2

@@ -30,6 +30,28 @@ def test_the_matching_study_covers_every_descriptor_reference_and_gap():
     assert len(res["accuracy"]) == len(ch04.DESCRIPTORS) * 2 * len(ch04.TARGETS)
     assert all(0.0 <= a <= 1.0 for values in res["accuracy"].values() for a in values)
     assert "%" in ch04.matching_summary(res) and len(ch04.resampling_claims(res)) == 9
+    assert res["trained_with"] == ch04.TRAINED[ch04.budget("smoke")["matcher"]]
+    assert ch04.best_descriptor(res) in ch04.DESCRIPTORS
+
+
+def test_the_rows_match_with_the_budgets_descriptor_frozen_and_seeded():
+    from deblurbook.models.reference import VGGFeatures
+    from deblurbook.nn.blocks import parameter_count
+    from deblurbook.training import experiments
+
+    for profile in ("smoke", "small", "paper"):
+        assert ch04.budget(profile)["matcher"] in ch04.MATCHERS
+    first, again, other = (experiments.build("ch04:full", "smoke", seed=s, device="cpu") for s in (0, 0, 1))
+    assert isinstance(first.model.descriptor, VGGFeatures)
+    assert parameter_count(first.model.descriptor) == 0 and first.settings["matcher"] == "vgg"
+    weights = [exp.model.descriptor.features[0].weight for exp in (first, again, other)]
+    assert torch.equal(weights[0], weights[1]) and not torch.equal(weights[0], weights[2])
+    assert not hasattr(experiments.build("ch04:no_reference", "smoke").model, "descriptor")
+
+
+def test_the_matcher_note_says_when_the_study_is_missing(monkeypatch):
+    monkeypatch.setattr(ch04.matching.results, "load", lambda *a, **k: None)
+    assert "has not been run at `smoke`" in ch04.matcher_note("smoke")
 
 
 def test_table_1s_own_line_puts_its_first_row_three_tenths_of_a_million_off():

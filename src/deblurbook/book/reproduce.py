@@ -30,6 +30,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -225,9 +226,11 @@ def is_current(entry: Entry, root: Path, key: str) -> bool:
 
 def run(profile: str, chapter: str | None = None, device: str = "auto", seed: int = 0,
         keep_going: bool = False, force: bool = False, root: Path | None = None,
-        progress: bool = True, jobs: int = 1) -> list[Outcome]:
+        progress: bool = True, jobs: int = 1, after_chapter: AfterChapter | None = None) -> list[Outcome]:
     """Execute the book's notebooks; returns one outcome per notebook reached. ``jobs`` > 1
-    runs that many chapters at once (each in order, its kernels sharing the cores)."""
+    runs that many chapters at once (each in order, its kernels sharing the cores).
+    ``after_chapter(profile, chapter, threads)`` is called for every chapter whose notebooks all
+    ran or were current (the CLI records there what produced the chapter's results)."""
     profiles.get(profile)  # fail early, naming the known profiles
     if device not in DEVICE_CHOICES:
         raise ValueError(f"--device must be one of {DEVICE_CHOICES}, got {device!r}")
@@ -242,8 +245,34 @@ def run(profile: str, chapter: str | None = None, device: str = "auto", seed: in
     package_digest = _tree_digest(root / "src" / "deblurbook", "*.py")
     inputs_digest = _inputs_digest()
     with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"):
-        return _run(root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force,
-                    progress, jobs)
+        outcomes = _run(root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force,
+                        progress, jobs)
+    if after_chapter is not None:
+        threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else kernel_threads()
+        for done in completed_chapters(todo, outcomes, root):
+            after_chapter(profile, done, threads)
+    return outcomes
+
+
+AfterChapter = Callable[[str, str, int], None]
+
+
+def kernel_threads() -> int:
+    """The torch threads a kernel started by this process uses (``OMP_NUM_THREADS`` or torch's default)."""
+    import torch
+
+    return int(os.environ.get("OMP_NUM_THREADS") or torch.get_num_threads())
+
+
+def completed_chapters(todo: list[Entry], outcomes: list[Outcome], root: Path) -> list[str]:
+    """The chapters of ``todo`` whose every notebook has an outcome that is not a failure."""
+    status = {o.notebook: o.status for o in outcomes}
+    chapters: dict[str, bool] = {}
+    for entry in todo:
+        if entry.chapter is not None:
+            ok = status.get(str(entry.path.relative_to(root))) in ("ran", "skipped")
+            chapters[entry.chapter] = chapters.get(entry.chapter, True) and ok
+    return [c for c, ok in chapters.items() if ok]
 
 
 def _chapter_runner(root: Path, todo: list[Entry], parameters: dict, package_digest: str,
@@ -337,7 +366,7 @@ def _write_log(root: Path, profile: str, parameters: dict, outcomes: list[Outcom
                                  "notebooks": list(previous.values())})
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, after_chapter: AfterChapter | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deblurbook reproduce",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="smoke", choices=list(profiles.PROFILES))
@@ -352,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         outcomes = run(args.profile, args.chapter, args.device, args.seed,
-                       args.keep_going, args.force, jobs=args.jobs)
+                       args.keep_going, args.force, jobs=args.jobs, after_chapter=after_chapter)
     except (ValueError, FileNotFoundError, RuntimeError, LockedError) as err:
         print(f"reproduce: {err}", file=sys.stderr)
         return 2

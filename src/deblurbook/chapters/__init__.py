@@ -24,6 +24,40 @@ def modules() -> list[ModuleType]:
             for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name) if not info.name.startswith("_")]
 
 
+def module_of(chapter: str) -> ModuleType:
+    """The module of chapter ``chapter`` ("chNN")."""
+    found = [m for m in modules() if m.CHAPTER == chapter]
+    if not found:
+        raise ValueError(f"no chapter {chapter!r}; known: {[m.CHAPTER for m in modules()]}")
+    return found[0]
+
+
+SCORING_RECORD = "scoring"  # results/<profile>/<chapter>/scoring.json
+
+
+def scoring_record(chapter: str, profile: str) -> dict:
+    """What a chapter's results at ``profile`` depend on besides its training runs (whose identities
+    the files record): the chapter's code and all it imports but the book's presentation layer (how
+    it scores: its test sets, their sizes, what is measured), and its budget at ``profile`` (the
+    evaluation settings among them)."""
+    from ..core.provenance import code_digest
+
+    module = module_of(chapter)
+    return {"code": code_digest([module.__name__], skip=("deblurbook.book",)),
+            "settings": getattr(module, "BUDGETS", {}).get(profile, {})}
+
+
+def save_scoring_record(profile: str, chapter: str, threads: int) -> str | None:
+    """Write ``chapter``'s :func:`scoring_record` at ``profile`` beside its results, with the torch
+    thread count its notebooks ran at (a CPU result repeats bit for bit only at the same count);
+    nothing for a chapter without a module (the book's introduction)."""
+    from ..core import results
+
+    if chapter not in {m.CHAPTER for m in modules()}:
+        return None
+    return results.save(profile, chapter, SCORING_RECORD, {**scoring_record(chapter, profile), "threads": threads})
+
+
 def budgets_table() -> str:
     """Each chapter's budget per profile, one row per (chapter, setting), as Markdown."""
     from ..book.tables import markdown_table

@@ -7,7 +7,7 @@ A helper of the chapter modules, not a chapter (its name starts with ``_``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from torch import nn
@@ -192,6 +192,40 @@ def floor_sentence(label: str, gain: stats.Comparison, sets) -> str:
             "claims that rest on it.")
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A claim of a chapter's table: its words (the paper's claim with its table, or the book's own
+    question, said as such), the paired comparison that tests it, and how a verdict bears on it
+    (:data:`~deblurbook.book.stats.CLAIM_HIGHER` by default). ``gated``: it rests on the trained
+    model, so the floor applies (a claim about the input or a classical method does not)."""
+
+    label: str
+    comparison: stats.Comparison
+    words: dict = field(default_factory=lambda: stats.CLAIM_HIGHER)
+    unit: str = "dB"
+    gated: bool = True
+
+
+def read_claims(claims: list[Claim], floor: stats.Comparison | None = None) -> list[tuple[str, str]]:
+    """A chapter's table of claims read as one family: Holm's correction over the claims that are
+    read; with ``floor`` (the model's gain on its own training distribution) under :data:`FLOOR_DB`,
+    the gated claims get no verdict, only their difference."""
+    blocked = floor is not None and not can_test_claims(floor)
+    read = [c for c in claims if not (blocked and c.gated)]
+    corrected = dict(zip(map(id, read), stats.holm([c.comparison for c in read])))
+    return [(c.label, stats.judge(corrected[id(c)], c.words, c.unit) if id(c) in corrected else
+             f"no verdict (the model is under the floor): {stats.difference(c.comparison, c.unit)}")
+            for c in claims]
+
+
+def read_with_floor(res: dict, main_row: str, label: str, sets, claims: list[Claim]) -> list[tuple[str, str]]:
+    """A results file's claims table: first the floor (row ``main_row``, called ``label``, against its
+    input on ``sets``, its own training distribution), then ``claims`` read under it as one family."""
+    floor = own_distribution_gain(res["blurred"], res["rows"][main_row]["runs"], sets)
+    return [("The model deblurs where it was trained (the floor before any verdict)",
+             floor_sentence(label, floor, sets)), *read_claims(claims, floor)]
+
+
 # ---------------------------------------------------------------- stale reference results
 
 def recorded_runs(value) -> list[dict]:
@@ -228,6 +262,7 @@ class RowStudy:
     main_row: str
     main_label: str  # the model's name in sentences
     row_names: dict[str, str]
+    own_sets: tuple[str, ...] = ("global", "mixed")  # the test sets of the main row's training distribution
 
     def result(self, rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
         """Every row of ``rows`` for each seed on the test sets (``extended``: with the real ones)."""
@@ -246,6 +281,10 @@ class RowStudy:
     def training_summary(self, res: dict) -> str:
         """The model against its blurred input on each test set, in words chosen by the verdicts."""
         return against_input_summary(res["blurred"], res["rows"][self.main_row]["runs"], self.main_label)
+
+    def read(self, res: dict, claims: list[Claim]) -> list[tuple[str, str]]:
+        """``claims`` read as one family under the main row's floor (:func:`read_with_floor`)."""
+        return read_with_floor(res, self.main_row, self.main_label, self.own_sets, claims)
 
 
 def timing_table(t: dict, rows, names: dict[str, str], base: str, parameters: str, base_words: str) -> str:

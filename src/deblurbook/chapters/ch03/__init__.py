@@ -15,7 +15,7 @@ from ...book import stats
 from ...core import results
 from .._runs import per_set
 from .ablations import *  # noqa: F403
-from .ablations import _NO_WORSE, TABLE3_PAIRS, _region_mean, _versus  # noqa: F401
+from .ablations import _NO_WORSE, TABLE3_PAIRS, _versus  # noqa: F401
 from .blurred_area import *  # noqa: F403
 from .blurred_area import (
     _mean_ci,  # noqa: F401

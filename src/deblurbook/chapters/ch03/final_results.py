@@ -15,7 +15,7 @@ from ...core.device import describe, resolve
 from ...models.bladenet import BladeNet, blur_probability
 from ...nn.blocks import parameter_count
 from .._runs import blurred_per_set, blurred_scores, per_set
-from .ablations import _NO_WORSE, _versus
+from .ablations import _NO_WORSE, _versus, read
 from .experiments import CHAPTER, LODE_SET, PAPER, budget, test_sets, train_row
 from .network import VARIANT_NAMES
 from .training import score_row
@@ -115,24 +115,25 @@ def timing_table(res: dict) -> str:
 
 
 def results_claims(res: dict) -> list[tuple[str, str]]:
-    """The paper's results claims against ours, paired over seeds and images."""
+    """The paper's results claims against ours, paired over seeds and images, read as one family
+    under BladeNet's floor."""
     versus, m = partial(_versus, res["rows"]), headline_margins()
-    return [
-        (f"Headline: {m['plus_vs_reds']:.2f} dB over the best baseline (the paper's \"2.5 dB\": BladeNet+, "
-         + "fine-tuned on LODE, against a baseline trained on REDS alone)", versus("plus", "unet_global")),
-        (f"BladeNet over the baselines without any local training data ({m['bladenet_vs_reds']:.2f} dB in the "
-         + "paper's Table 2; ours has seen LBS data, theirs none)", versus("full", "unet_global")),
-        (f"BladeNet over a baseline with the same data ({m['equal_data']:.2f} dB in the paper)",
-         versus("full", "unet_lbs")),
-        (f"BladeNet+ over a baseline fine-tuned the same way ({m['both_tuned']:.2f} dB in the paper)",
-         versus("plus", "unet_plus")),
-        ("Fine-tuning on LODE helps BladeNet (Table 5)", versus("plus", "full")),
-        ("Fine-tuning on LODE helps the baseline (Table 5)", versus("unet_plus", "unet_lbs")),
-        ("BladeNet is no worse than BladeNet- (global only) on global blur", versus("full", "none_global", "global",
-                                                                                   _NO_WORSE)),
-        *[(f"BladeNet over BladeNet- (global only) on {name}", versus("full", "none_global", name))
+    return read(res, [
+        versus(f"Headline: {m['plus_vs_reds']:.2f} dB over the best baseline (the paper's \"2.5 dB\": BladeNet+, "
+               + "fine-tuned on LODE, against a baseline trained on REDS alone)", "plus", "unet_global"),
+        versus(f"BladeNet over the baselines without any local training data ({m['bladenet_vs_reds']:.2f} dB in "
+               + "the paper's Table 2; ours has seen LBS data, theirs none)", "full", "unet_global"),
+        versus(f"BladeNet over a baseline with the same data ({m['equal_data']:.2f} dB in the paper)", "full",
+               "unet_lbs"),
+        versus(f"BladeNet+ over a baseline fine-tuned the same way ({m['both_tuned']:.2f} dB in the paper)",
+               "plus", "unet_plus"),
+        versus("Fine-tuning on LODE helps BladeNet (Table 5)", "plus", "full"),
+        versus("Fine-tuning on LODE helps the baseline (Table 5)", "unet_plus", "unet_lbs"),
+        versus("BladeNet is no worse than BladeNet- (global only) on global blur", "full", "none_global", "global",
+               _NO_WORSE),
+        *[versus(f"BladeNet over BladeNet- (global only) on {name}", "full", "none_global", name)
           for name in REAL_SETS if name in res["sets"]],
-    ]
+    ])
 
 
 def _zoom_box(mask: np.ndarray, side: int) -> tuple[int, int, int]:

@@ -9,19 +9,22 @@ import torch
 
 from ...book import stats
 from ...book.tables import markdown_table
+from ...core import results
 from ...data.correspondence import true_correspondence
 from ...data.synth import _default_pool, make_sample
 from ...models.reference import MATCH_FACTOR, NCCDescriptor, RefDeblurNet, VGGFeatures, down_up
 from ...nn.blocks import parameter_count
 from ...nn.matching import match_chunked, match_full, patch_vectors
-from .experiments import PAPER, budget
+from .experiments import CHAPTER, PAPER, budget
 
 # name -> (a descriptor: (N, 3, H, W) -> (N, C, H/4, W/4), whether patches are mean-centred)
 DESCRIPTORS: dict[str, tuple[Callable[[], torch.nn.Module], bool]] = {
-    "NCC of luma blocks (the book's default)": (NCCDescriptor, True),
+    "NCC of luma blocks": (NCCDescriptor, True),
     "luma blocks, plain cosine (Eq. 1 as written)": (NCCDescriptor, False),
     "VGG19 to relu3_1, random frozen weights": (VGGFeatures, False),
 }
+# the training matchers of the budgets (experiments.MATCHERS) as rows of this study
+TRAINED = {"ncc": "NCC of luma blocks", "vgg": "VGG19 to relu3_1, random frozen weights"}
 # the frame matched against the blurred one -> its time from the ground truth, in exposure intervals
 TARGETS = {"sharp": "0 (the ground truth itself)", "sharp_next": "+1", "ref": "-1 to -1.5 (the engine's ref)"}
 
@@ -85,7 +88,7 @@ def matching_result(profile: str) -> dict:
         raise ValueError(f"no scene of {scenes} keeps a true correspondence in every target frame at {size}")
     h, w = size[0] // MATCH_FACTOR, size[1] // MATCH_FACTOR
     return {"accuracy": found, "scenes": kept, "dropped": len(scenes) - len(kept), "size": list(size),
-            "chance": 9 / (h * w)}
+            "chance": 9 / (h * w), "trained_with": TRAINED[cfg["matcher"]]}
 
 
 def _accuracy(res: dict, name: str, resample: bool, target: str) -> np.ndarray:
@@ -144,21 +147,40 @@ def parameter_sweep() -> str:
     return markdown_table(["ResBlocks per group", "paper (M)", "book's model", "step from the row above"], rows)
 
 
+def best_descriptor(res: dict) -> str:
+    """The descriptor of the study with the highest mean accuracy against the engine's reference
+    (down-up sampled, as the network matches)."""
+    return max(DESCRIPTORS, key=lambda n: _accuracy(res, n, True, "ref").mean())
+
+
 def matching_summary(res: dict) -> str:
-    """04.01's result in words: the default descriptor's accuracy against the engine's reference,
-    and what down-up sampling changes, paired over scenes."""
-    name = next(iter(DESCRIPTORS))
+    """04.01's result in words: the training's descriptor's accuracy against the engine's reference,
+    what down-up sampling changes (paired over scenes), and whether the study finds it the best."""
+    name = res["trained_with"]
     with_, without = (100 * _accuracy(res, name, r, "ref") for r in (True, False))
     c = stats.compare(with_, without, margin=1.0, min_seeds=1)
-    best = max(DESCRIPTORS, key=lambda n: _accuracy(res, n, True, "ref").mean())
+    best = best_descriptor(res)
     best_value = stats.interval(100 * _accuracy(res, best, True, "ref"))
-    return (f"the parameter-free NCC descriptor finds the true reference cell (within 4 px) for "
-            f"{stats.estimate(stats.interval(with_))} % of the blurred image's cells against a frame one to "
-            f"one and a half exposures away (chance {100 * res['chance']:.1f} %); down-up sampling the "
-            f"reference changes that by {stats.describe(c, unit='pp')}; of the three descriptors, the best "
-            f"there is \"{best}\", at {stats.estimate(best_value)} %")
+    verdict = ("the best of the three here" if best == name else
+               f"NOT the best here: \"{best}\" finds {stats.estimate(best_value)} % (the budget's matcher should change)")
+    return (f"the descriptor the chapter trains with, \"{name}\", finds the true reference cell (within 4 px) "
+            f"for {stats.estimate(stats.interval(with_))} % of the blurred image's cells against a frame one to "
+            f"one and a half exposures away (chance {100 * res['chance']:.1f} %), {verdict}; down-up sampling "
+            f"the reference changes that by {stats.describe(c, unit='pp')}")
 
 
+def matcher_note(profile: str) -> str:
+    """What the trained networks match with at ``profile`` and how often 04.01's study finds that
+    descriptor's match true there: the premise of every "does the reference help" result."""
+    name = TRAINED[budget(profile)["matcher"]]
+    res = results.load(profile, CHAPTER, "matching", required=False)
+    if res is None:
+        return f"the networks match with \"{name}\" (04.01's study has not been run at `{profile}`)"
+    found = stats.estimate(stats.interval(100 * _accuracy(res, name, True, "ref")))
+    return (f"the networks match with \"{name}\", which finds the true reference cell for {found} % of the "
+            f"blurred image's cells in 04.01's study at `{profile}` (chance {100 * res['chance']:.1f} %); "
+            f"a reference the network cannot locate is one it has no reason to use, so a null result below "
+            f"says as much about this matcher as about references")
 
 
 PAPER_NAMES = {"stem": "conv", "encoder": "RG1-RG3", "downs": "Downsize", "fusions": "SFFM (Eq. 6)",
