@@ -17,7 +17,7 @@ from .blurred_area import lbs_sample
 from .experiments import PAPER
 
 # The spec's count for each variant at width 64, from the authors' code by arithmetic
-# (../shared/specs/calc); the paper states only BladeNet's total, 40.8 M.
+# (in the spec written for this chapter, not part of the book); the paper states only BladeNet's total, 40.8 M.
 CODE_COUNTS = {"none": 17_267_523, "lbp": 34_536_133, "bsa": 23_509_958, "full": 40_778_568}
 VARIANT_NAMES = {"none": "BladeNet- (no LBP, no BSA)", "lbp": "LBP only", "bsa": "BSA only", "full": "BladeNet"}
 ROW_NAMES = {**VARIANT_NAMES, "full": "BladeNet (stages S1-S3)", "full_joint": "BladeNet, joint from the start"}

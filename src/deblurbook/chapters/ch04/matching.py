@@ -156,7 +156,7 @@ def best_descriptor(res: dict) -> str:
 def matching_summary(res: dict) -> str:
     """04.01's result in words: the training's descriptor's accuracy against the engine's reference,
     what down-up sampling changes (paired over scenes), and whether the study finds it the best."""
-    name = res["trained_with"]
+    name = res.get("trained_with", TRAINED["ncc"])  # files from before the matcher was a budget setting: NCC
     with_, without = (100 * _accuracy(res, name, r, "ref") for r in (True, False))
     c = stats.compare(with_, without, margin=1.0, min_seeds=1)
     best = best_descriptor(res)

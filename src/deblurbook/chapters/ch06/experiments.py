@@ -36,7 +36,8 @@ PAPER = {
                "Ours": (26.80, 0.840)},
     "training": {"lr": 1e-4, "power": 0.3, "epochs": 4000, "crop": 256, "alphas": (1.0, 1.0, 5.0)},
 }
-# The spec's readings of the parameter count at width 32 (../shared/specs/ch06-two-way.md, by arithmetic);
+# The readings of the parameter count at width 32 in the spec written for this chapter from the paper (by
+# arithmetic; the spec is not part of the book);
 # the paper gives none. The first three are models this module builds.
 SPEC_READINGS = {"MTDN (the recommended reading)": 3_911_398, "w/o two-way (one decoder)": 2_584_035,
                  "one decoder, 6 ResBlocks per level (capacity control)": 3_746_595,
