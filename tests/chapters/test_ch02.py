@@ -35,7 +35,7 @@ def results(ours_offsets, blurred=29.0):
     row = {"images": IMAGES, "blurred_psnr": [blurred + 0.1 * i for i in range(IMAGES)], "blurred_ssim": [0.8] * IMAGES,
            "rl_psnr": [blurred - 1 + 0.1 * i for i in range(IMAGES)], "rl_ssim": [0.7] * IMAGES,
            "ours_psnr": ours.tolist(), "ours_ssim": [[0.9] * IMAGES] * len(ours_offsets)}
-    return {"seeds": list(range(len(ours_offsets))), "table2_ours": {"global": row, "REDS (real)": row},
+    return {"seeds": list(range(len(ours_offsets))), "table2_ours": {"synthetic global": row, "REDS (real)": row},
             "table3_ours": {"parameters": 8_281_696, "seconds": 1.5, "size": [720, 1280], "device": "CPU"}}
 
 
@@ -49,7 +49,7 @@ def test_table4_quotes_the_paper_shows_parameters_and_paired_verdicts():
 def test_claims_follow_the_paired_verdicts():
     claims = dict(ch02.claims(results([1.0, 1.1, 1.2]), ablations([0.0, 0.0, 0.0], [-1.0, -1.0, -1.0])))
     assert "at least the 1 dB" in claims["The model deblurs where it was trained (the floor before any verdict)"]
-    assert claims["The model restores blurred frames (better than the input), global"].startswith("supported: +2.10 dB [")
+    assert claims["The model restores blurred frames (better than the input), synthetic global"].startswith("supported: +2.10 dB [")
     assert claims["RNNs are needed (w/o RNNs is worse) (Table IV)"].startswith("supported: -1.00 dB")
     assert claims["Bidirectional flow gives a similar result (no gain) (Table IV)"].startswith(
         "contradicted (lower than full)")
@@ -68,7 +68,7 @@ def test_under_the_floor_no_claim_on_the_model_is_read():
     weak = dict(ch02.claims(results([-0.6, -0.5, -0.4]), ablations([0.0, 0.0, 0.0], [-1.0, -1.0, -1.0])))
     assert "**no verdict**" in weak["The model deblurs where it was trained (the floor before any verdict)"]
     assert weak["RNNs are needed (w/o RNNs is worse) (Table IV)"].startswith("no verdict (the model is under")
-    assert weak["The model restores blurred frames (better than the input), global"].startswith("supported: +0.50")
+    assert weak["The model restores blurred frames (better than the input), synthetic global"].startswith("supported: +0.50")
 
 
 def test_sentences_follow_the_numbers():
@@ -85,20 +85,20 @@ def test_sentences_follow_the_numbers():
         inside["rows"][row]["runs"] = runs([offset + 0.1, offset - 0.1, offset])
     assert ch02.resolution_summary(inside).endswith("outside our interval for 0 of its 6 rows")
     assert ch02.reference_summary(results([1.0, 1.1, 1.2]), clear) == (
-        "against the blurred input, the full model is higher on global, REDS (real); against "
-        "Richardson-Lucy with TV-L1 flow kernels it is higher on global, REDS (real); its Table IV rows "
+        "against the blurred input, the full model is higher on synthetic global, REDS (real); against "
+        "Richardson-Lucy with TV-L1 flow kernels it is higher on synthetic global, REDS (real); its Table IV rows "
         "against the full model are 7 lower")
     mixed = results([1.0, 1.1, 1.2])
     mixed["table2_ours"]["REDS (real)"] = {**mixed["table2_ours"]["REDS (real)"],
                                            "rl_psnr": [40.0] * IMAGES}  # RL far better on the real frames
-    assert "it is higher on global; lower on REDS (real)" in ch02.reference_summary(mixed, None)
+    assert "it is higher on synthetic global; lower on REDS (real)" in ch02.reference_summary(mixed, None)
     low, high = ch02.paper_table4_range()
     assert (round(low, 2), round(high, 2)) == (0.02, 1.74)
 
 
 def test_tables_two_three_and_fig6():
     res = results([1.0, 1.1, 1.2])
-    assert "| global | 12 | 29.55 / 0.800 | 28.55 / 0.700 | 31.65 [" in ch02.table2(res)
+    assert "| synthetic global | 12 | 29.55 / 0.800 | 28.55 / 0.700 | 31.65 [" in ch02.table2(res)
     assert "| ours, measured | 8.28 M | 720x1280 | 1.50 | CPU |" in ch02.table3(res)
     assert "| identical - consecutive | lower: -0.80 px [" in ch02.fig6(ablations([0.0] * 3, [0.0] * 3))
 

@@ -118,7 +118,7 @@ def reference_summary(res: dict, ablations: dict | None) -> str:
     return text
 
 
-OWN_SETS = ("global", "mixed")  # the presets every profile trains on (experiments' budgets)
+OWN_SETS = ("synthetic global", "synthetic mixed")  # the test sets of the presets every profile trains on
 
 
 def floor(res: dict) -> stats.Comparison:
