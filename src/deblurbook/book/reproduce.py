@@ -248,13 +248,18 @@ def run(profile: str, chapter: str | None = None, device: str = "auto", seed: in
         outcomes = _run(root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force,
                         progress, jobs)
     if after_chapter is not None:
-        threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else kernel_threads()
+        threads = worker_threads(jobs) if jobs > 1 else kernel_threads()
         for done in completed_chapters(todo, outcomes, root):
             after_chapter(profile, done, threads)
     return outcomes
 
 
 AfterChapter = Callable[[str, str, int], None]
+
+
+def worker_threads(jobs: int) -> int:
+    """The torch threads of each of ``jobs`` chapters run at once: the cores shared between them."""
+    return max(1, (os.cpu_count() or 1) // jobs)
 
 
 def kernel_threads() -> int:
@@ -337,7 +342,7 @@ def _run(root: Path, todo: list[Entry], profile: str, parameters: dict, package_
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        threads = max(1, (os.cpu_count() or 1) // jobs)
+        threads = worker_threads(jobs)
         groups = by_chapter(todo, _previous_seconds(root, profile))
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(_run_chapter, (root, group, *common[1:], threads)) for group in groups]

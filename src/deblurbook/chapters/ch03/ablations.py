@@ -8,7 +8,7 @@ import numpy as np
 
 from ...book import stats
 from ...book.tables import markdown_table
-from .._runs import Claim, blurred_scores, per_set, read_with_floor
+from .._runs import Claim, blurred_scores, per_set, read_with_floor, versus
 from .experiments import LODE_SET, PAPER, test_sets
 from .network import ROW_NAMES
 from .training import score_row
@@ -101,7 +101,7 @@ _NO_WORSE = {"equivalent": "supported", "higher": "supported (higher)", "lower":
 def _versus(rows: dict, label: str, a: str, b: str, test: str = LODE_SET,
             words: dict = stats.CLAIM_HIGHER) -> Claim:
     """The claim ``label``: row ``a`` against row ``b`` on ``test``, paired over seeds and images."""
-    return Claim(label, stats.compare(per_set(rows[a]["runs"])[test], per_set(rows[b]["runs"])[test]), words)
+    return Claim(label, versus(rows, a, b, test), words)
 
 
 def _regions(rows: dict, label: str, a: str, b: str, key: str) -> Claim:
