@@ -1,5 +1,5 @@
 # make book  - install if needed, execute every notebook at PROFILE, render HTML
-# make test  - install if needed, unit tests, nbval over the notebooks, strict
+# make test  - install if needed, ruff (format and lint), unit tests, nbval over the notebooks, strict
 #              book build, browser check, and the book in a clone with nothing
 #              beside it (what .ci/run calls)
 PROFILE ?= smoke
@@ -8,7 +8,7 @@ VENV    ?= .venv
 PYTHON  := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install book test unit nbval render browser-deps browser isolated clean
+.PHONY: install book test lint unit nbval render browser-deps browser isolated clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -20,6 +20,10 @@ install: $(INSTALLED)
 book: install
 	$(PYTHON) -m deblurbook reproduce --profile $(PROFILE) --device $(DEVICE)
 	$(PYTHON) -m deblurbook render
+
+lint: install
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests
 
 unit: install
 	$(PYTHON) -m pytest -q -m "not browser and not isolated" tests
@@ -49,6 +53,7 @@ isolated: install
 	$(PYTHON) -m pytest -q -m isolated tests
 
 test: install browser-deps
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) nbval
 	$(MAKE) render

@@ -37,14 +37,16 @@ def fake_book(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("[project]\nname='fake'\n")
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n")
-    write_notebook(tmp_path / "notebooks/ch08_good/08.01-good.ipynb",
-                   "import json, pathlib\nprint(json.dumps({'profile': profile, 'seed': seed}))")
-    write_notebook(tmp_path / "notebooks/ch09_bad/09.01-bad.ipynb",
-                   "x = 1", "raise ValueError('deliberately broken')")
+    write_notebook(
+        tmp_path / "notebooks/ch08_good/08.01-good.ipynb",
+        "import json, pathlib\nprint(json.dumps({'profile': profile, 'seed': seed}))",
+    )
+    write_notebook(tmp_path / "notebooks/ch09_bad/09.01-bad.ipynb", "x = 1", "raise ValueError('deliberately broken')")
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: book/intro\nchapters:\n"
         "  - file: notebooks/ch09_bad/09.01-bad\n"
-        "  - file: notebooks/ch08_good/08.01-good\n")
+        "  - file: notebooks/ch08_good/08.01-good\n"
+    )
     return tmp_path
 
 

@@ -34,7 +34,9 @@ BUILD_OUTPUTS = ("_build/executed", "results/smoke", "weights/smoke")
 
 def _run(args, cwd, env, timeout):
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -69,8 +71,7 @@ def test_a_clone_with_nothing_beside_it_runs_and_renders_the_book(tmp_path):
     env["PYTHONPATH"] = str(clone / "src")  # the clone's package, not this checkout's editable install
     probe = _run([sys.executable, "-c", "import deblurbook.core.paths as p; print(p.repo_root())"], clone, env, 60)
     assert probe.stdout.strip() == str(clone)
-    ran = _run([sys.executable, "-m", "deblurbook", "reproduce", "--profile", "smoke", "--jobs", "2"],
-               clone, env, 1500)
+    ran = _run([sys.executable, "-m", "deblurbook", "reproduce", "--profile", "smoke", "--jobs", "2"], clone, env, 1500)
     lines = (ran.stdout + ran.stderr).splitlines()
     executed_here = [line for line in lines if line.split()[:1] == ["ran"] and f"/{ALWAYS_EXECUTED}/" in line]
     assert executed_here, "chapter 1 was not executed in the clone:\n" + "\n".join(lines[-40:])

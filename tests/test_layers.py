@@ -41,7 +41,7 @@ def _imports(name: str, path: Path) -> set[str]:
             base = node.module or ""
             if node.level:
                 parts = package.split(".")
-                base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
             if base.startswith("deblurbook"):
                 modules = _modules()
                 found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names}
@@ -69,7 +69,7 @@ def test_imports_go_only_downwards(module):
 def test_no_import_circle():
     def visit(node, path):
         if node in path:
-            cycle = path[path.index(node):] + [node]
+            cycle = path[path.index(node) :] + [node]
             raise AssertionError("import circle: " + " -> ".join(cycle))
         for nxt in GRAPH.get(node, ()):
             if nxt in GRAPH and nxt != node and not nxt.endswith("__init__"):

@@ -14,6 +14,7 @@ def test_commands_and_help(capsys):
 
 
 def test_python_dash_m_reaches_a_command():
-    result = subprocess.run([sys.executable, "-m", "deblurbook", "train", "--help"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "deblurbook", "train", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and "--experiment" in result.stdout and "ch02:full" in result.stdout

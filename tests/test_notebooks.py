@@ -33,8 +33,11 @@ def test_there_is_at_least_one_notebook():
 
 def test_committed_without_outputs(nb):
     path, data = nb
-    dirty = [i for i, c in enumerate(data["cells"]) if c["cell_type"] == "code"
-             and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [
+        i
+        for i, c in enumerate(data["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     assert not dirty, f"{path}: cells {dirty} carry outputs; strip them before committing"
 
 
@@ -70,8 +73,9 @@ def test_notebooks_define_no_classes(nb):
         if cell["cell_type"] == "code":
             python = "\n".join(line for line in _source(cell).splitlines() if not line.lstrip().startswith(("%", "!")))
             tree = ast.parse(python)
-            assert not any(isinstance(n, ast.ClassDef) for n in ast.walk(tree)), \
+            assert not any(isinstance(n, ast.ClassDef) for n in ast.walk(tree)), (
                 f"{path}: classes belong in the package"
+            )
 
 
 CODE_COLUMNS = 88
@@ -102,8 +106,13 @@ def _paper_numbers() -> set[str]:
 
 def test_code_fits_the_page(nb):
     path, data = nb
-    long = [(i, line) for i, c in enumerate(data["cells"]) if c["cell_type"] == "code"
-            for line in _source(c).splitlines() if len(line) > CODE_COLUMNS]
+    long = [
+        (i, line)
+        for i, c in enumerate(data["cells"])
+        if c["cell_type"] == "code"
+        for line in _source(c).splitlines()
+        if len(line) > CODE_COLUMNS
+    ]
     assert not long, f"{path}: code lines over {CODE_COLUMNS} columns (ruff format --line-length 88): {long[:2]}"
 
 
@@ -133,8 +142,13 @@ def test_results_pages_say_what_profile_they_show(nb):
 def test_prose_types_no_measured_number(nb):
     path, data = nb
     allowed = _paper_numbers()
-    typed = [m.group(0) for c in data["cells"] if c["cell_type"] == "markdown"
-             for m in TYPED_NUMBER.finditer(_source(c)) if m.group(1) not in allowed]
+    typed = [
+        m.group(0)
+        for c in data["cells"]
+        if c["cell_type"] == "markdown"
+        for m in TYPED_NUMBER.finditer(_source(c))
+        if m.group(1) not in allowed
+    ]
     assert not typed, f"{path}: numbers typed into prose (glue them from the results): {typed}"
 
 
@@ -166,7 +180,13 @@ def test_the_book_pages_and_the_readme_type_no_measured_number():
     number comes from the results (glued into a notebook), never typed."""
     allowed = _paper_numbers()
     pages = sorted((ROOT / "book").glob("*.md")) + [ROOT / "README.md"]
-    typed = {p.name: hits for p in pages
-             if (hits := [m.group(0) for m in TYPED_NUMBER.finditer(p.read_text(encoding="utf-8"))
-                          if m.group(1) not in allowed])}
+    typed = {
+        p.name: hits
+        for p in pages
+        if (
+            hits := [
+                m.group(0) for m in TYPED_NUMBER.finditer(p.read_text(encoding="utf-8")) if m.group(1) not in allowed
+            ]
+        )
+    }
     assert not typed, f"numbers typed into pages (glue them in a notebook instead): {typed}"

@@ -13,8 +13,22 @@ def _gpu_check():
 
 
 def test_the_gpu_check_measures_every_main_experiment_and_writes_its_file(empty_root, tmp_path):
-    record = _gpu_check().main(["--profile", "smoke", "--device", "cpu", "--seconds", "0.5", "--steps", "2",
-                                "--workers", "0", "--out", str(tmp_path)])
+    record = _gpu_check().main(
+        [
+            "--profile",
+            "smoke",
+            "--device",
+            "cpu",
+            "--seconds",
+            "0.5",
+            "--steps",
+            "2",
+            "--workers",
+            "0",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert [r["experiment"] for r in record["experiments"]] == list(_gpu_check().MAIN)
     for row in record["experiments"]:
         assert row["timed_steps"] >= 1 and row["steps_per_second"] > 0 and 0 <= row["data_wait_share"] <= 1

@@ -2,9 +2,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from pathlib import Path  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from deblurbook.book import pages  # noqa: E402
 from deblurbook.core import results  # noqa: E402

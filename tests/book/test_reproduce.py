@@ -28,7 +28,9 @@ def test_keep_going_runs_the_rest_and_logs_each(fake_book):
     assert [o.status for o in outcomes] == ["failed", "ran"]
     log = read_json(fake_book / "results/smoke/reproduce.json")
     assert {n["notebook"].split("/")[-1]: n["status"] for n in log["notebooks"]} == {
-        "09.01-bad.ipynb": "failed", "08.01-good.ipynb": "ran"}
+        "09.01-bad.ipynb": "failed",
+        "08.01-good.ipynb": "ran",
+    }
 
 
 def test_parameters_injected_and_unchanged_runs_skipped(fake_book):
@@ -47,8 +49,7 @@ def test_edited_notebook_runs_again(fake_book):
     reproduce.run("smoke", chapter="ch08", root=fake_book, progress=False)
     nb = fake_book / "notebooks/ch08_good/08.01-good.ipynb"
     nb.write_text(nb.read_text().replace("print(", "print('edited', "))
-    assert [o.status for o in reproduce.run("smoke", chapter="ch08", root=fake_book,
-                                            progress=False)] == ["ran"]
+    assert [o.status for o in reproduce.run("smoke", chapter="ch08", root=fake_book, progress=False)] == ["ran"]
 
 
 def test_cli_exit_code_and_message(fake_book, monkeypatch, capsys):
@@ -66,9 +67,13 @@ def test_unknown_profile_is_refused_before_running(fake_book):
 
 
 def test_nbval_fails_on_the_broken_notebook_and_names_it(fake_book):
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "--nbval-lax", "notebooks/ch09_bad"], cwd=fake_book,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "notebooks/ch09_bad"],
+        cwd=fake_book,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "09.01-bad.ipynb" in result.stdout and "deliberately broken" in result.stdout
 
@@ -89,10 +94,14 @@ def _chapter(book, number, *sources, parameters=True):
 
 def test_a_notebook_runs_again_when_a_file_it_read_changes(fake_book, monkeypatch):
     monkeypatch.setenv("DEBLURBOOK_ROOT", str(fake_book))
-    writer = _chapter(fake_book, "11", "from deblurbook.core import results\nresults.save(profile, 'ch11', 'numbers', {'x': 1})")
+    writer = _chapter(
+        fake_book, "11", "from deblurbook.core import results\nresults.save(profile, 'ch11', 'numbers', {'x': 1})"
+    )
     _chapter(fake_book, "12", "from deblurbook.core import results\nprint(results.load(profile, 'ch11', 'numbers'))")
-    (fake_book / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
-                                        "  - file: notebooks/ch11_x/11.01-x\n  - file: notebooks/ch12_x/12.01-x\n")
+    (fake_book / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n"
+        "  - file: notebooks/ch11_x/11.01-x\n  - file: notebooks/ch12_x/12.01-x\n"
+    )
     assert [o.status for o in reproduce.run("smoke", root=fake_book, progress=False)] == ["ran", "ran"]
     assert [o.status for o in reproduce.run("smoke", root=fake_book, progress=False)] == ["skipped", "skipped"]
     writer.write_text(writer.read_text().replace("{'x': 1}", "{'x': 2}"))
@@ -103,9 +112,10 @@ def test_a_notebook_runs_again_when_a_file_it_read_changes(fake_book, monkeypatc
 
 def test_a_notebook_without_a_parameters_cell_is_refused(fake_book):
     _chapter(fake_book, "13", "print(1)", parameters=False)
-    (fake_book / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
-                                        "  - file: notebooks/ch13_x/13.01-x\n")
-    outcome, = reproduce.run("smoke", root=fake_book, progress=False)
+    (fake_book / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/ch13_x/13.01-x\n"
+    )
+    (outcome,) = reproduce.run("smoke", root=fake_book, progress=False)
     assert outcome.status == "failed" and "0 cells tagged 'parameters'" in outcome.message
 
 
@@ -115,8 +125,10 @@ SLOW = "import time\ntime.sleep(60)"
 def _slow_book(book):
     _chapter(book, "14", "print('quick')")
     _chapter(book, "15", SLOW)
-    (book / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n"
-                                   "  - file: notebooks/ch14_x/14.01-x\n  - file: notebooks/ch15_x/15.01-x\n")
+    (book / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n"
+        "  - file: notebooks/ch14_x/14.01-x\n  - file: notebooks/ch15_x/15.01-x\n"
+    )
 
 
 def test_the_log_is_written_after_every_notebook_and_a_second_runner_is_refused(fake_book):
@@ -126,9 +138,14 @@ def test_the_log_is_written_after_every_notebook_and_a_second_runner_is_refused(
 
     _slow_book(fake_book)
     env = dict(os.environ, DEBLURBOOK_ROOT=str(fake_book))
-    proc = subprocess.Popen([sys.executable, "-m", "deblurbook", "reproduce", "--profile", "smoke"],
-                            cwd=fake_book, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # its kernel too is killed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deblurbook", "reproduce", "--profile", "smoke"],
+        cwd=fake_book,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # its kernel too is killed below
     log = fake_book / "results/smoke/reproduce.json"
     try:
         deadline = time.time() + 120
@@ -139,21 +156,34 @@ def test_the_log_is_written_after_every_notebook_and_a_second_runner_is_refused(
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
-    first, = read_json(log)["notebooks"]  # written while the second notebook still ran
+    (first,) = read_json(log)["notebooks"]  # written while the second notebook still ran
     assert first["notebook"].endswith("14.01-x.ipynb") and first["status"] == "ran" and first["seconds"] > 0
 
 
 def test_the_book_leaves_out_plumbing_and_dead_widgets():
-    notebook = {"metadata": {"widgets": {"state": {}}}, "cells": [
-        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "outputs": []},
-        {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "outputs": []},
-        {"cell_type": "code", "metadata": {}, "outputs": [
-            {"output_type": "display_data", "data": {reproduce.WIDGET_VIEW: {"model_id": "1"},
-                                                     "text/plain": "train: 100%|#| 3/3"}},
-            {"output_type": "display_data", "data": {reproduce.WIDGET_VIEW: {"model_id": "2"}}}]}]}
+    notebook = {
+        "metadata": {"widgets": {"state": {}}},
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "outputs": []},
+            {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "outputs": []},
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [
+                    {
+                        "output_type": "display_data",
+                        "data": {reproduce.WIDGET_VIEW: {"model_id": "1"}, "text/plain": "train: 100%|#| 3/3"},
+                    },
+                    {"output_type": "display_data", "data": {reproduce.WIDGET_VIEW: {"model_id": "2"}}},
+                ],
+            },
+        ],
+    }
     shown = reproduce.for_the_book(notebook)
     assert [("remove-cell" in c["metadata"]["tags"]) for c in shown["cells"]] == [True, True, False]
-    assert shown["cells"][2]["outputs"] == [{"output_type": "display_data", "data": {"text/plain": "train: 100%|#| 3/3"}}]
+    assert shown["cells"][2]["outputs"] == [
+        {"output_type": "display_data", "data": {"text/plain": "train: 100%|#| 3/3"}}
+    ]
     assert "widgets" not in shown["metadata"]
 
 
@@ -161,7 +191,9 @@ def test_chapters_run_in_parallel_each_in_order(fake_book):
     outcomes = reproduce.run("smoke", root=fake_book, progress=False, jobs=2)
     # a failure stops its own chapter only: the other was already running
     assert sorted((o.notebook.split("/")[-1], o.status) for o in outcomes) == [
-        ("08.01-good.ipynb", "ran"), ("09.01-bad.ipynb", "failed")]
+        ("08.01-good.ipynb", "ran"),
+        ("09.01-bad.ipynb", "failed"),
+    ]
     log = read_json(fake_book / "results/smoke/reproduce.json")
     assert len(log["notebooks"]) == 2
     again = reproduce.run("smoke", chapter="ch08", root=fake_book, progress=False, jobs=2)
@@ -179,8 +211,14 @@ def test_chapters_are_grouped_and_the_longest_goes_first(fake_book):
 
 def test_only_a_chapter_whose_notebooks_all_ran_is_handed_on(fake_book):
     called = []
-    reproduce.run("smoke", root=fake_book, keep_going=True, progress=False, jobs=2,
-                  after_chapter=lambda *args: called.append(args))
+    reproduce.run(
+        "smoke",
+        root=fake_book,
+        keep_going=True,
+        progress=False,
+        jobs=2,
+        after_chapter=lambda *args: called.append(args),
+    )
     assert [args[:2] for args in called] == [("smoke", "ch08")]  # ch09 failed
     assert called[0][2] == max(1, (os.cpu_count() or 1) // 2)
     called.clear()

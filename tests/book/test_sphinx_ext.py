@@ -12,8 +12,18 @@ def test_each_script_is_kept_once():
     from sphinx.builders.html._assets import _JavaScript
 
     thebe = "const THEBE_JS_URL = 1"  # added twice, once with filename None and once with ""
-    context = {"script_files": [_JavaScript(None, body=thebe), _JavaScript("a.js"), _JavaScript("", body=thebe),
-                                _JavaScript("a.js"), _JavaScript("b.js")]}
+    context = {
+        "script_files": [
+            _JavaScript(None, body=thebe),
+            _JavaScript("a.js"),
+            _JavaScript("", body=thebe),
+            _JavaScript("a.js"),
+            _JavaScript("b.js"),
+        ]
+    }
     sphinx_ext._one_of_each_script(None, "page", "page.html", context, None)
     assert [(s.filename, s.attributes.get("body")) for s in context["script_files"]] == [
-        (None, thebe), ("a.js", None), ("b.js", None)]
+        (None, thebe),
+        ("a.js", None),
+        ("b.js", None),
+    ]

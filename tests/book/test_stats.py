@@ -9,8 +9,12 @@ from deblurbook.book.stats import Comparison, compare, describe, interval, per_s
 
 def simulate(rng, seeds, images, delta=0.0, seed_sd=0.15, image_sd=0.3, noise_sd=0.1):
     """Two rows' paired differences under the crossed model: delta + a[s] + b[i] + e[s, i]."""
-    return (delta + rng.normal(0, seed_sd, (seeds, 1)) + rng.normal(0, image_sd, (1, images))
-            + rng.normal(0, noise_sd, (seeds, images)))
+    return (
+        delta
+        + rng.normal(0, seed_sd, (seeds, 1))
+        + rng.normal(0, image_sd, (1, images))
+        + rng.normal(0, noise_sd, (seeds, images))
+    )
 
 
 def spread_rule(d):
@@ -27,10 +31,15 @@ def claims_difference(d):
     return compare(d, 0.0).verdict in ("higher", "lower")
 
 
-@pytest.mark.parametrize("kw", [dict(seeds=3, images=32),
-                                dict(seeds=3, images=32, seed_sd=0.4, image_sd=0.05, noise_sd=0.05),
-                                dict(seeds=3, images=8, seed_sd=0.0),
-                                dict(seeds=5, images=16, seed_sd=0.2, image_sd=0.2, noise_sd=0.2)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(seeds=3, images=32),
+        dict(seeds=3, images=32, seed_sd=0.4, image_sd=0.05, noise_sd=0.05),
+        dict(seeds=3, images=8, seed_sd=0.0),
+        dict(seeds=5, images=16, seed_sd=0.2, image_sd=0.2, noise_sd=0.2),
+    ],
+)
 def test_false_positive_rate_is_at_most_six_percent(kw):
     rng = np.random.default_rng(0)
     assert rate(claims_difference, 3000, rng, **kw) <= 0.06
@@ -71,8 +80,9 @@ def test_verdict_directions_shapes_and_too_few_seeds():
 
 def test_interval_of_a_mean_covers_the_truth_and_degenerates_without_spread():
     rng = np.random.default_rng(4)
-    covered = np.mean([(lambda iv: iv.low <= 1.0 <= iv.high)(interval(simulate(rng, 3, 16, delta=1.0)))
-                       for _ in range(2000)])
+    covered = np.mean(
+        [(lambda iv: iv.low <= 1.0 <= iv.high)(interval(simulate(rng, 3, 16, delta=1.0))) for _ in range(2000)]
+    )
     assert covered >= 0.94
     flat = interval(np.full((3, 4), 2.0))
     assert flat.low == flat.high == flat.mean == 2.0
@@ -112,8 +122,9 @@ def test_clusters_are_the_image_side_unit():
     rng = np.random.default_rng(6)
     naive = np.mean([compare(clustered(rng, 3, 4, 8), 0.0).verdict in ("higher", "lower") for _ in range(2000)])
     rng = np.random.default_rng(6)
-    by_frame = np.mean([compare(clustered(rng, 3, 4, 8), 0.0, clusters=labels).verdict in ("higher", "lower")
-                        for _ in range(2000)])
+    by_frame = np.mean(
+        [compare(clustered(rng, 3, 4, 8), 0.0, clusters=labels).verdict in ("higher", "lower") for _ in range(2000)]
+    )
     assert by_frame <= 0.06 < naive
     one_frame = compare(clustered(np.random.default_rng(7), 3, 1, 30), 0.0, clusters=[0] * 30)
     assert one_frame.clusters == 1 and one_frame.images == 30 and one_frame.dof == pytest.approx(2.0)
@@ -137,10 +148,28 @@ def test_power_for_a_third_of_a_db_at_three_seeds():
     """The book's design (3 seeds, 16 test scenes): a 0.3 dB effect is called higher most of the
     time when seeds agree to about 0.1 dB, and rarely when they spread by 0.3 dB."""
     rng = np.random.default_rng(9)
-    agreeing = rate(lambda d: compare(d, 0.0).verdict == "higher", 1000, rng, seeds=3, images=16, delta=0.3,
-                    seed_sd=0.05, image_sd=0.2, noise_sd=0.1)
-    spread = rate(lambda d: compare(d, 0.0).verdict == "higher", 1000, rng, seeds=3, images=16, delta=0.3,
-                  seed_sd=0.3, image_sd=0.2, noise_sd=0.1)
+    agreeing = rate(
+        lambda d: compare(d, 0.0).verdict == "higher",
+        1000,
+        rng,
+        seeds=3,
+        images=16,
+        delta=0.3,
+        seed_sd=0.05,
+        image_sd=0.2,
+        noise_sd=0.1,
+    )
+    spread = rate(
+        lambda d: compare(d, 0.0).verdict == "higher",
+        1000,
+        rng,
+        seeds=3,
+        images=16,
+        delta=0.3,
+        seed_sd=0.3,
+        image_sd=0.2,
+        noise_sd=0.1,
+    )
     assert agreeing >= 0.8 and spread < 0.5
 
 

@@ -28,8 +28,12 @@ def test_figure_draws_each_kind_of_panel():
     matplotlib.use("Agg")
     flow = np.zeros((8, 9, 2))
     flow[..., 0] = 2.0
-    panels = [viz.Panel(np.zeros((8, 9, 3)), "image"), viz.Panel(flow, "flow", "flow"),
-              viz.Panel(np.ones((8, 9), bool), "mask", "mask"), viz.Panel(np.random.rand(8, 9), "map", "map", 1.0)]
+    panels = [
+        viz.Panel(np.zeros((8, 9, 3)), "image"),
+        viz.Panel(flow, "flow", "flow"),
+        viz.Panel(np.ones((8, 9), bool), "mask", "mask"),
+        viz.Panel(np.random.rand(8, 9), "map", "map", 1.0),
+    ]
     fig = viz.figure(panels, columns=2)
     titles = [ax.get_title() for ax in fig.axes]
     insets = [child.get_title() for ax in fig.axes for child in ax.child_axes]
@@ -70,6 +74,10 @@ def test_comparison_panels_title_each_image_with_its_psnr_and_zoom_the_same_box(
     truth = np.random.default_rng(0).uniform(size=(30, 40, 3))
     blurred = np.clip(truth + 0.05, 0, 1)
     panels = comparison_panels([("blurred", blurred), ("ground truth", truth)], truth, (5, 10, 8))
-    assert [p.title for p in panels] == [f"blurred, {float(metrics.psnr(blurred, truth)):.2f} dB", "ground truth",
-                                         "zoom: blurred", "zoom: ground truth"]
+    assert [p.title for p in panels] == [
+        f"blurred, {float(metrics.psnr(blurred, truth)):.2f} dB",
+        "ground truth",
+        "zoom: blurred",
+        "zoom: ground truth",
+    ]
     assert panels[2].image.shape == (24, 24, 3)

@@ -55,10 +55,18 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     profile_dir = tempfile.mkdtemp(prefix="chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
-                 f"--user-data-dir={profile_dir}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile_dir}",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
@@ -98,8 +106,9 @@ def test_figure_on_a_notebook_page_loads(browser, site):
     _open(browser, site, HTML / f"{notebook.file}.html", "figure-page")
     images = browser.find_elements("css selector", ".cell_output img")
     assert images, "no figure on the first notebook page"
-    loaded = [browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img)
-              for img in images]
+    loaded = [
+        browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) for img in images
+    ]
     assert any(w and w > 100 for w in loaded), f"figures did not load (natural widths {loaded})"
 
 
@@ -115,9 +124,11 @@ def test_tables_printed_by_notebooks_render_as_tables(browser, site):
     assert not raw, f"tables left as raw Markdown: {raw[:1]}"
 
 
-RESULTS_PAGES = {"01.04": "notebooks/ch01_foundations/01.04-classical-baselines",
-                 "07.01": "notebooks/ch07_side-by-side/07.01-one-protocol",
-                 "07.02": "notebooks/ch07_side-by-side/07.02-verdicts-and-cost"}
+RESULTS_PAGES = {
+    "01.04": "notebooks/ch01_foundations/01.04-classical-baselines",
+    "07.01": "notebooks/ch07_side-by-side/07.01-one-protocol",
+    "07.02": "notebooks/ch07_side-by-side/07.02-verdicts-and-cost",
+}
 # the chapters with committed reference results (the others' pages say that there are none yet)
 COMMITTED = {p.name for p in (ROOT / "results" / "small").glob("ch*") if any(p.glob("*.json"))}
 WITH_REFERENCE = [name for name in RESULTS_PAGES if f"ch{name[:2]}" in COMMITTED]
@@ -142,8 +153,11 @@ def test_results_pages_without_committed_results_say_so(browser, site, name):
 def test_results_pages_show_the_reference_results_first(browser, site, name):
     _open(browser, site, HTML / f"{RESULTS_PAGES[name]}.html", f"results-{name}")
     _full_page(browser, f"page-{name}")
-    captions = [e.text for e in browser.find_elements("css selector", ".cell_output strong")
-                if e.text.startswith(("Reference (", "This run ("))]
+    captions = [
+        e.text
+        for e in browser.find_elements("css selector", ".cell_output strong")
+        if e.text.startswith(("Reference (", "This run ("))
+    ]
     assert captions, f"{name}: no captioned results table"
     assert captions[0].startswith("Reference ("), f"{name}: the first results table is {captions[0]!r}"
     banner = browser.find_elements("css selector", "main div.admonition")  # not the hidden code's <details>
@@ -156,10 +170,13 @@ def test_equations_render_with_mathjax_from_the_site(browser, site):
     mathjax = [src for src in sources if "mathjax" in src.lower()]
     assert mathjax and all(src.startswith(site) and "_static/mathjax/" in src for src in mathjax), mathjax
     import time
+
     deadline = time.time() + 20
     while time.time() < deadline and not browser.find_elements("css selector", "mjx-container"):
         time.sleep(0.2)
-    assert browser.find_elements("css selector", "mjx-container"), "MathJax did not typeset (this browser has no network)"
+    assert browser.find_elements("css selector", "mjx-container"), (
+        "MathJax did not typeset (this browser has no network)"
+    )
 
 
 def _notebook_pages():

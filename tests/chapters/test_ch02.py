@@ -19,24 +19,39 @@ def runs(offsets, seed_sd=0.02, image_sd=0.3, base=30.0, seed=0):
 
 
 def ablations(full_offsets, other_offsets):
-    rows = {r: {"runs": runs(other_offsets), "parameters": {"trained": 2_000_000, "paper": 8_000_000}}
-            for r in ch02.TABLE4_ROWS}
+    rows = {
+        r: {"runs": runs(other_offsets), "parameters": {"trained": 2_000_000, "paper": 8_000_000}}
+        for r in ch02.TABLE4_ROWS
+    }
     rows["full"]["runs"] = runs(full_offsets)
     seeds = len(full_offsets)
-    flow = {"flow_consecutive": np.full((seeds, IMAGES), 1.3) + np.linspace(0, 0.1, IMAGES),
-            "flow_identical": np.full((seeds, IMAGES), 0.5) + np.linspace(0, 0.1, IMAGES)}
-    psnr = {"psnr_consecutive": np.array([[30.0 + 0.1 * i for i in range(IMAGES)]] * seeds),
-            "psnr_identical": np.array([[29.8 + 0.1 * i + 0.01 * (i % 3) for i in range(IMAGES)]] * seeds)}
+    flow = {
+        "flow_consecutive": np.full((seeds, IMAGES), 1.3) + np.linspace(0, 0.1, IMAGES),
+        "flow_identical": np.full((seeds, IMAGES), 0.5) + np.linspace(0, 0.1, IMAGES),
+    }
+    psnr = {
+        "psnr_consecutive": np.array([[30.0 + 0.1 * i for i in range(IMAGES)]] * seeds),
+        "psnr_identical": np.array([[29.8 + 0.1 * i + 0.01 * (i % 3) for i in range(IMAGES)]] * seeds),
+    }
     return {"rows": rows, "fig6": {k: v.tolist() for k, v in {**flow, **psnr}.items()}}
 
 
 def results(ours_offsets, blurred=29.0):
     ours = np.array([[30.0 + o + 0.1 * i for i in range(IMAGES)] for o in ours_offsets])
-    row = {"images": IMAGES, "blurred_psnr": [blurred + 0.1 * i for i in range(IMAGES)], "blurred_ssim": [0.8] * IMAGES,
-           "rl_psnr": [blurred - 1 + 0.1 * i for i in range(IMAGES)], "rl_ssim": [0.7] * IMAGES,
-           "ours_psnr": ours.tolist(), "ours_ssim": [[0.9] * IMAGES] * len(ours_offsets)}
-    return {"seeds": list(range(len(ours_offsets))), "table2_ours": {"synthetic global": row, "REDS (real)": row},
-            "table3_ours": {"parameters": 8_281_696, "seconds": 1.5, "size": [720, 1280], "device": "CPU"}}
+    row = {
+        "images": IMAGES,
+        "blurred_psnr": [blurred + 0.1 * i for i in range(IMAGES)],
+        "blurred_ssim": [0.8] * IMAGES,
+        "rl_psnr": [blurred - 1 + 0.1 * i for i in range(IMAGES)],
+        "rl_ssim": [0.7] * IMAGES,
+        "ours_psnr": ours.tolist(),
+        "ours_ssim": [[0.9] * IMAGES] * len(ours_offsets),
+    }
+    return {
+        "seeds": list(range(len(ours_offsets))),
+        "table2_ours": {"synthetic global": row, "REDS (real)": row},
+        "table3_ours": {"parameters": 8_281_696, "seconds": 1.5, "size": [720, 1280], "device": "CPU"},
+    }
 
 
 def test_table4_quotes_the_paper_shows_parameters_and_paired_verdicts():
@@ -49,17 +64,25 @@ def test_table4_quotes_the_paper_shows_parameters_and_paired_verdicts():
 def test_claims_follow_the_paired_verdicts():
     claims = dict(ch02.claims(results([1.0, 1.1, 1.2]), ablations([0.0, 0.0, 0.0], [-1.0, -1.0, -1.0])))
     assert "at least the 1 dB" in claims["The model deblurs where it was trained (the floor before any verdict)"]
-    assert claims["The model restores blurred frames (better than the input), synthetic global"].startswith("supported: +2.10 dB [")
+    assert claims["The model restores blurred frames (better than the input), synthetic global"].startswith(
+        "supported: +2.10 dB ["
+    )
     assert claims["RNNs are needed (w/o RNNs is worse) (Table IV)"].startswith("supported: -1.00 dB")
     assert claims["Bidirectional flow gives a similar result (no gain) (Table IV)"].startswith(
-        "contradicted (lower than full)")
-    assert "the flow shrinks from 1.35 to 0.55 px" in claims["Fig. 6: identical frames give near-zero flow and less deblurring"]
+        "contradicted (lower than full)"
+    )
+    assert (
+        "the flow shrinks from 1.35 to 0.55 px"
+        in claims["Fig. 6: identical frames give near-zero flow and less deblurring"]
+    )
 
 
 def test_no_difference_is_not_support_and_few_seeds_make_no_claim():
     noisy = dict(ch02.claims(results([1.0, 1.1, 1.2]), ablations([0.0, 0.2, -0.2], [0.1, -0.1, 0.05])))
     assert noisy["RNNs are needed (w/o RNNs is worse) (Table IV)"].startswith("inconclusive")
-    assert noisy["Bidirectional flow gives a similar result (no gain) (Table IV)"].startswith("inconclusive (not support)")
+    assert noisy["Bidirectional flow gives a similar result (no gain) (Table IV)"].startswith(
+        "inconclusive (not support)"
+    )
     one = dict(ch02.claims(results([1.0]), ablations([0.0], [-1.0])))
     assert one["RNNs are needed (w/o RNNs is worse) (Table IV)"].startswith("no claim")
 
@@ -68,7 +91,9 @@ def test_under_the_floor_no_claim_on_the_model_is_read():
     weak = dict(ch02.claims(results([-0.6, -0.5, -0.4]), ablations([0.0, 0.0, 0.0], [-1.0, -1.0, -1.0])))
     assert "**no verdict**" in weak["The model deblurs where it was trained (the floor before any verdict)"]
     assert weak["RNNs are needed (w/o RNNs is worse) (Table IV)"].startswith("no verdict (the model is under")
-    assert weak["The model restores blurred frames (better than the input), synthetic global"].startswith("supported: +0.50")
+    assert weak["The model restores blurred frames (better than the input), synthetic global"].startswith(
+        "supported: +0.50"
+    )
 
 
 def test_sentences_follow_the_numbers():
@@ -80,17 +105,26 @@ def test_sentences_follow_the_numbers():
     sentence = ch02.resolution_summary(clear)
     assert "at most 1.74 dB" in sentence and "outside our interval for 5 of its 6 rows (concat RNN weights," in sentence
     inside = ablations([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
-    for row, offset in {"no_rnn": -1.74, "concat_weights": -0.87, "single_image": -0.47, "no_flow_loss": -0.23,
-                        "rnn_in_decoder": -0.86, "bidirectional": -0.02}.items():
+    for row, offset in {
+        "no_rnn": -1.74,
+        "concat_weights": -0.87,
+        "single_image": -0.47,
+        "no_flow_loss": -0.23,
+        "rnn_in_decoder": -0.86,
+        "bidirectional": -0.02,
+    }.items():
         inside["rows"][row]["runs"] = runs([offset + 0.1, offset - 0.1, offset])
     assert ch02.resolution_summary(inside).endswith("outside our interval for 0 of its 6 rows")
     assert ch02.reference_summary(results([1.0, 1.1, 1.2]), clear) == (
         "against the blurred input, the full model is higher on synthetic global, REDS (real); against "
         "Richardson-Lucy with TV-L1 flow kernels it is higher on synthetic global, REDS (real); its Table IV rows "
-        "against the full model are 7 lower")
+        "against the full model are 7 lower"
+    )
     mixed = results([1.0, 1.1, 1.2])
-    mixed["table2_ours"]["REDS (real)"] = {**mixed["table2_ours"]["REDS (real)"],
-                                           "rl_psnr": [40.0] * IMAGES}  # RL far better on the real frames
+    mixed["table2_ours"]["REDS (real)"] = {
+        **mixed["table2_ours"]["REDS (real)"],
+        "rl_psnr": [40.0] * IMAGES,
+    }  # RL far better on the real frames
     assert "it is higher on synthetic global; lower on REDS (real)" in ch02.reference_summary(mixed, None)
     low, high = ch02.paper_table4_range()
     assert (round(low, 2), round(high, 2)) == (0.02, 1.74)
@@ -103,8 +137,9 @@ def test_tables_two_three_and_fig6():
     assert "| identical - consecutive | lower: -0.80 px [" in ch02.fig6(ablations([0.0] * 3, [0.0] * 3))
 
 
-@pytest.mark.parametrize("row", ["full", "no_rnn", "bidirectional", "full_flow_mean", "full_no_residual",
-                                 "full_released_solver"])
+@pytest.mark.parametrize(
+    "row", ["full", "no_rnn", "bidirectional", "full_flow_mean", "full_no_residual", "full_released_solver"]
+)
 def test_every_row_builds_at_smoke(row):
     exp = experiments.build(f"ch02:{row}", "smoke", iterations=2)
     assert exp.config.iterations == 2 and exp.inputs[0] == "blur"
@@ -113,14 +148,25 @@ def test_every_row_builds_at_smoke(row):
     if row == "full_no_residual":
         assert not exp.model.residual
     if row == "full_released_solver":
-        assert (exp.config.lr, exp.config.schedule, exp.config.power, exp.config.grad_clip) == (1e-4, "poly", 2.0, 5000.0)
+        assert (exp.config.lr, exp.config.schedule, exp.config.power, exp.config.grad_clip) == (
+            1e-4,
+            "poly",
+            2.0,
+            5000.0,
+        )
 
 
 def test_the_paper_profile_follows_the_text_and_the_released_solver_the_code():
     text = ch02.build("full", "paper", seed=0, device="cpu", iterations=None).config
     assert (text.lr, text.batch, text.iterations, text.schedule) == (1e-3, 20, 800_000, "step")
     code = ch02.build("full_released_solver", "paper", seed=0, device="cpu", iterations=None).config
-    assert (code.lr, code.batch, code.iterations, code.schedule, code.grad_clip) == (1e-4, 10, 5_000_000, "poly", 5000.0)
+    assert (code.lr, code.batch, code.iterations, code.schedule, code.grad_clip) == (
+        1e-4,
+        10,
+        5_000_000,
+        "poly",
+        5000.0,
+    )
 
 
 def test_rows_are_trained_scored_and_paired_image_by_image(tmp_path, monkeypatch):
@@ -132,9 +178,14 @@ def test_rows_are_trained_scored_and_paired_image_by_image(tmp_path, monkeypatch
     assert [r["seed"] for r in row["runs"]] == [0, 1] and ch02.scores(row["runs"]).shape == (2, 2)
     assert row["parameters"]["paper"] == 8_281_696 and row["parameters"]["trained"] < 1_000_000
     assert len(list((tmp_path / "_build/runs/smoke/ch02").glob("full-seed1-*/checkpoint.pt"))) == 1
-    trained = [experiments.train_experiment("ch02:full", "smoke", seed=s, device="cpu", progress=False)
-               for s in (0, 1)]
+    trained = [experiments.train_experiment("ch02:full", "smoke", seed=s, device="cpu", progress=False) for s in (0, 1)]
     fig6 = ch02.identical_frames_test([t.model for _, t in trained], sets, "cpu")
     assert np.asarray(fig6["flow_identical"]).shape == (2, 2) and np.asarray(fig6["psnr_consecutive"]).shape == (2, 2)
     table = ch02.score_table2(trained, sets, rl_iterations=2)["mixed"]
     assert table["images"] == 2 and np.asarray(table["ours_psnr"]).shape == (2, 2) and len(table["rl_psnr"]) == 2
+
+
+def test_the_floor_reads_sets_that_table2_scores():
+    """The floor's sets are named as 02.06 names the sets it scores (one place makes both names)."""
+    assert set(ch02.OWN_SETS) <= set(ch02.table2_sets("smoke"))
+    assert ch02.REDS_SET in ch02.table2_sets("smoke")

@@ -2,7 +2,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from deblurbook.chapters import ch03
 from deblurbook.models.bladenet import BladeNet
@@ -10,10 +9,15 @@ from deblurbook.models.bladenet import BladeNet
 
 def _fake_ratios(local, glob):
     t = [0.0, 1.0]
-    return {"thresholds": t, "size": 8,
-            "curves": {"engine local (true flow)": [[1.0, v] for v in local],
-                       "engine global (true flow)": [[1.0, v] for v in glob],
-                       "REDS clips (TV-L1)": [[1.0, 0.5]]}}
+    return {
+        "thresholds": t,
+        "size": 8,
+        "curves": {
+            "engine local (true flow)": [[1.0, v] for v in local],
+            "engine global (true flow)": [[1.0, v] for v in glob],
+            "REDS clips (TV-L1)": [[1.0, 0.5]],
+        },
+    }
 
 
 def test_the_ratio_sentence_follows_the_verdict():
@@ -26,7 +30,8 @@ def test_the_ratio_sentence_follows_the_verdict():
 def test_smoke_ratio_curves_cover_every_source_and_never_rise():
     res = ch03.ratio_curves("smoke")
     assert set(res["curves"]) == {f"engine {p} ({f})" for p in ch03.RATIO_PRESETS for f in ("TV-L1", "true flow")} | {
-        "REDS clips (TV-L1)"}
+        "REDS clips (TV-L1)"
+    }
     for rows in res["curves"].values():
         assert np.all(np.diff(np.asarray(rows), axis=1) <= 0)
     assert "ratio at" in ch03.ratio_table(res)
@@ -50,7 +55,9 @@ def test_network_tables_come_from_the_model():
 
 def test_dice_examples_show_the_codes_formula():
     values = dict(ch03.dice_examples())
-    assert values["S = M (a perfect 0/1 map)"] == "0.500" and values["S = 3M (all three maps saturated on M)"] == "0.250"
+    assert (
+        values["S = M (a perfect 0/1 map)"] == "0.500" and values["S = 3M (all three maps saturated on M)"] == "0.250"
+    )
 
 
 def test_region_psnr_readings_differ_by_the_region_share():
@@ -116,8 +123,7 @@ def test_the_stages_share_the_budget_and_fine_tuning_runs_at_a_constant_rate():
 
 def test_the_papers_headline_margins_come_from_its_tables():
     m = ch03.headline_margins()
-    assert m == pytest.approx({"plus_vs_reds": 2.52, "bladenet_vs_reds": 2.28, "equal_data": 0.94,
-                               "both_tuned": 0.69})
+    assert m == pytest.approx({"plus_vs_reds": 2.52, "bladenet_vs_reds": 2.28, "equal_data": 0.94, "both_tuned": 0.69})
 
 
 def test_results_tables_at_smoke_cover_every_set_and_row():
@@ -140,16 +146,26 @@ def test_results_tables_at_smoke_cover_every_set_and_row():
 
 def _region_runs(large, small, seeds=3):
     """Runs of one row whose images 0 and 2 have both regions and image 1 none."""
-    return [{"extra": {"large_true": [large + s, None, large + 1 + s], "small_true": [small + s, None, small + s],
-                       "large_code": [0.0, None, 0.0], "small_code": [0.0, None, 0.0]}}
-            for s in np.linspace(0, 0.01, seeds)]
+    return [
+        {
+            "extra": {
+                "large_true": [large + s, None, large + 1 + s],
+                "small_true": [small + s, None, small + s],
+                "large_code": [0.0, None, 0.0],
+                "small_code": [0.0, None, 0.0],
+            }
+        }
+        for s in np.linspace(0, 0.01, seeds)
+    ]
 
 
 def test_table_6_has_intervals_and_reads_the_papers_four_sentences_on_the_true_regions():
     found = ch03.region_scores(_region_runs(30.0, 40.0), "large_true")
     assert found.shape == (3, 2) and ch03.region_scores([{"extra": {"k": [None]}}], "k") is None
-    rows = {row: {"runs": _region_runs(30.0 + 2 * (row in ("bsa", "full")) + (row == "lbp"), 40.0 - (row == "bsa"))}
-            for row in ch03.TABLE4_ROWS}
+    rows = {
+        row: {"runs": _region_runs(30.0 + 2 * (row in ("bsa", "full")) + (row == "lbp"), 40.0 - (row == "bsa"))}
+        for row in ch03.TABLE4_ROWS
+    }
     claims = ch03.table6_claims(rows)
     assert [c.comparison.verdict for c in claims] == ["higher"] * 4  # LBP, BSA > none; BSA > LBP; LBP > BSA (small)
     assert all("Table 6" in c.label and '"' in c.label for c in claims)

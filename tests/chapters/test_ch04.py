@@ -58,7 +58,8 @@ def test_table_1s_own_line_puts_its_first_row_three_tenths_of_a_million_off():
     line = ch04.paper_line()
     assert line["gap8"] == pytest.approx(0.30, abs=1e-9) and line["slope"] == pytest.approx(0.775)
     assert ch04.book_line()["slope"] == 3_100_160 / 4 and set(ch04.PAPER_NAMES) <= {
-        name for name, _ in RefDeblurNet(8, 1).named_children()}
+        name for name, _ in RefDeblurNet(8, 1).named_children()
+    }
 
 
 def test_each_row_builds_its_variant_with_the_inputs_it_needs():

@@ -39,7 +39,7 @@ def test_the_levin_test_set_holds_kernels_wider_than_any_trained_on():
 def test_band_energies_sum_to_the_mean_square_and_place_a_sinusoid():
     rng = np.random.default_rng(0)
     image = rng.normal(size=(33, 47, 3))
-    assert ch06.band_energy(image).sum() == pytest.approx((image ** 2).sum(-1).mean(), rel=1e-9)
+    assert ch06.band_energy(image).sum() == pytest.approx((image**2).sum(-1).mean(), rel=1e-9)
     y, x = np.mgrid[:64, :64]
     wave = np.cos(2 * np.pi * 12 / 64 * x)  # 12 cycles over 64 px: in the band [1/8, 1/4)
     energy = ch06.band_energy(wave)
@@ -50,8 +50,7 @@ def test_branch_statistics_credit_the_branch_that_makes_the_true_change():
     rng = np.random.default_rng(1)
     sharp = rng.uniform(size=(24, 30, 3))
     blur = sharp * 0.5 + 0.25
-    exact = {"image": blur + 1e-3 * rng.normal(size=blur.shape), "residual": sharp - blur, "blur": blur,
-             "sharp": sharp}
+    exact = {"image": blur + 1e-3 * rng.normal(size=blur.shape), "residual": sharp - blur, "blur": blur, "sharp": sharp}
     found = ch06.branch_statistics(exact)
     assert found["corr_true"]["residual branch"] == pytest.approx(1.0)
     assert abs(found["corr_true"]["image branch (image - blur)"]) < 0.2
@@ -61,8 +60,10 @@ def test_branch_statistics_credit_the_branch_that_makes_the_true_change():
 def test_deconvolution_given_the_true_kernel_beats_the_blurred_input():
     sets = ch06.test_sets("smoke")
     found = ch06.baseline_scores(sets)
-    blurred = [float(metrics.psnr(sets[ch06.LEVIN_SET][i]["blur"][None], sets[ch06.LEVIN_SET][i]["sharp"][None])[0])
-               for i in range(len(sets[ch06.LEVIN_SET]))]
+    blurred = [
+        float(metrics.psnr(sets[ch06.LEVIN_SET][i]["blur"][None], sets[ch06.LEVIN_SET][i]["sharp"][None])[0])
+        for i in range(len(sets[ch06.LEVIN_SET]))
+    ]
     rl = found["Richardson-Lucy, true kernel (30 iterations)"][ch06.LEVIN_SET]["psnr"]
     assert len(rl) == len(blurred) and np.mean(rl) > np.mean(blurred) + 1.0
 

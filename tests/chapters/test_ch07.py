@@ -28,8 +28,9 @@ def test_one_protocol_every_network_sees_the_same_scenes_with_the_inputs_it_need
         assert exp.inputs == ch07.NETWORKS[net].inputs and all(k in first[net] for k in (*exp.inputs, "sharp"))
         assert torch.equal(first[net]["blur"], first["unet"]["blur"])
         speed = ("amp", "amp_dtype", "channels_last")  # per network: how fast, not what is trained
-        assert {k: v for k, v in vars(exp.config).items() if k not in speed} == \
-            {k: v for k, v in vars(built["unet"].config).items() if k not in speed}
+        assert {k: v for k, v in vars(exp.config).items() if k not in speed} == {
+            k: v for k, v in vars(built["unet"].config).items() if k not in speed
+        }
     assert "mask" in first["bladenet"]
 
 
@@ -42,8 +43,12 @@ def _fake(values: dict[str, np.ndarray]) -> dict:
     rows = {}
     for net in ch07.NETWORKS:
         v = values.get(net, values["unet"])
-        rows[f"{net}-1M"] = {"runs": [{"per_image": [{"preset": "mixed", "psnr": float(x), "ssim": 0.5} for x in seed]}
-                                      for seed in v], "parameters": 1, "inputs": ["blur"], "sets": ["mixed"]}
+        rows[f"{net}-1M"] = {
+            "runs": [{"per_image": [{"preset": "mixed", "psnr": float(x), "ssim": 0.5} for x in seed]} for seed in v],
+            "parameters": 1,
+            "inputs": ["blur"],
+            "sets": ["mixed"],
+        }
     return {"rows": rows, "sets": {"mixed": 4}, "blurred": {"psnr": [20.0] * 4, "ssim": [0.4] * 4}, "sizes": ["1M"]}
 
 
@@ -68,8 +73,9 @@ def test_no_verdict_for_a_network_that_has_not_learned_to_deblur():
     assert "▼" not in mtdn and "· -4." in mtdn
     assert "not read" in next(line for line in ch07.floor_table(res).splitlines() if line.startswith("| MTDN"))
     said = dict(ch07.claims(res))
-    assert said["the two-way multi-scale network beats a plain U-Net (the book's own question): over "
-                "U-Net (the floor), mixed"].startswith("not tested")
+    assert said[
+        "the two-way multi-scale network beats a plain U-Net (the book's own question): over U-Net (the floor), mixed"
+    ].startswith("not tested")
 
 
 def test_tables_read_a_saved_result_in_the_order_it_was_scored():
@@ -99,12 +105,19 @@ def test_each_network_trains_fast_only_where_its_gradients_match_float32(net):
     exp = experiments.build(f"ch07:{net}-1M", "smoke", device="cpu")
     torch.manual_seed(0)
     exp.model = ch07.ALL[net].make(ch07.ALL[net].sizes["1M"])
-    batch = {"blur": torch.rand(2, 3, 40, 40), "sharp": torch.rand(2, 3, 40, 40), "ref": torch.rand(2, 3, 40, 40),
-             "blur_next": torch.rand(2, 3, 40, 40), "mask": (torch.rand(2, 1, 40, 40) > 0.5).float()}
+    batch = {
+        "blur": torch.rand(2, 3, 40, 40),
+        "sharp": torch.rand(2, 3, 40, 40),
+        "ref": torch.rand(2, 3, 40, 40),
+        "blur_next": torch.rand(2, 3, 40, 40),
+        "mask": (torch.rand(2, 1, 40, 40) > 0.5).float(),
+    }
     fast = ch07.precision(ch07.ALL[net])
     grads = []
-    for amp, memory in ((False, torch.contiguous_format),
-                        (fast["amp"], torch.channels_last if fast["channels_last"] else torch.contiguous_format)):
+    for amp, memory in (
+        (False, torch.contiguous_format),
+        (fast["amp"], torch.channels_last if fast["channels_last"] else torch.contiguous_format),
+    ):
         model = copy.deepcopy(exp.model).to(memory_format=memory)
         inputs = {k: v.contiguous(memory_format=memory) for k, v in batch.items()}
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):

@@ -29,8 +29,9 @@ def test_blurred_scores_split_per_set_in_the_runs_order():
 
 def _row(psnr):
     """A row of runs (seeds x images of one set, ``global``) from a PSNR matrix."""
-    return {"runs": [{"per_image": [{"preset": "global", "psnr": float(v), "ssim": 0.5} for v in seed]}
-                     for seed in psnr]}
+    return {
+        "runs": [{"per_image": [{"preset": "global", "psnr": float(v), "ssim": 0.5} for v in seed]} for seed in psnr]
+    }
 
 
 def _result(gain_db, rival_db, seed=0):
@@ -38,15 +39,22 @@ def _result(gain_db, rival_db, seed=0):
     ``rival`` by ``rival_db`` (3 seeds, a little noise)."""
     rng = np.random.default_rng(seed)
     base = 20 + rng.normal(0, 1, 8)
-    noisy = lambda d: base + d + rng.normal(0, 0.05, (3, 8))
-    return {"blurred": {"psnr": base.tolist(), "ssim": [0.5] * 8},
-            "rows": {"main": _row(noisy(gain_db)), "rival": _row(noisy(rival_db))}}
+
+    def noisy(d):
+        return base + d + rng.normal(0, 0.05, (3, 8))
+
+    return {
+        "blurred": {"psnr": base.tolist(), "ssim": [0.5] * 8},
+        "rows": {"main": _row(noisy(gain_db)), "rival": _row(noisy(rival_db))},
+    }
 
 
 def _claims(res):
     main, rival = (per_set(res["rows"][r]["runs"])["global"] for r in ("main", "rival"))
-    return [Claim("main beats rival", stats.compare(main, rival)),
-            Claim("main beats its input", stats.compare(main, np.asarray(res["blurred"]["psnr"])), gated=False)]
+    return [
+        Claim("main beats rival", stats.compare(main, rival)),
+        Claim("main beats its input", stats.compare(main, np.asarray(res["blurred"]["psnr"])), gated=False),
+    ]
 
 
 def test_under_the_floor_the_gated_claims_get_no_verdict_but_their_difference():

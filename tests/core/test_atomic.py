@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -64,3 +65,13 @@ def test_temporaries_of_killed_writers_are_cleaned_on_the_next_save(tmp_path):
     other.write_text("{}")
     atomic.write_text(tmp_path / "checkpoint.pt", "new")
     assert not left.exists() and mine.exists() and other.exists()
+
+
+def test_a_folder_loses_the_temporaries_of_dead_writers_only(tmp_path):
+    dead, alive = 2**22 + 12345, os.getpid()
+    left = [tmp_path / f".checkpoint.pt.{dead}.abc_1.tmp.sha256", tmp_path / f".log.{dead}.x9.tmp.json"]
+    kept = tmp_path / f".log.{alive}.y8.tmp.json"
+    for path in [*left, kept]:
+        path.write_text("half")
+    assert sorted(atomic.clean_stale_folder(tmp_path)) == sorted(left)
+    assert kept.exists() and not any(p.exists() for p in left)

@@ -59,3 +59,9 @@ def test_a_kill_between_the_two_renames_leaves_a_pair_that_verifies(tmp_path, mo
         checkpoints.save({**state(), "step": 9}, path)
     monkeypatch.setattr(checkpoints.atomic, "write_json", real)
     assert checkpoints.load(path)["step"] == 9
+
+
+def test_saving_the_same_state_twice_writes_the_same_bytes(tmp_path):
+    state = {"model": {"w": torch.arange(6.0).reshape(2, 3)}}
+    first, second = checkpoints.save(state, tmp_path / "a.pt"), checkpoints.save(state, tmp_path / "b.pt")
+    assert first.read_bytes() == second.read_bytes()

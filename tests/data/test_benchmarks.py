@@ -38,7 +38,8 @@ def test_realblur_layout(tmp_path):
     _img(tmp_path / "RealBlur-J_ECC" / "scene001" / "gt" / "gt_1.png")
     _img(tmp_path / "RealBlur-J_ECC" / "scene001" / "blur" / "blur_1.png")
     (tmp_path / "RealBlur_J_test_list.txt").write_text(
-        "RealBlur-J_ECC/scene001/gt/gt_1.png RealBlur-J_ECC/scene001/blur/blur_1.png\n")
+        "RealBlur-J_ECC/scene001/gt/gt_1.png RealBlur-J_ECC/scene001/blur/blur_1.png\n"
+    )
     pairs = benchmarks.realblur_pairs(tmp_path, "J")
     assert len(pairs) == 1 and pairs[0].group == "scene001" and pairs[0].sharp.name == "gt_1.png"
     with pytest.raises(FileNotFoundError, match="RealBlur_R_test_list.txt"):
@@ -79,8 +80,12 @@ def test_hidden_files_and_folders_are_ignored(tmp_path):
 def test_unknown_splits_are_refused_and_empty_layouts_are_errors(tmp_path):
     with pytest.raises(ValueError, match="unknown HIDE split 'tset'; known: train, test"):
         benchmarks.hide_pairs(tmp_path, subset="tset")
-    for call in (lambda: benchmarks.gopro_pairs(tmp_path, "val"), lambda: benchmarks.reds_pairs(tmp_path, "tests"),
-                 lambda: benchmarks.realblur_pairs(tmp_path, "J", "valid"), lambda: benchmarks.lode_pairs(tmp_path, "x")):
+    for call in (
+        lambda: benchmarks.gopro_pairs(tmp_path, "val"),
+        lambda: benchmarks.reds_pairs(tmp_path, "tests"),
+        lambda: benchmarks.realblur_pairs(tmp_path, "J", "valid"),
+        lambda: benchmarks.lode_pairs(tmp_path, "x"),
+    ):
         with pytest.raises(ValueError, match="unknown .* split"):
             call()
     (tmp_path / "reds" / "val_blur").mkdir(parents=True)

@@ -14,8 +14,12 @@ def test_factor_one_renders_the_stored_test_set_and_larger_factors_lengthen_the_
     same = RenderedSet(scaled_motion("mixed", 1.0), (41, 53), 2, signals=("blur", "sharp", "flow"))
     for i in range(2):
         assert torch.equal(stored[i]["blur"], same[i]["blur"]) and torch.equal(stored[i]["sharp"], same[i]["sharp"])
-    lengths = {f: np.concatenate([blur_lengths(RenderedSet(scaled_motion("mixed", f), (41, 53), 2).load(i)).ravel()
-                                  for i in range(2)]) for f in (1.0, 3.0)}
+    lengths = {
+        f: np.concatenate(
+            [blur_lengths(RenderedSet(scaled_motion("mixed", f), (41, 53), 2).load(i)).ravel() for i in range(2)]
+        )
+        for f in (1.0, 3.0)
+    }
     moving = lengths[1.0] > 0.05
     assert np.median(lengths[3.0][moving] / lengths[1.0][moving]) == pytest.approx(3.0, rel=0.05)
 
@@ -55,4 +59,4 @@ def test_clip_inputs_give_every_input_with_the_previous_sharp_frame_as_reference
     name, t = before.index[0]
     from deblurbook.data.datasets import PairDataset
 
-    assert torch.equal(item["ref"], PairDataset(clips[name][t - 1:t])[0]["sharp"])
+    assert torch.equal(item["ref"], PairDataset(clips[name][t - 1 : t])[0]["sharp"])

@@ -7,8 +7,9 @@ from deblurbook.data.synth import _default_pool, make_sample
 
 def test_the_coordinate_pool_leaves_the_scene_geometry_unchanged():
     real = make_sample("mixed", (40, 56), 3, signals=("flow", "mask"), content=_default_pool("test"))
-    coded = make_sample("mixed", (40, 56), 3, signals=("flow", "mask"), content=CoordinatePool(_default_pool("test")),
-                        gamma=1.0)
+    coded = make_sample(
+        "mixed", (40, 56), 3, signals=("flow", "mask"), content=CoordinatePool(_default_pool("test")), gamma=1.0
+    )
     assert np.array_equal(real["mask"], coded["mask"]) and np.allclose(real["flow"], coded["flow"])
 
 
@@ -25,8 +26,10 @@ def test_the_reference_warped_by_the_correspondence_matches_the_sharp_frame():
     found = true_correspondence("global", size, seed, target="ref")
     sample = make_sample("global", size, seed, signals=("sharp", "ref"), content=_default_pool("test"))
     pos, valid = found["position"], found["valid"]
-    warped = np.stack([map_coordinates(sample["ref"][..., c], [pos[..., 1], pos[..., 0]], order=1, mode="nearest")
-                       for c in range(3)], -1)
+    warped = np.stack(
+        [map_coordinates(sample["ref"][..., c], [pos[..., 1], pos[..., 0]], order=1, mode="nearest") for c in range(3)],
+        -1,
+    )
     moved = np.abs(warped - sample["sharp"]).mean(-1)[valid].mean()
     still = np.abs(sample["ref"] - sample["sharp"]).mean(-1)[valid].mean()
     assert valid.mean() > 0.5 and moved < 0.04 and moved < 0.3 * still

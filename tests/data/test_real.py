@@ -31,8 +31,11 @@ def test_every_bundled_file_has_a_line_with_its_source_licence_and_checksum(repo
     root = repo / "data" / "real"
     with open(root / "SOURCES.csv", newline="", encoding="utf-8") as f:
         listed = {row["file"]: row for row in csv.DictReader(f)}
-    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
-               and p.name not in LISTED_APART and not p.name.startswith("LICENSE")}
+    on_disk = {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and p.name not in LISTED_APART and not p.name.startswith("LICENSE")
+    }
     assert set(listed) == on_disk
     for name, row in listed.items():
         assert row["source"] and row["licence"], name

@@ -13,8 +13,11 @@ class Items(torch.utils.data.Dataset):
         return self.n
 
     def __getitem__(self, i):
-        return {"blur": torch.full((3, 5, 7), i / 10), "sharp": torch.full((3, 5, 7), i / 10 + 0.01),
-                "ref": torch.full((3, 5, 7), i / 10 + 0.02)}
+        return {
+            "blur": torch.full((3, 5, 7), i / 10),
+            "sharp": torch.full((3, 5, 7), i / 10 + 0.01),
+            "ref": torch.full((3, 5, 7), i / 10 + 0.02),
+        }
 
 
 def test_swaps_replace_only_the_reference():

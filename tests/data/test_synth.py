@@ -9,8 +9,7 @@ SIZE = (37, 53)
 
 @pytest.fixture(scope="module", params=list(synth.PRESETS))
 def sample(request):
-    return request.param, synth.make_sample(request.param, SIZE, seed=5,
-                                            signals=synth.SIGNALS + synth.EXTRA_SIGNALS)
+    return request.param, synth.make_sample(request.param, SIZE, seed=5, signals=synth.SIGNALS + synth.EXTRA_SIGNALS)
 
 
 def test_every_signal_shape_type_and_range(sample):
@@ -39,8 +38,7 @@ def test_flow_carries_the_sharp_frame_to_the_next_one(sample):
     h, w = SIZE
     ys, xs = np.mgrid[:h, :w].astype(float)
     tx, ty = xs + s["flow"][..., 0], ys + s["flow"][..., 1]
-    warped = np.stack([ndimage.map_coordinates(s["sharp_next"][..., c], [ty, tx], order=1)
-                       for c in range(3)], -1)
+    warped = np.stack([ndimage.map_coordinates(s["sharp_next"][..., c], [ty, tx], order=1) for c in range(3)], -1)
     inside = (tx >= 1) & (tx <= w - 2) & (ty >= 1) & (ty <= h - 2)
     ok = inside & (np.abs(warped - s["sharp"]).max(-1) < 0.1)
     assert ok.sum() >= 0.6 * inside.sum()  # holds except where layers occlude each other
@@ -83,8 +81,9 @@ def test_blur_length_does_not_depend_on_the_crop_size():
     from deblurbook.data.blur_scale import blur_lengths
 
     def median_length(size):
-        return np.median([np.median(blur_lengths(synth.make_sample("global", (size, size), seed=s)))
-                          for s in range(12)])
+        return np.median(
+            [np.median(blur_lengths(synth.make_sample("global", (size, size), seed=s))) for s in range(12)]
+        )
 
     small, large = median_length(40), median_length(120)
     assert 0.6 < small / large < 1.6

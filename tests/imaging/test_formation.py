@@ -14,7 +14,7 @@ def smooth_image(h=41, w=47):
 def test_camera_response_round_trip():
     x = RNG.random((5, 7, 3))
     assert np.allclose(formation.to_display(formation.to_linear(x)), x)
-    assert formation.to_linear(np.array(0.5)) == pytest.approx(0.5 ** 2.2)
+    assert formation.to_linear(np.array(0.5)) == pytest.approx(0.5**2.2)
 
 
 @pytest.mark.parametrize("dx,dy", [(0, 0), (4, 0), (0, -5), (3.3, 2.7), (-7.5, 7.5), (0.4, 0.1), (15, -2)])
@@ -49,8 +49,7 @@ def test_averaging_shifted_frames_equals_convolution(dx, dy):
     t = (np.arange(n) + 0.5) / n - 0.5
     frames = [ndimage.shift(image, (ti * dy, ti * dx, 0), order=1, mode="reflect") for ti in t]
     averaged = np.mean(frames, axis=0)
-    convolved = ndimage.convolve(image, formation.motion_kernel(dx, dy, oversample=64)[:, :, None],
-                                 mode="reflect")
+    convolved = ndimage.convolve(image, formation.motion_kernel(dx, dy, oversample=64)[:, :, None], mode="reflect")
     m = 12
     assert metrics.psnr(averaged[m:-m, m:-m], convolved[m:-m, m:-m], quantise=False) >= 40
 
@@ -61,7 +60,7 @@ def test_blur_in_linear_space_differs_from_display_space():
     linear, display = formation.blur_with_kernel(image, k), formation.blur_with_kernel(image, k, linear=False)
     assert linear.shape == image.shape and 0 <= linear.min() and linear.max() <= 1
     assert np.abs(linear - display).max() > 1e-3
-    assert (linear.mean() >= display.mean())  # averaging light brightens dark mixtures
+    assert linear.mean() >= display.mean()  # averaging light brightens dark mixtures
     with pytest.raises(ValueError, match="2-D"):
         formation.blur_with_kernel(image, np.ones(3))
     with pytest.raises(ValueError, match="HxW"):
@@ -70,7 +69,7 @@ def test_blur_in_linear_space_differs_from_display_space():
 
 def test_average_frames_is_the_linear_mean():
     frames = RNG.random((7, 9, 11, 3))
-    expected = np.mean(frames ** 2.2, axis=0) ** (1 / 2.2)
+    expected = np.mean(frames**2.2, axis=0) ** (1 / 2.2)
     assert np.allclose(formation.average_frames(frames), expected)
     assert np.allclose(formation.average_frames(frames[:1]), frames[0])
     with pytest.raises(ValueError, match="frames"):
@@ -93,8 +92,10 @@ def test_flow_to_kernel_single_and_per_pixel():
     assert formation.flow_to_kernel(field, 0.5, size=11).shape == (3, 5, 11, 11)
 
 
-@pytest.mark.parametrize("kwargs,match", [(dict(duty=0.0), "duty"), (dict(duty=1.5), "duty"),
-                                          (dict(size=4), "odd"), (dict(size=1), "at least")])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [(dict(duty=0.0), "duty"), (dict(duty=1.5), "duty"), (dict(size=4), "odd"), (dict(size=1), "at least")],
+)
 def test_flow_to_kernel_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         formation.flow_to_kernel(np.full((2, 2, 2), 4.0), **kwargs)
@@ -122,8 +123,9 @@ def test_the_best_straight_line_recovers_a_line_kernels_length_and_angle():
     rng = np.random.default_rng(0)
     sharp = rng.uniform(size=(61, 67, 3))
     length, angle = 9.0, math.pi / 4
-    blur = formation.blur_with_kernel(sharp, formation.motion_kernel(length * math.cos(angle),
-                                                                      length * math.sin(angle)))
+    blur = formation.blur_with_kernel(
+        sharp, formation.motion_kernel(length * math.cos(angle), length * math.sin(angle))
+    )
     found = fit_line_blur(blur, sharp, lengths=range(0, 16, 3), angles=np.arange(8) * math.pi / 8)
     assert found["length"] == length and found["angle"] == pytest.approx(angle)
     assert found["rmse"] < 1e-6 < found["still"]

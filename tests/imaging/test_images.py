@@ -58,10 +58,14 @@ def test_tiff_is_read_with_every_bit_or_refused(tmp_path):
 
 BAD_FILES = {  # name: (bytes, what the error must say)
     "empty.png": (b"", "empty.png: empty file"),
-    "bomb.png": (images.png_bytes(np.zeros((1, 1, 3), np.uint8), size=(30_000, 30_000)),
-                 "bomb.png: refused as a possible decompression bomb"),
-    "deep.pgm": (b"P5\n2 2\n65535\n" + np.full(4, 40_000, ">u2").tobytes(),  # opens in Pillow as 32-bit "I"
-                 "deep.pgm: 32-bit integer image refused"),
+    "bomb.png": (
+        images.png_bytes(np.zeros((1, 1, 3), np.uint8), size=(30_000, 30_000)),
+        "bomb.png: refused as a possible decompression bomb",
+    ),
+    "deep.pgm": (
+        b"P5\n2 2\n65535\n" + np.full(4, 40_000, ">u2").tobytes(),  # opens in Pillow as 32-bit "I"
+        "deep.pgm: 32-bit integer image refused",
+    ),
     "broken.png": (b"\x89PNG\r\n\x1a\nnot really", "broken.png: cannot be read"),
     "notes.jpg": (b"hello", "notes.jpg"),
 }

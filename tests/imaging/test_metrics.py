@@ -25,8 +25,9 @@ def test_psnr_matches_scikit_image_on_quantised_images():
 def test_ssim_matches_scikit_image_gaussian_window():
     a, b = pair(43, 29)
     qa, qb = metrics.quantize(a), metrics.quantize(b)
-    ref = structural_similarity(qa, qb, data_range=1.0, channel_axis=-1, gaussian_weights=True,
-                                sigma=1.5, use_sample_covariance=False)
+    ref = structural_similarity(
+        qa, qb, data_range=1.0, channel_axis=-1, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+    )
     assert metrics.ssim(a, b) == pytest.approx(ref, abs=1e-10)
 
 
@@ -36,7 +37,10 @@ def test_torch_batches_give_per_image_values_equal_to_numpy():
     y = torch.tensor(np.stack([b1, b2]).transpose(0, 3, 1, 2), dtype=torch.float32)
     p, s = metrics.psnr(x, y), metrics.ssim(x, y)
     assert p.shape == (2,) and p.dtype == np.float64
-    f32 = lambda z: z.astype(np.float32)  # the tensors were float32
+
+    def f32(z):
+        return z.astype(np.float32)  # the tensors were float32
+
     assert p[1] == pytest.approx(metrics.psnr(f32(a2), f32(b2)))
     assert s[0] == pytest.approx(metrics.ssim(f32(a1), f32(b1)))
 

@@ -23,8 +23,10 @@ def test_torch_and_numpy_agree_and_torch_is_differentiable():
     assert np.allclose(out[0].detach().numpy().transpose(1, 2, 0), warp_numpy(image, flow), atol=1e-10)
     out.sum().backward()
     assert x.grad is not None and f.grad is not None and f.grad.abs().sum() > 0
-    assert torch.autograd.gradcheck(warp, (x[:, :, :4, :5].detach().clone().requires_grad_(),
-                                           (0.3 * f[:, :, :4, :5]).detach().clone().requires_grad_()))
+    assert torch.autograd.gradcheck(
+        warp,
+        (x[:, :, :4, :5].detach().clone().requires_grad_(), (0.3 * f[:, :, :4, :5]).detach().clone().requires_grad_()),
+    )
 
 
 def test_shape_errors():

@@ -3,8 +3,9 @@
 import torch
 
 
-def losses_after_steps(model, loss_fn, batch: dict, steps: int = 8, lr: float = 1e-3,
-                       inputs: tuple[str, ...] = ("blur",)) -> tuple[list[float], dict]:
+def losses_after_steps(
+    model, loss_fn, batch: dict, steps: int = 8, lr: float = 1e-3, inputs: tuple[str, ...] = ("blur",)
+) -> tuple[list[float], dict]:
     """The loss before each of ``steps`` steps on ``batch`` (the model reads ``inputs`` from it),
     and the last step's parts."""
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)

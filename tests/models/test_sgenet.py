@@ -14,7 +14,7 @@ TINY = (8, 10, 12)
 
 def test_parameter_count_at_paper_widths_is_the_specs_reading():
     assert parameter_count(SGENet()) == 19_583_381  # the paper: 19.5 M
-    assert parameter_count(RDM(96)) == 49 * 96 ** 2 + 4
+    assert parameter_count(RDM(96)) == 49 * 96**2 + 4
 
 
 def test_six_outputs_at_their_scales_on_an_odd_image():

@@ -10,8 +10,10 @@ from deblurbook.nn.scale_losses import ScaleWeightedMSE
 from tests.models.steps import losses_after_steps
 
 
-@pytest.mark.parametrize(("kwargs", "count"), [({}, 3_911_398), ({"two_way": False}, 2_584_035),
-                                               ({"two_way": False, "decoder_blocks": 6}, 3_746_595)])
+@pytest.mark.parametrize(
+    ("kwargs", "count"),
+    [({}, 3_911_398), ({"two_way": False}, 2_584_035), ({"two_way": False, "decoder_blocks": 6}, 3_746_595)],
+)
 def test_parameter_counts_at_paper_width_match_the_specs_arithmetic(kwargs, count):
     assert parameter_count(MTDN(32, **kwargs)) == count
 

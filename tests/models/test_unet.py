@@ -3,7 +3,7 @@ import torch
 
 from deblurbook.models.unet import SmallUNet
 from deblurbook.nn.blocks import parameter_count
-from deblurbook.nn.mask_losses import Reconstruction
+from deblurbook.nn.losses import Reconstruction
 from tests.models.steps import losses_after_steps
 
 

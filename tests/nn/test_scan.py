@@ -50,7 +50,7 @@ def test_an_impulse_spreads_across_its_row_and_column():
     centre = 16
     assert response[centre, 0] > 0 and response[0, centre] > 0  # reaches the borders
     assert response[0, 0] == 0  # four 1-D RNNs: only the row and the column
-    assert response[centre, 0] == pytest.approx(0.1 * 0.9 ** 16)
+    assert response[centre, 0] == pytest.approx(0.1 * 0.9**16)
 
 
 def test_errors():

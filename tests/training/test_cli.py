@@ -28,19 +28,46 @@ def test_book_runs_land_where_the_notebooks_look_and_held_runs_are_skipped(empty
     assert done == ["ch07:unet-smoke#0"]
     exp = experiments.build("ch07:unet-smoke", "smoke", seed=0, device="cpu")
     assert (experiments.run_dir(exp, "smoke", 0) / "checkpoint.pt").is_file()
-    assert not experiments.run_dir(experiments.build("ch07:unet-smoke", "smoke", seed=1, device="cpu"),
-                                   "smoke", 1).exists()
+    assert not experiments.run_dir(
+        experiments.build("ch07:unet-smoke", "smoke", seed=1, device="cpu"), "smoke", 1
+    ).exists()
 
 
 def test_the_command_trains_seeds_in_parallel_processes(empty_root):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    result = subprocess.run([sys.executable, "-m", "deblurbook", "train", "--experiment", "ch07:unet-smoke",
-                             "--profile", "smoke", "--seeds", "0,1", "--jobs", "2", "--device", "cpu"],
-                            env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deblurbook",
+            "train",
+            "--experiment",
+            "ch07:unet-smoke",
+            "--profile",
+            "smoke",
+            "--seeds",
+            "0,1",
+            "--jobs",
+            "2",
+            "--device",
+            "cpu",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     # a worker reaching a run the other has finished only loads it (and says so too)
     assert {line for line in result.stdout.splitlines() if line.endswith("ready")} == {
-        "train: ch07:unet-smoke seed 0 at smoke ready", "train: ch07:unet-smoke seed 1 at smoke ready"}
-    bad = subprocess.run([sys.executable, "-m", "deblurbook", "train", "--experiment", "ch07:unet-smoke",
-                          "--iterations", "3"], env=env, capture_output=True, text=True, timeout=120)
+        "train: ch07:unet-smoke seed 0 at smoke ready",
+        "train: ch07:unet-smoke seed 1 at smoke ready",
+    }
+    bad = subprocess.run(
+        [sys.executable, "-m", "deblurbook", "train", "--experiment", "ch07:unet-smoke", "--iterations", "3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "need --out" in bad.stderr

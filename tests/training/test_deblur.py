@@ -35,14 +35,44 @@ def test_a_named_model_keeps_each_images_size_orientation_and_depth(trained, tmp
     _photos(tmp_path, np.random.default_rng(0))
     out = tmp_path / "out"
     images = [str(tmp_path / n) for n in ("a.png", "b.tif", "c.jpg", "d.png")]
-    assert deblur.main([*images, "--checkpoint", "ch06:two_way@smoke", "--out", str(out), "--tile", "32",
-                        "--overlap", "8", "--device", "cpu"]) == 0
+    assert (
+        deblur.main(
+            [
+                *images,
+                "--checkpoint",
+                "ch06:two_way@smoke",
+                "--out",
+                str(out),
+                "--tile",
+                "32",
+                "--overlap",
+                "8",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     a, b, c, d = (read_photo(out / n) for n in ("a.png", "b.tif", "c.png", "d.png"))
     assert a.pixels.shape == b.pixels.shape == d.pixels.shape == (37, 53, 3) and c.pixels.shape == (53, 37, 3)
     assert (a.bits, b.bits, c.bits, d.bits) == (8, 16, 8, 16)
     assert np.abs(d.pixels - b.pixels).max() < 1e-4  # the same pixels in at 16 bits: the same out
-    assert deblur.main([images[0], "--checkpoint", "ch06:two_way@smoke", "--out", str(out / "scaled"),
-                        "--scale", "2", "--device", "cpu"]) == 0
+    assert (
+        deblur.main(
+            [
+                images[0],
+                "--checkpoint",
+                "ch06:two_way@smoke",
+                "--out",
+                str(out / "scaled"),
+                "--scale",
+                "2",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     assert read_photo(out / "scaled" / "a.png").pixels.shape == (37, 53, 3)
 
 
@@ -53,8 +83,10 @@ def test_refusals_name_what_is_wrong(trained, tmp_path, capsys):
         (["--checkpoint", "two_way"], "not a model name"),
         (["--checkpoint", "ch06:two_way@small#7"], "no trained run"),
         (["--checkpoint", str(tmp_path / "missing.pt"), "--model", "ch06:two_way@smoke"], "missing.pt"),
-        (["--checkpoint", str(deblur.resolve_checkpoint("ch06:single@smoke")), "--model", "ch06:two_way@smoke"],
-         "do not fit"),
+        (
+            ["--checkpoint", str(deblur.resolve_checkpoint("ch06:single@smoke")), "--model", "ch06:two_way@smoke"],
+            "do not fit",
+        ),
         (["--checkpoint", "ch06:two_way@smoke", "--scale", "0.5"], "--scale"),
     ]
     for extra, message in cases:
@@ -85,8 +117,15 @@ def test_two_input_models_take_their_second_image_from_its_option(tmp_path, monk
     rng = np.random.default_rng(3)
     for name in ("a.png", "b.png"):
         write_photo(tmp_path / name, rng.uniform(size=(37, 45, 3)), 8)
-    args = [str(tmp_path / "a.png"), "--checkpoint", f"{experiment}@smoke", "--out", str(tmp_path / "out"),
-            "--device", "cpu"]
+    args = [
+        str(tmp_path / "a.png"),
+        "--checkpoint",
+        f"{experiment}@smoke",
+        "--out",
+        str(tmp_path / "out"),
+        "--device",
+        "cpu",
+    ]
     assert deblur.main([*args, option, str(tmp_path / "b.png")]) == 0
     assert read_photo(tmp_path / "out" / "a.png").pixels.shape == (37, 45, 3)
     assert deblur.main(args) == 2  # without it: a clear refusal, not a KeyError

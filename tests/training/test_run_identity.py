@@ -26,8 +26,12 @@ def train(name="ch02:full", seed=0):
 def test_identity_covers_experiment_profile_seed_and_settings():
     full = experiments.build("ch02:full", "smoke").identity
     assert full["experiment"] == "ch02:full" and full["profile"] == "smoke" and len(full["digest"]) == 64
-    others = [experiments.build("ch02:full", "smoke", seed=1), experiments.build("ch02:no_flow_loss", "smoke"),
-              experiments.build("ch02:full", "small"), experiments.build("ch02:full", "smoke", iterations=5)]
+    others = [
+        experiments.build("ch02:full", "smoke", seed=1),
+        experiments.build("ch02:no_flow_loss", "smoke"),
+        experiments.build("ch02:full", "small"),
+        experiments.build("ch02:full", "smoke", iterations=5),
+    ]
     assert len({full["digest"], *(e.identity["digest"] for e in others)}) == 5
     assert experiments.build("ch02:full", "smoke").identity == full  # deterministic
 
@@ -42,9 +46,10 @@ def test_a_changed_profile_setting_trains_afresh(book_root, monkeypatch):
 
 
 def test_a_changed_model_code_trains_afresh(book_root, monkeypatch, tmp_path):
+    # a comment or docstring is not a change of code (provenance.code_text); a new statement is
     _, old = train()
     edited = tmp_path / "flow_deblur.py"
-    edited.write_text(provenance.modules()["deblurbook.models.flow_deblur"].read_text() + "\n# an edit\n")
+    edited.write_text(provenance.modules()["deblurbook.models.flow_deblur"].read_text() + "\nAN_EDIT = 1\n")
     modules = {**provenance.modules(), "deblurbook.models.flow_deblur": edited}
     monkeypatch.setattr(provenance, "modules", lambda: modules)
     _, new = train()
@@ -70,12 +75,15 @@ def test_a_folder_given_by_hand_refuses_another_run_naming_both(tmp_path, capsys
     assert cli.main(["--experiment", "ch02:full", "--seed", "0", *base]) == 0  # its own run: done
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--experiment", "ch09:magic"], "unknown experiment 'ch09:magic'"),
-    (["--experiment", "ch02:full", "--device", "tpu"], "device must be one of"),
-    (["--experiment", "ch02:full", "--iterations", "-3"], "--iterations must be positive"),
-    (["--experiment", "ch02:full", "--profile", "huge"], "unknown profile 'huge'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--experiment", "ch09:magic"], "unknown experiment 'ch09:magic'"),
+        (["--experiment", "ch02:full", "--device", "tpu"], "device must be one of"),
+        (["--experiment", "ch02:full", "--iterations", "-3"], "--iterations must be positive"),
+        (["--experiment", "ch02:full", "--profile", "huge"], "unknown profile 'huge'"),
+    ],
+)
 def test_clear_errors_are_one_line_and_exit_2(tmp_path, capsys, args, message):
     assert cli.main([*args, "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
@@ -84,15 +92,48 @@ def test_clear_errors_are_one_line_and_exit_2(tmp_path, capsys, args, message):
 
 def test_two_trainers_on_one_folder_the_second_fails_naming_the_first(tmp_path, capsys):
     out = tmp_path / "run"
-    first = subprocess.Popen([sys.executable, "-m", "deblurbook", "train", "--experiment", "ch02:full",
-                              "--profile", "smoke", "--out", str(out), "--device", "cpu", "--iterations", "5000"],
-                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "deblurbook",
+            "train",
+            "--experiment",
+            "ch02:full",
+            "--profile",
+            "smoke",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--iterations",
+            "5000",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 120
         while time.time() < deadline and not ((out / ".lock").exists() and (out / ".lock").read_text()):
             time.sleep(0.2)
-        assert cli.main(["--experiment", "ch02:full", "--profile", "smoke", "--out", str(out),
-                         "--device", "cpu", "--iterations", "5000"]) == 2
+        assert (
+            cli.main(
+                [
+                    "--experiment",
+                    "ch02:full",
+                    "--profile",
+                    "smoke",
+                    "--out",
+                    str(out),
+                    "--device",
+                    "cpu",
+                    "--iterations",
+                    "5000",
+                ]
+            )
+            == 2
+        )
         assert f"is in use by pid {first.pid}" in capsys.readouterr().err
     finally:
         first.send_signal(signal.SIGKILL)

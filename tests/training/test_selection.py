@@ -38,8 +38,9 @@ def test_an_interrupted_selection_resumes_to_the_uninterrupted_result(empty_root
     resumed = make(tmp_path / "part")
     selection.train_selected(resumed, score, every=2)
     assert resumed.selection["history"] == whole.selection["history"]
-    assert all(torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(),
-                                                 whole.model.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(), whole.model.state_dict().values())
+    )
 
 
 def test_the_last_fifth_rule_reads_a_learning_curve():

@@ -27,8 +27,10 @@ def test_shipped_weights_are_float16_with_their_identity_and_load_into_the_model
     from deblurbook.training.trainer import load_model_weights
 
     load_model_weights(fresh, path)
-    assert all(torch.allclose(a, b.half().float()) for a, b in zip(fresh.state_dict().values(),
-                                                                      exp.model.state_dict().values()))
+    assert all(
+        torch.allclose(a, b.half().float())
+        for a, b in zip(fresh.state_dict().values(), exp.model.state_dict().values())
+    )
     other = experiments.build("ch07:unet-smoke", "smoke", seed=1, device="cpu").identity
     assert "stale" in shipped.stale_note(path, other)
     path.write_bytes(path.read_bytes()[:-10])

@@ -58,7 +58,9 @@ def test_a_phase_leaves_its_frozen_parameters_alone_and_the_other_trains_them(tm
         lbp, deblur = trainer.model.lbp.weight.clone(), trainer.model.deblur.weight.clone()
         phase = trainer.optimizer.phase
         trainer.train(resume=False, stop_after=1)
-        seen.append((phase, torch.equal(lbp, trainer.model.lbp.weight), torch.equal(deblur, trainer.model.deblur.weight)))
+        seen.append(
+            (phase, torch.equal(lbp, trainer.model.lbp.weight), torch.equal(deblur, trainer.model.deblur.weight))
+        )
     # phase 0 (first source): LBP fixed, deblurring net moves; phase 1: both move
     assert seen == [(0, True, False), (0, True, False), (1, False, False), (1, False, False)]
     assert all(g["lr"] == pytest.approx(1e-2) for g in trainer.optimizer.param_groups)

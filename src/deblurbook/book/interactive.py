@@ -19,12 +19,10 @@ from .viz import show_grid
 
 
 def _label(settings: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                     for k, v in settings.items())
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in settings.items())
 
 
-def static_grid(render: Callable[..., np.ndarray], settings: Sequence[Mapping[str, Any]],
-                width: float = 3.0):
+def static_grid(render: Callable[..., np.ndarray], settings: Sequence[Mapping[str, Any]], width: float = 3.0):
     """A row of images, ``render(**s)`` for each ``s`` in ``settings``."""
     return show_grid([render(**s) for s in settings], [_label(s) for s in settings], width=width)
 
@@ -59,8 +57,13 @@ def control(render: Callable[..., np.ndarray], **sliders: Any):
     def redraw(_change: Any = None) -> None:
         kwargs = {name: w.value for name, w in controls.items()}
         fig = show_grid([render(**kwargs)], [_label(kwargs)], width=4.0)
-        output.outputs = ({"output_type": "display_data", "metadata": {},
-                           "data": {"image/png": _png_base64(fig), "text/plain": _label(kwargs)}},)
+        output.outputs = (
+            {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {"image/png": _png_base64(fig), "text/plain": _label(kwargs)},
+            },
+        )
 
     for widget in controls.values():
         widget.observe(redraw, names="value")

@@ -28,8 +28,10 @@ from ..core.results import load
 # committed reproductions, in the order the book shows them: `paper` is the GPU reproduction (no profile is
 # named `gpu`: a page executed at `paper` is a reference, not a smoke run)
 REFERENCE_PROFILES = ("small", "paper")
-BUDGET_WORDS = {"small": "the CPU reproduction (`small` profile: 2 CPU cores, minutes to hours a chapter)",
-                "paper": "the GPU reproduction at the papers' settings (`paper` profile)"}
+BUDGET_WORDS = {
+    "small": "the CPU reproduction (`small` profile: 2 CPU cores, minutes to hours a chapter)",
+    "paper": "the GPU reproduction at the papers' settings (`paper` profile)",
+}
 
 
 _page_profile: str | None = None  # the profile this page is executed at (set by banner)
@@ -44,18 +46,32 @@ def set_stale_check(check: Callable[[dict], tuple[list[str], int]]) -> None:
     _stale_check = check
 
 
+def shows_progress(profile: str) -> bool:
+    """Whether training shows its progress bar (step rate, time left): at every profile a reader
+    runs, not at ``smoke`` (CI's runs, whose pages are rendered)."""
+    return profile != "smoke"
+
+
 def banner(profile: str) -> None:
     """Record the page's profile; at a profile that is not a reference, say so at the top."""
     global _page_profile
     _page_profile = profile
     if profile in REFERENCE_PROFILES:
-        display(Markdown(f":::{{note}}\nThis page was executed at the `{profile}` profile: its own tables "
-                         "are reference results of the book.\n:::"))
+        display(
+            Markdown(
+                f":::{{note}}\nThis page was executed at the `{profile}` profile: its own tables "
+                "are reference results of the book.\n:::"
+            )
+        )
         return
-    display(Markdown(f":::{{important}}\nThis page was executed at the `{profile}` profile, which only proves "
-                     "that the code runs (a few training steps on a few images). The book's results are the "
-                     "committed reference runs, shown first and labelled *Reference*; the tables labelled "
-                     f"*This run ({profile})* come after them and carry no claim.\n:::"))
+    display(
+        Markdown(
+            f":::{{important}}\nThis page was executed at the `{profile}` profile, which only proves "
+            "that the code runs (a few training steps on a few images). The book's results are the "
+            "committed reference runs, shown first and labelled *Reference*; the tables labelled "
+            f"*This run ({profile})* come after them and carry no claim.\n:::"
+        )
+    )
 
 
 def _label(caption: str, profile: str) -> str:
@@ -97,8 +113,7 @@ def references(chapter: str, name: str) -> Iterator[tuple[str, dict]]:
             yield profile, data
 
 
-def show_references(chapter: str, name: str, tables: dict[str, Callable[[dict], str]],
-                    missing: str = "") -> list[str]:
+def show_references(chapter: str, name: str, tables: dict[str, Callable[[dict], str]], missing: str = "") -> list[str]:
     """Every reference profile's tables for results file ``name``; returns the profiles shown."""
     shown = []
     for profile, data in references(chapter, name):
@@ -109,11 +124,14 @@ def show_references(chapter: str, name: str, tables: dict[str, Callable[[dict], 
             table(make(data), caption, profile)
         shown.append(profile)
     if not shown and _page_profile in REFERENCE_PROFILES:
-        display(Markdown(f"*The reference results are this page's own `{_page_profile}` run, in the sections "
-                         "below.*"))
+        display(Markdown(f"*The reference results are this page's own `{_page_profile}` run, in the sections below.*"))
     elif not shown:
-        display(Markdown(f"*No committed reference results yet{': ' + missing if missing else ''}. Run* "
-                         "`make book PROFILE=small`."))
+        display(
+            Markdown(
+                f"*No committed reference results yet{': ' + missing if missing else ''}. Run* "
+                "`make book PROFILE=small`."
+            )
+        )
     return shown
 
 
@@ -122,9 +140,13 @@ def warn_if_stale(stale: list[str], total: int, profile: str) -> None:
     ``stale`` names such runs (``training.experiments.stale``) out of ``total``."""
     if stale:
         more = ", ..." if len(stale) > 3 else ""
-        display(Markdown(f"**These reference results are stale**: the current code and settings would train "
-                         f"{len(stale)} of their {total} runs differently ({', '.join(stale[:3])}{more}). "
-                         f"Re-run `make book PROFILE={profile}` and commit `results/{profile}/`."))
+        display(
+            Markdown(
+                f"**These reference results are stale**: the current code and settings would train "
+                f"{len(stale)} of their {total} runs differently ({', '.join(stale[:3])}{more}). "
+                f"Re-run `make book PROFILE={profile}` and commit `results/{profile}/`."
+            )
+        )
 
 
 def save_figure(fig, profile: str, chapter: str, name: str, dpi: int = 80) -> Path:
@@ -150,8 +172,9 @@ def show_reference_figure(chapter: str, name: str, caption: str) -> list[str]:
     return shown
 
 
-def headline_line(profile: str, chapter: str, name: str, notebook: str, label: str,
-                  summary: Callable[[dict], str]) -> list[str]:
+def headline_line(
+    profile: str, chapter: str, name: str, notebook: str, label: str, summary: Callable[[dict], str]
+) -> list[str]:
     """``["<label> ({doc} link to notebook): <summary(result)>."]`` when ``profile``'s results file
     ``name`` of ``chapter`` is committed, else ``[]``; ``notebook`` is ``chNN_<slug>/NN.MM-<title>``."""
     data = load(profile, chapter, name, required=False)

@@ -35,12 +35,17 @@ def stage(root: Path | None = None, pages: Mapping[str, str] | None = None) -> P
     """
     root = root or repo_root()
     staged = root / EXECUTED
-    missing = [str(e.path.relative_to(root)) for e in entries(root) if e.is_notebook
-               and not (executed_path(root, e).is_file() and stamp_path(executed_path(root, e)).is_file())]
+    missing = [
+        str(e.path.relative_to(root))
+        for e in entries(root)
+        if e.is_notebook and not (executed_path(root, e).is_file() and stamp_path(executed_path(root, e)).is_file())
+    ]
     if missing:
         raise FileNotFoundError(
-            "no successfully executed copy of: " + ", ".join(missing)
-            + " (run `python -m deblurbook reproduce --profile smoke` or `make book` first)")
+            "no successfully executed copy of: "
+            + ", ".join(missing)
+            + " (run `python -m deblurbook reproduce --profile smoke` or `make book` first)"
+        )
     staged.mkdir(parents=True, exist_ok=True)
     for name in STAGED:
         src, dst = root / name, staged / name
@@ -71,12 +76,21 @@ def build(root: Path | None = None, pages: Mapping[str, str] | None = None) -> P
     with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"):
         staged = stage(root, pages)
         jb = Path(sys.executable).with_name("jupyter-book")
-        command = [str(jb if jb.exists() else "jupyter-book"), "build", str(staged),
-                   "--path-output", str(root), "--builder", "html", "-W", "-n", "--keep-going"]
+        command = [
+            str(jb if jb.exists() else "jupyter-book"),
+            "build",
+            str(staged),
+            "--path-output",
+            str(root),
+            "--builder",
+            "html",
+            "-W",
+            "-n",
+            "--keep-going",
+        ]
         result = subprocess.run(command, cwd=root)
     if result.returncode != 0:
-        raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}); "
-                           "the warnings above name the pages")
+        raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}); the warnings above name the pages")
     return intro_page(root)
 
 
@@ -98,4 +112,3 @@ def main(argv: list[str] | None = None, pages: Mapping[str, str] | None = None) 
         return 1
     print(f"render: done; open {page}")
     return 0
-

@@ -65,8 +65,11 @@ def _tree_digest(root: Path, pattern: str) -> str:
 def _inputs_digest() -> str:
     """Names and sizes of the bundled real data: cheap, and changes when files do."""
     root = real_data_dir()
-    listing = [f"{p.relative_to(root)}:{p.stat().st_size}"
-               for p in sorted(root.rglob("*")) if p.is_file()] if root.is_dir() else []
+    listing = (
+        [f"{p.relative_to(root)}:{p.stat().st_size}" for p in sorted(root.rglob("*")) if p.is_file()]
+        if root.is_dir()
+        else []
+    )
     return hashlib.sha256("\n".join(listing).encode()).hexdigest()
 
 
@@ -152,8 +155,7 @@ def _injected_offset(executed: Path, cell_index: int) -> int:
         cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
     except (OSError, ValueError, KeyError):
         return 0
-    return sum("injected-parameters" in (c.get("metadata", {}).get("tags") or [])
-               for c in cells[:cell_index])
+    return sum("injected-parameters" in (c.get("metadata", {}).get("tags") or []) for c in cells[:cell_index])
 
 
 def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
@@ -166,8 +168,13 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
     if stamp.exists():
         stamp.unlink()
     if parameters_cells(entry.path) != 1:
-        return Outcome(rel, "failed", 0.0, f"{rel}: {parameters_cells(entry.path)} cells tagged 'parameters' "
-                       "(exactly one is needed; papermill would inject parameters the notebook never declared)")
+        return Outcome(
+            rel,
+            "failed",
+            0.0,
+            f"{rel}: {parameters_cells(entry.path)} cells tagged 'parameters' "
+            "(exactly one is needed; papermill would inject parameters the notebook never declared)",
+        )
     handle, name = tempfile.mkstemp(prefix="reads-", suffix=".txt")
     os.close(handle)
     reads = Path(name)
@@ -178,14 +185,19 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
         with atomic.atomic_path(out) as tmp:
             try:
                 papermill.execute_notebook(
-                    str(entry.path), str(tmp), parameters=parameters,
-                    kernel_name="python3", cwd=str(entry.path.parent),
-                    progress_bar=False, log_output=False,
+                    str(entry.path),
+                    str(tmp),
+                    parameters=parameters,
+                    kernel_name="python3",
+                    cwd=str(entry.path.parent),
+                    progress_bar=False,
+                    log_output=False,
                     # a hung cell must fail the run with a message, not stall CI
                     execution_timeout=profiles.get(parameters["profile"]).cell_timeout,
                 )
-                tmp.write_text(json.dumps(for_the_book(json.loads(tmp.read_text(encoding="utf-8"))), indent=1),
-                               encoding="utf-8")
+                tmp.write_text(
+                    json.dumps(for_the_book(json.loads(tmp.read_text(encoding="utf-8"))), indent=1), encoding="utf-8"
+                )
             except Exception:
                 # keep the partially executed copy where the reader will look for it
                 if tmp.exists() and tmp.stat().st_size:
@@ -205,8 +217,9 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
         read = reads.read_text(encoding="utf-8").split() if reads.exists() else []
         reads.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
-    atomic.write_json(stamp, {"key": key, "seconds": round(seconds, 2), "parameters": parameters,
-                              "reads": _digests(root, read)})
+    atomic.write_json(
+        stamp, {"key": key, "seconds": round(seconds, 2), "parameters": parameters, "reads": _digests(root, read)}
+    )
     return Outcome(rel, "ran", seconds)
 
 
@@ -224,9 +237,18 @@ def is_current(entry: Entry, root: Path, key: str) -> bool:
     return recorded.get("key") == key and _digests(root, [root / p for p in reads]) == reads
 
 
-def run(profile: str, chapter: str | None = None, device: str = "auto", seed: int = 0,
-        keep_going: bool = False, force: bool = False, root: Path | None = None,
-        progress: bool = True, jobs: int = 1, after_chapter: AfterChapter | None = None) -> list[Outcome]:
+def run(
+    profile: str,
+    chapter: str | None = None,
+    device: str = "auto",
+    seed: int = 0,
+    keep_going: bool = False,
+    force: bool = False,
+    root: Path | None = None,
+    progress: bool = True,
+    jobs: int = 1,
+    after_chapter: AfterChapter | None = None,
+) -> list[Outcome]:
     """Execute the book's notebooks; returns one outcome per notebook reached. ``jobs`` > 1
     runs that many chapters at once (each in order, its kernels sharing the cores).
     ``after_chapter(profile, chapter, threads)`` is called for every chapter whose notebooks all
@@ -236,6 +258,7 @@ def run(profile: str, chapter: str | None = None, device: str = "auto", seed: in
         raise ValueError(f"--device must be one of {DEVICE_CHOICES}, got {device!r}")
     if device == "cuda":
         from ..core.device import resolve
+
         resolve("cuda")  # fail before any notebook runs, not inside the first one
     root = root or repo_root()
     todo = notebooks(root, chapter)
@@ -245,8 +268,9 @@ def run(profile: str, chapter: str | None = None, device: str = "auto", seed: in
     package_digest = _tree_digest(root / "src" / "deblurbook", "*.py")
     inputs_digest = _inputs_digest()
     with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"):
-        outcomes = _run(root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force,
-                        progress, jobs)
+        outcomes = _run(
+            root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force, progress, jobs
+        )
     if after_chapter is not None:
         threads = worker_threads(jobs) if jobs > 1 else kernel_threads()
         for done in completed_chapters(todo, outcomes, root):
@@ -280,8 +304,16 @@ def completed_chapters(todo: list[Entry], outcomes: list[Outcome], root: Path) -
     return [c for c, ok in chapters.items() if ok]
 
 
-def _chapter_runner(root: Path, todo: list[Entry], parameters: dict, package_digest: str,
-                    inputs_digest: str, keep_going: bool, force: bool, threads: int | None):
+def _chapter_runner(
+    root: Path,
+    todo: list[Entry],
+    parameters: dict,
+    package_digest: str,
+    inputs_digest: str,
+    keep_going: bool,
+    force: bool,
+    threads: int | None,
+):
     """Run ``todo`` (one chapter's notebooks) in order; yields each outcome as it comes."""
     if threads:  # the kernels inherit it: torch reads it when it is imported
         os.environ["OMP_NUM_THREADS"] = str(threads)
@@ -320,8 +352,18 @@ def _previous_seconds(root: Path, profile: str) -> dict[str, float]:
         return {}
 
 
-def _run(root: Path, todo: list[Entry], profile: str, parameters: dict, package_digest: str,
-         inputs_digest: str, keep_going: bool, force: bool, progress: bool, jobs: int = 1) -> list[Outcome]:
+def _run(
+    root: Path,
+    todo: list[Entry],
+    profile: str,
+    parameters: dict,
+    package_digest: str,
+    inputs_digest: str,
+    keep_going: bool,
+    force: bool,
+    progress: bool,
+    jobs: int = 1,
+) -> list[Outcome]:
     from tqdm.auto import tqdm
 
     outcomes: list[Outcome] = []
@@ -365,36 +407,47 @@ def _write_log(root: Path, profile: str, parameters: dict, outcomes: list[Outcom
     for o in outcomes:
         if o.status == "skipped" and o.notebook in previous:
             continue  # keep the time it took when it last ran
-        previous[o.notebook] = {"notebook": o.notebook, "status": o.status,
-                                "seconds": round(o.seconds, 2), "message": o.message}
-    atomic.write_json(log_path, {"profile": profile, "parameters": parameters,
-                                 "notebooks": list(previous.values())})
+        previous[o.notebook] = {
+            "notebook": o.notebook,
+            "status": o.status,
+            "seconds": round(o.seconds, 2),
+            "message": o.message,
+        }
+    atomic.write_json(log_path, {"profile": profile, "parameters": parameters, "notebooks": list(previous.values())})
 
 
 def main(argv: list[str] | None = None, after_chapter: AfterChapter | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deblurbook reproduce",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m deblurbook reproduce", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="smoke", choices=list(profiles.PROFILES))
     parser.add_argument("--chapter", default=None, help="only this chapter (chNN)")
     parser.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--keep-going", action="store_true",
-                        help="run the remaining notebooks after a failure")
+    parser.add_argument("--keep-going", action="store_true", help="run the remaining notebooks after a failure")
     parser.add_argument("--force", action="store_true", help="re-run unchanged notebooks too")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="chapters executed at once (each in order; the cores shared between them)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="chapters executed at once (each in order; the cores shared between them)"
+    )
     args = parser.parse_args(argv)
     try:
-        outcomes = run(args.profile, args.chapter, args.device, args.seed,
-                       args.keep_going, args.force, jobs=args.jobs, after_chapter=after_chapter)
+        outcomes = run(
+            args.profile,
+            args.chapter,
+            args.device,
+            args.seed,
+            args.keep_going,
+            args.force,
+            jobs=args.jobs,
+            after_chapter=after_chapter,
+        )
     except (ValueError, FileNotFoundError, RuntimeError, LockedError) as err:
         print(f"reproduce: {err}", file=sys.stderr)
         return 2
     failed = [o for o in outcomes if o.status == "failed"]
     total = sum(o.seconds for o in outcomes)
-    print(f"reproduce: {len(outcomes) - len(failed)} of {len(outcomes)} notebooks ok "
-          f"at profile {args.profile} ({total:.1f} s)")
+    print(
+        f"reproduce: {len(outcomes) - len(failed)} of {len(outcomes)} notebooks ok "
+        f"at profile {args.profile} ({total:.1f} s)"
+    )
     for o in failed:
         print(f"reproduce: FAILED {o.message}", file=sys.stderr)
     return 1 if failed else 0
-

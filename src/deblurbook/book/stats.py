@@ -160,7 +160,7 @@ def _crossed(v: np.ndarray, level: float) -> Interval:
     total = sum(ms for ms, _ in terms)
     if not terms or total == 0.0:
         return Interval(mean, mean, mean, s, i, math.inf, 0.0, level)
-    dof = total ** 2 / sum(ms ** 2 / df for ms, df in terms)
+    dof = total**2 / sum(ms**2 / df for ms, df in terms)
     if s > 1 and i > 1:  # estimated from the same data, uncapped its tails are too light (see the docstring)
         dof = min(dof, DOF_CAP * (s - 1))
     se = math.sqrt(total / (s * i))
@@ -180,8 +180,9 @@ def _verdict(found: Interval, margin: float, min_seeds: int) -> str:
     return "inconclusive"
 
 
-def compare(row, reference, margin: float = MARGIN_DB, level: float = LEVEL,
-            min_seeds: int = MIN_SEEDS, clusters=None) -> Comparison:
+def compare(
+    row, reference, margin: float = MARGIN_DB, level: float = LEVEL, min_seeds: int = MIN_SEEDS, clusters=None
+) -> Comparison:
     """``row`` against ``reference`` on the same images: the paired difference and verdict.
 
     ``row``: seeds x images (or one seed's images); ``reference``: the same
@@ -227,32 +228,41 @@ def holm(comparisons, level: float = LEVEL, min_seeds: int = MIN_SEEDS) -> list[
 
 
 def difference(c: Interval, unit: str = "dB") -> str:
-    """"-0.14 dB [-0.31, +0.03]": a difference with its interval."""
+    """ "-0.14 dB [-0.31, +0.03]": a difference with its interval."""
     return f"{c.mean:+.2f} {unit} [{c.low:+.2f}, {c.high:+.2f}]"
 
 
 def estimate(c: Interval) -> str:
-    """"30.12 [29.80, 30.44]": a mean with its interval."""
+    """ "30.12 [29.80, 30.44]": a mean with its interval."""
     return f"{c.mean:.2f} [{c.low:.2f}, {c.high:.2f}]"
 
 
 # How a verdict bears on a claim that a row is better than its reference by at least the margin
 # ("supported" only by "higher"; "equivalent" says the difference is too small to matter).
-CLAIM_HIGHER = {"higher": "supported", "lower": "contradicted",
-                "equivalent": "contradicted (no difference that matters)", "inconclusive": "inconclusive",
-                "no claim": "no claim (fewer than 3 seeds)"}
+CLAIM_HIGHER = {
+    "higher": "supported",
+    "lower": "contradicted",
+    "equivalent": "contradicted (no difference that matters)",
+    "inconclusive": "inconclusive",
+    "no claim": "no claim (fewer than 3 seeds)",
+}
 # ... and on a claim that two rows do the same ("the reference's content makes no difference").
-CLAIM_SAME = {"higher": "contradicted (higher)", "lower": "contradicted (lower)", "equivalent": "supported",
-              "inconclusive": "inconclusive", "no claim": "no claim (fewer than 3 seeds)"}
+CLAIM_SAME = {
+    "higher": "contradicted (higher)",
+    "lower": "contradicted (lower)",
+    "equivalent": "supported",
+    "inconclusive": "inconclusive",
+    "no claim": "no claim (fewer than 3 seeds)",
+}
 
 
 def judge(c: Comparison, words: dict[str, str] = CLAIM_HIGHER, unit: str = "dB") -> str:
-    """"supported: +0.82 dB [+0.23, +1.41]": what the verdict means for a claim (``words``), with the difference."""
+    """ "supported: +0.82 dB [+0.23, +1.41]": what the verdict means for a claim (``words``), with the difference."""
     return f"{words[c.verdict]}: {difference(c, unit)}"
 
 
 def describe(c: Comparison, unit: str = "dB") -> str:
-    """"lower: -0.14 dB [-0.31, +0.03]": the verdict with the difference and its interval."""
+    """ "lower: -0.14 dB [-0.31, +0.03]": the verdict with the difference and its interval."""
     return f"{c.verdict}: {difference(c, unit)}"
 
 

@@ -29,7 +29,14 @@ def parts_table(model, paper_names: dict[str, str] | None = None) -> str:
     rows = []
     for name, child in model.named_children():
         count = sum(p.numel() for p in child.parameters() if p.requires_grad)
-        rows.append([name, (paper_names or {}).get(name, "-"), type(child).__name__, f"{count:,}",
-                     f"{100 * count / max(total, 1):.1f}%"])
+        rows.append(
+            [
+                name,
+                (paper_names or {}).get(name, "-"),
+                type(child).__name__,
+                f"{count:,}",
+                f"{100 * count / max(total, 1):.1f}%",
+            ]
+        )
     rows.append(["total", "", "", f"{total:,}", "100%"])
     return markdown_table(["part", "in the paper", "module", "parameters", "share"], rows)

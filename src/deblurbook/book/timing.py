@@ -18,8 +18,13 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_call(fn: Callable[[], object], device: torch.device | str = "cpu",
-              repeats: int = 5, warmup: int = 1, synchronise: bool = True) -> float:
+def time_call(
+    fn: Callable[[], object],
+    device: torch.device | str = "cpu",
+    repeats: int = 5,
+    warmup: int = 1,
+    synchronise: bool = True,
+) -> float:
     """Median wall-clock seconds of ``fn()`` over ``repeats`` runs after ``warmup``.
 
     ``synchronise=False`` reads the clock as soon as ``fn`` returns, without waiting for the
@@ -42,8 +47,14 @@ def time_call(fn: Callable[[], object], device: torch.device | str = "cpu",
 
 
 @torch.no_grad()
-def seconds_per_image(model: torch.nn.Module, size: tuple[int, int], device: torch.device | str = "cpu",
-                      repeats: int = 1, synchronise: bool = True, inputs: int = 1) -> float:
+def seconds_per_image(
+    model: torch.nn.Module,
+    size: tuple[int, int],
+    device: torch.device | str = "cpu",
+    repeats: int = 1,
+    synchronise: bool = True,
+    inputs: int = 1,
+) -> float:
     """Seconds of one forward pass of ``model`` (eval mode, no gradients) on ``inputs`` random
     (1, 3, H, W) images of ``size`` (a second frame, a reference), after a warm-up on a 64x64
     corner of them (random weights suffice: the time does not depend on them); see
@@ -55,8 +66,9 @@ def seconds_per_image(model: torch.nn.Module, size: tuple[int, int], device: tor
     return time_call(lambda: model(*xs), device, repeats=repeats, warmup=0, synchronise=synchronise)
 
 
-def time_spatial_rnn(fn: Callable, shape: tuple[int, int, int], device: torch.device | str = "cpu",
-                     repeats: int = 3) -> float:
+def time_spatial_rnn(
+    fn: Callable, shape: tuple[int, int, int], device: torch.device | str = "cpu", repeats: int = 3
+) -> float:
     """Median seconds of forward + backward of all four directions of ``fn``
     (``scan.spatial_rnn`` or ``scan.spatial_rnn_loop``) on (1, C, H, W) features."""
     from ..nn.scan import DIRECTIONS

@@ -55,7 +55,7 @@ def to_hwc(image) -> np.ndarray:
 def zoom(image: np.ndarray, box: tuple[int, int, int], factor: int = 3) -> np.ndarray:
     """The square crop ``(y, x, side)`` of ``image``, enlarged ``factor`` times (nearest)."""
     y, x, side = box
-    crop = np.asarray(image)[y:y + side, x:x + side]
+    crop = np.asarray(image)[y : y + side, x : x + side]
     return np.repeat(np.repeat(crop, factor, axis=0), factor, axis=1)
 
 
@@ -75,12 +75,15 @@ def box_around(ys, xs, size: tuple[int, int], side: int) -> tuple[int, int, int]
     return y, x, side
 
 
-def comparison_panels(images: Sequence[tuple[str, np.ndarray]], truth: np.ndarray,
-                      box: tuple[int, int, int]) -> list["Panel"]:
+def comparison_panels(
+    images: Sequence[tuple[str, np.ndarray]], truth: np.ndarray, box: tuple[int, int, int]
+) -> list["Panel"]:
     """A row of ``(label, image)`` panels titled with each image's PSNR against ``truth`` (the truth
     itself, passed as the last image, untitled), then a row of the same zoomed to ``box``."""
-    titled = [Panel(image, label if image is truth else f"{label}, {float(psnr(image, truth)):.2f} dB")
-              for label, image in images]
+    titled = [
+        Panel(image, label if image is truth else f"{label}, {float(psnr(image, truth)):.2f} dB")
+        for label, image in images
+    ]
     return titled + [Panel(zoom(image, box), f"zoom: {label}") for label, image in images]
 
 
@@ -134,7 +137,7 @@ def figure(panels: Sequence[Panel], columns: int | None = None, width: float = 3
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-    for ax in axes.ravel()[len(panels):]:
+    for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
     for ax, panel in zip(axes.ravel(), panels):
         _draw(fig, ax, panel)
@@ -145,12 +148,19 @@ def figure(panels: Sequence[Panel], columns: int | None = None, width: float = 3
     return fig
 
 
-def show_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None,
-              columns: int | None = None, width: float = 2.6, suptitle: str | None = None):
+def show_grid(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str] | None = None,
+    columns: int | None = None,
+    width: float = 2.6,
+    suptitle: str | None = None,
+):
     """:func:`figure` of plain arrays: booleans drawn as masks, everything else as images."""
     titles = titles if titles is not None else [""] * len(images)
-    panels = [Panel(image, title, "mask" if np.asarray(image).dtype == bool else "image")
-              for image, title in zip(images, titles)]
+    panels = [
+        Panel(image, title, "mask" if np.asarray(image).dtype == bool else "image")
+        for image, title in zip(images, titles)
+    ]
     return figure(panels, columns, width, suptitle)
 
 
@@ -174,20 +184,32 @@ def block_diagram(rows: Sequence[Sequence[Block]], names: Sequence[str], links=(
         ax.text(-0.8, y0, name, ha="right", va="center", fontsize=TITLE_SIZE, fontweight="bold")
         for i, block in enumerate(row):
             height = 0.4 + 1.6 * np.log2(1 + block.channels) / np.log2(1 + most)
-            ax.add_patch(plt.Rectangle((i * 1.3, y0 - height / 2), 1.0, height, facecolor="tab:blue" if r == 0
-                                       else "tab:orange", alpha=0.35, edgecolor="black", linewidth=0.8))
+            ax.add_patch(
+                plt.Rectangle(
+                    (i * 1.3, y0 - height / 2),
+                    1.0,
+                    height,
+                    facecolor="tab:blue" if r == 0 else "tab:orange",
+                    alpha=0.35,
+                    edgecolor="black",
+                    linewidth=0.8,
+                )
+            )
             ax.text(i * 1.3 + 0.5, y0, block.label, ha="center", va="center", rotation=90, fontsize=8)
             ax.text(i * 1.3 + 0.5, y0 - height / 2 - 0.15, str(block.channels), ha="center", va="top", fontsize=7)
             centres[(r, i)] = (i * 1.3 + 0.5, y0, height)
-    for (a, b) in links:
+    for a, b in links:
         (xa, ya, ha), (xb, yb, hb) = centres[a], centres[b]
-        ax.annotate("", xy=(xb, yb + hb / 2), xytext=(xa, ya - ha / 2 - 0.35),
-                    arrowprops=dict(arrowstyle="->", color="gray", linewidth=0.8))
+        ax.annotate(
+            "",
+            xy=(xb, yb + hb / 2),
+            xytext=(xa, ya - ha / 2 - 0.35),
+            arrowprops=dict(arrowstyle="->", color="gray", linewidth=0.8),
+        )
     ax.set_xlim(-6, columns * 1.3 + 0.5)
     ax.set_ylim(-3.2 * (len(rows) - 1) - 1.8, 1.5)
     ax.axis("off")
-    ax.set_title("boxes: layers in order, height ~ log(output channels), number below: output channels",
-                 fontsize=9)
+    ax.set_title("boxes: layers in order, height ~ log(output channels), number below: output channels", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -212,8 +234,9 @@ def loss_curves(logs: dict[str, list[dict]], titles: dict[str, str], log_scale: 
     return fig
 
 
-def comparison_figure(images: Sequence[tuple[str, np.ndarray]], truth: np.ndarray,
-                      box: tuple[int, int, int] | None = None):
+def comparison_figure(
+    images: Sequence[tuple[str, np.ndarray]], truth: np.ndarray, box: tuple[int, int, int] | None = None
+):
     """:func:`comparison_panels` as a figure, one column per image; ``box`` defaults to a third of
     the image around its strongest edges (:func:`edge_box`)."""
     box = box or edge_box(truth, min(truth.shape[:2]) // 3)

@@ -20,8 +20,11 @@ pages.set_stale_check(stale_runs)  # every results page checks the reference run
 
 def modules() -> list[ModuleType]:
     """Every chapter module of this package, in chapter order (helpers named ``_*`` are not chapters)."""
-    return [importlib.import_module(f"{__name__}.{info.name}")
-            for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name) if not info.name.startswith("_")]
+    return [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+        if not info.name.startswith("_")
+    ]
 
 
 def module_of(chapter: str) -> ModuleType:
@@ -43,8 +46,10 @@ def scoring_record(chapter: str, profile: str) -> dict:
     from ..core.provenance import code_digest
 
     module = module_of(chapter)
-    return {"code": code_digest([module.__name__], skip=("deblurbook.book",)),
-            "settings": getattr(module, "BUDGETS", {}).get(profile, {})}
+    return {
+        "code": code_digest([module.__name__], skip=("deblurbook.book",)),
+        "settings": getattr(module, "BUDGETS", {}).get(profile, {}),
+    }
 
 
 def save_scoring_record(profile: str, chapter: str, threads: int) -> str | None:
@@ -70,13 +75,16 @@ def budgets_table() -> str:
     for module in modules():
         budgets = getattr(module, "BUDGETS", {})
         keys = list(dict.fromkeys(k for b in budgets.values() for k in b))
-        rows += [[module.CHAPTER, key] + [show(budgets.get(p, {}).get(key, "-")) for p in PROFILES]
-                 for key in keys]
+        rows += [[module.CHAPTER, key] + [show(budgets.get(p, {}).get(key, "-")) for p in PROFILES] for key in keys]
     return markdown_table(["chapter", "setting", *PROFILES], rows)
 
 
 def headlines(profile: str = "small") -> str:
     """Every chapter's headline results (its ``headline(profile)`` sentences) as Markdown bullets."""
-    lines = [f"- **{module.CHAPTER}**: {sentence}" for module in modules() if hasattr(module, "headline")
-             for sentence in module.headline(profile)]
+    lines = [
+        f"- **{module.CHAPTER}**: {sentence}"
+        for module in modules()
+        if hasattr(module, "headline")
+        for sentence in module.headline(profile)
+    ]
     return "\n".join(lines) or f"*No committed `{profile}` results yet.*"

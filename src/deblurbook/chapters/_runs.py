@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from torch import nn
 
-from ..book import stats
+from ..book import pages, stats
 from ..book.tables import markdown_table
 from ..core import atomic
 from ..imaging import metrics
@@ -31,9 +31,15 @@ def _mean(per_image: list[dict], key: str) -> float:
     return float(np.mean([p[key] for p in per_image]))
 
 
-def train_and_score(experiment: str, profile: str, seeds, device: str, sets: dict,
-                    extra: Callable[[nn.Module, object], dict] | None = None,
-                    train: Callable = experiments.train_experiment) -> tuple[list[dict], nn.Module]:
+def train_and_score(
+    experiment: str,
+    profile: str,
+    seeds,
+    device: str,
+    sets: dict,
+    extra: Callable[[nn.Module, object], dict] | None = None,
+    train: Callable = experiments.train_experiment,
+) -> tuple[list[dict], nn.Module]:
     """Train ``experiment`` for each seed and score it on ``sets`` (name -> test set).
 
     Returns the runs, ``[{"experiment", "profile", "seed", "identity", "steps", "per_image",
@@ -48,12 +54,20 @@ def train_and_score(experiment: str, profile: str, seeds, device: str, sets: dic
     """
     runs, model = [], None
     for s in seeds:
-        exp, trainer = train(experiment, profile, seed=s, device=device, progress=False)
+        exp, trainer = train(experiment, profile, seed=s, device=device, progress=pages.shows_progress(profile))
         model = trainer.model
         per_image = _score(model, sets, exp.inputs, trainer.device)
-        run = {"experiment": exp.name, "profile": profile, "seed": s, "identity": exp.identity["digest"],
-               "steps": trainer.step, "threads": _threads(trainer), "per_image": per_image,
-               "psnr": _mean(per_image, "psnr"), "ssim": _mean(per_image, "ssim")}
+        run = {
+            "experiment": exp.name,
+            "profile": profile,
+            "seed": s,
+            "identity": exp.identity["digest"],
+            "steps": trainer.step,
+            "threads": _threads(trainer),
+            "per_image": per_image,
+            "psnr": _mean(per_image, "psnr"),
+            "ssim": _mean(per_image, "ssim"),
+        }
         if getattr(trainer, "selection", None) is not None:
             last = _score(trainer.last_model, sets, exp.inputs, trainer.device)
             run["selection"] = trainer.selection
@@ -108,34 +122,56 @@ def against_input(blurred: dict[str, list[float]], runs: list[dict]) -> dict[str
 def input_table(blurred: dict[str, list[float]], runs: list[dict], label: str) -> str:
     """A row (``label``) on each test set against its blurred input, paired over images and seeds."""
     ssim = per_set(runs, "ssim")
-    rows = [[name, values.shape[1], f"{base.mean():.2f} / {base_ssim:.3f}",
-             f"{stats.estimate(stats.interval(values))} / {ssim[name].mean():.3f}",
-             stats.describe(stats.compare(values, base))]
-            for name, (values, base, base_ssim) in against_input(blurred, runs).items()]
+    rows = [
+        [
+            name,
+            values.shape[1],
+            f"{base.mean():.2f} / {base_ssim:.3f}",
+            f"{stats.estimate(stats.interval(values))} / {ssim[name].mean():.3f}",
+            stats.describe(stats.compare(values, base)),
+        ]
+        for name, (values, base, base_ssim) in against_input(blurred, runs).items()
+    ]
     seeds = len(runs)
-    return markdown_table(["test set", "images", "blurred input PSNR / SSIM",
-                           f"{label} PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})", "against the input"],
-                          rows)
+    return markdown_table(
+        [
+            "test set",
+            "images",
+            "blurred input PSNR / SSIM",
+            f"{label} PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})",
+            "against the input",
+        ],
+        rows,
+    )
 
 
 def rows_result(score_row: Callable[[str, dict], dict], rows, sets: dict) -> dict:
     """Every row of ``rows`` scored on ``sets`` (``score_row(row, sets)``), with the blurred input's
     scores and the sets' sizes: the shape of a chapter's training, ablation and results files."""
-    return {"rows": {row: score_row(row, sets) for row in rows}, "blurred": blurred_scores(sets),
-            "sets": {name: len(data) for name, data in sets.items()}}
+    return {
+        "rows": {row: score_row(row, sets) for row in rows},
+        "blurred": blurred_scores(sets),
+        "sets": {name: len(data) for name, data in sets.items()},
+    }
 
 
 def against_input_summary(blurred: dict[str, list[float]], runs: list[dict], label: str) -> str:
     """A row against its blurred input on each test set, in words chosen by the verdicts."""
-    said = [f"{name}: {stats.describe(stats.compare(values, base))}"
-            for name, (values, base, _) in against_input(blurred, runs).items()]
+    said = [
+        f"{name}: {stats.describe(stats.compare(values, base))}"
+        for name, (values, base, _) in against_input(blurred, runs).items()
+    ]
     return f"{label} against its blurred input, " + "; ".join(said)
 
 
 def training_logs(experiment: str, profile: str, seeds, device: str) -> dict[str, list[dict]]:
     """The trainer's log of each seed's run of ``experiment`` (trained now or loaded), by seed."""
-    return {str(s): experiments.train_experiment(experiment, profile, seed=s, device=device, progress=False)[1].log
-            for s in seeds}
+    return {
+        str(s): experiments.train_experiment(
+            experiment, profile, seed=s, device=device, progress=pages.shows_progress(profile)
+        )[1].log
+        for s in seeds
+    }
 
 
 def versus(rows: dict, a: str, b: str, test: str) -> stats.Comparison:
@@ -183,13 +219,17 @@ def floor_sentence(label: str, gain: stats.Comparison, sets) -> str:
     """What a results page says first: how much ``label`` beats its input where it was trained,
     and, under :data:`FLOOR_DB`, that this budget cannot test the paper's claims."""
     where = ", ".join(f"`{name}`" for name in sets)
-    said = (f"{label} beats its blurred input by {stats.difference(gain)} on scenes of its own training "
-            f"distribution ({where}; held-out content and seeds)")
+    said = (
+        f"{label} beats its blurred input by {stats.difference(gain)} on scenes of its own training "
+        f"distribution ({where}; held-out content and seeds)"
+    )
     if can_test_claims(gain):
         return f"{said}: at least the {FLOOR_DB:.0f} dB the book asks before it reads any claim."
-    return (f"{said}: under the {FLOOR_DB:.0f} dB the book asks before it reads any claim, so at this budget "
-            "the network has barely learned to deblur, and this page prints **no verdict** on the paper's "
-            "claims that rest on it.")
+    return (
+        f"{said}: under the {FLOOR_DB:.0f} dB the book asks before it reads any claim, so at this budget "
+        "the network has barely learned to deblur, and this page prints **no verdict** on the paper's "
+        "claims that rest on it."
+    )
 
 
 @dataclass(frozen=True)
@@ -213,20 +253,35 @@ def read_claims(claims: list[Claim], floor: stats.Comparison | None = None) -> l
     blocked = floor is not None and not can_test_claims(floor)
     read = [c for c in claims if not (blocked and c.gated)]
     corrected = dict(zip(map(id, read), stats.holm([c.comparison for c in read])))
-    return [(c.label, stats.judge(corrected[id(c)], c.words, c.unit) if id(c) in corrected else
-             f"no verdict (the model is under the floor): {stats.difference(c.comparison, c.unit)}")
-            for c in claims]
+    return [
+        (
+            c.label,
+            stats.judge(corrected[id(c)], c.words, c.unit)
+            if id(c) in corrected
+            else f"no verdict (the model is under the floor): {stats.difference(c.comparison, c.unit)}",
+        )
+        for c in claims
+    ]
 
 
 def read_with_floor(res: dict, main_row: str, label: str, sets, claims: list[Claim]) -> list[tuple[str, str]]:
     """A results file's claims table: first the floor (row ``main_row``, called ``label``, against its
     input on ``sets``, its own training distribution), then ``claims`` read under it as one family."""
-    floor = own_distribution_gain(res["blurred"], res["rows"][main_row]["runs"], sets)
-    return [("The model deblurs where it was trained (the floor before any verdict)",
-             floor_sentence(label, floor, sets)), *read_claims(claims, floor)]
+    return read_under_floor(
+        own_distribution_gain(res["blurred"], res["rows"][main_row]["runs"], sets), label, sets, claims
+    )
+
+
+def read_under_floor(floor: stats.Comparison, label: str, sets, claims: list[Claim]) -> list[tuple[str, str]]:
+    """The floor's row (``label`` against its input on ``sets``), then ``claims`` read under it as one family."""
+    return [
+        ("The model deblurs where it was trained (the floor before any verdict)", floor_sentence(label, floor, sets)),
+        *read_claims(claims, floor),
+    ]
 
 
 # ---------------------------------------------------------------- stale reference results
+
 
 def recorded_runs(value) -> list[dict]:
     """Every training run recorded in a results file's data (a dict with its experiment, profile,
@@ -266,13 +321,16 @@ class RowStudy:
 
     def result(self, rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
         """Every row of ``rows`` for each seed on the test sets (``extended``: with the real ones)."""
-        return rows_result(lambda row, sets: self.score_row(row, profile, seeds, device, sets), rows,
-                           self.test_sets(profile, extended))
+        return rows_result(
+            lambda row, sets: self.score_row(row, profile, seeds, device, sets), rows, self.test_sets(profile, extended)
+        )
 
     def training_result(self, profile: str, seeds, device: str) -> dict:
         """The model alone for each seed on the test sets, and its training logs."""
-        return {**self.result((self.main_row,), profile, seeds, device),
-                "logs": training_logs(f"{self.chapter}:{self.main_row}", profile, seeds, device)}
+        return {
+            **self.result((self.main_row,), profile, seeds, device),
+            "logs": training_logs(f"{self.chapter}:{self.main_row}", profile, seeds, device),
+        }
 
     def training_table(self, res: dict) -> str:
         """The model on each test set against its blurred input (paired over images and seeds)."""
@@ -293,8 +351,23 @@ def timing_table(t: dict, rows, names: dict[str, str], base: str, parameters: st
     from ..book.timing import device_label
 
     h, w = t["size"]
-    cells = [[names[r], f"{t['parameters'][r]:,}", f"{t['macs'][r] / 1e9:.0f}", f"{t['seconds'][r]:.2f}",
-              f"{t['seconds'][r] / t['seconds'][base]:.2f}"] for r in rows]
-    return markdown_table(["network", f"parameters ({parameters})", f"GMAC per {h}x{w}",
-                           f"seconds per {h}x{w} image ({device_label(t['device'])})", f"time ratio to {base_words}"],
-                          cells)
+    cells = [
+        [
+            names[r],
+            f"{t['parameters'][r]:,}",
+            f"{t['macs'][r] / 1e9:.0f}",
+            f"{t['seconds'][r]:.2f}",
+            f"{t['seconds'][r] / t['seconds'][base]:.2f}",
+        ]
+        for r in rows
+    ]
+    return markdown_table(
+        [
+            "network",
+            f"parameters ({parameters})",
+            f"GMAC per {h}x{w}",
+            f"seconds per {h}x{w} image ({device_label(t['device'])})",
+            f"time ratio to {base_words}",
+        ],
+        cells,
+    )

@@ -21,14 +21,42 @@ from ..imaging.warping import warp_numpy
 CHAPTER = "ch01"
 
 BUDGETS = {
-    "smoke": {"test_size": 64, "test_images": 2, "area_samples": 3, "rl_iterations": 10, "blur_scenes": 2,
-              "blur_crop": 48, "reds_pairs": 1, "gopro_crops": 1, "fit_lengths": (0, 12, 24), "fit_angles": 4},
-    "small": {"test_size": 128, "test_images": 16, "area_samples": 32, "rl_iterations": 30, "blur_scenes": 48,
-              "blur_crop": 96, "reds_pairs": 9, "gopro_crops": 30, "fit_lengths": tuple(range(0, 61, 2)),
-              "fit_angles": 12},
-    "paper": {"test_size": 256, "test_images": 100, "area_samples": 200, "rl_iterations": 30, "blur_scenes": 200,
-              "blur_crop": 256, "reds_pairs": 9, "gopro_crops": 30, "fit_lengths": tuple(range(0, 61, 1)),
-              "fit_angles": 24},
+    "smoke": {
+        "test_size": 64,
+        "test_images": 2,
+        "area_samples": 3,
+        "rl_iterations": 10,
+        "blur_scenes": 2,
+        "blur_crop": 48,
+        "reds_pairs": 1,
+        "gopro_crops": 1,
+        "fit_lengths": (0, 12, 24),
+        "fit_angles": 4,
+    },
+    "small": {
+        "test_size": 128,
+        "test_images": 16,
+        "area_samples": 32,
+        "rl_iterations": 30,
+        "blur_scenes": 48,
+        "blur_crop": 96,
+        "reds_pairs": 9,
+        "gopro_crops": 30,
+        "fit_lengths": tuple(range(0, 61, 2)),
+        "fit_angles": 12,
+    },
+    "paper": {
+        "test_size": 256,
+        "test_images": 100,
+        "area_samples": 200,
+        "rl_iterations": 30,
+        "blur_scenes": 200,
+        "blur_crop": 256,
+        "reds_pairs": 9,
+        "gopro_crops": 30,
+        "fit_lengths": tuple(range(0, 61, 1)),
+        "fit_angles": 24,
+    },
 }
 
 
@@ -48,9 +76,11 @@ def levin_experiment(sharp: np.ndarray, kernels: dict, iterations: int, rng: np.
     for name, kernel in kernels.items():
         blurred = np.clip(formation.blur_with_kernel(sharp, kernel) + rng.normal(0, NOISE_SIGMA, sharp.shape), 0, 1)
         restored = baselines.richardson_lucy(blurred, kernel, iterations)
-        scores[name] = {"blurred": metrics.psnr(blurred, sharp),
-                        "wiener": metrics.psnr(baselines.wiener(blurred, kernel), sharp),
-                        "richardson_lucy": metrics.psnr(restored, sharp)}
+        scores[name] = {
+            "blurred": metrics.psnr(blurred, sharp),
+            "wiener": metrics.psnr(baselines.wiener(blurred, kernel), sharp),
+            "richardson_lucy": metrics.psnr(restored, sharp),
+        }
         if name == "k4":
             example = (blurred, restored)
     return {"levin": scores, "example": example}
@@ -68,9 +98,14 @@ def dynamic_experiment(sets: dict, iterations: int) -> dict:
             uniform = formation.flow_to_kernel(np.median(s["flow"].reshape(-1, 2), axis=0), duty)
             tvl1 = baselines.tvl1_flow(s["blur"], s["blur_next"])
             per_pixel = {"oracle per-pixel": s["flow"], "TV-L1 per-pixel": tvl1}
-            restored = {"blurred": s["blur"], "uniform": baselines.richardson_lucy(s["blur"], uniform, iterations),
-                        **{m: baselines.patchwise_richardson_lucy(s["blur"], f, duty, 32, iterations)
-                           for m, f in per_pixel.items()}}
+            restored = {
+                "blurred": s["blur"],
+                "uniform": baselines.richardson_lucy(s["blur"], uniform, iterations),
+                **{
+                    m: baselines.patchwise_richardson_lucy(s["blur"], f, duty, 32, iterations)
+                    for m, f in per_pixel.items()
+                },
+            }
             for method, image in restored.items():
                 psnr[preset][method].append(metrics.psnr(image, s["sharp"]))
             epe[preset]["tvl1"].append(metrics.epe(tvl1, s["flow"]))
@@ -115,9 +150,17 @@ def dynamic_table(res: dict) -> str:
 
 def reds_table(res: dict) -> str:
     r = res["reds_warp_psnr"]
-    return markdown_table(["REDS pairs", "next frame as is (dB)", "warped by TV-L1 (dB)", "warping changes PSNR by"],
-                          [[len(r["tvl1"]), _mean(r["no warp"]), _mean(r["tvl1"]),
-                            stats.describe(stats.compare(r["tvl1"], r["no warp"], min_seeds=1))]])
+    return markdown_table(
+        ["REDS pairs", "next frame as is (dB)", "warped by TV-L1 (dB)", "warping changes PSNR by"],
+        [
+            [
+                len(r["tvl1"]),
+                _mean(r["no warp"]),
+                _mean(r["tvl1"]),
+                stats.describe(stats.compare(r["tvl1"], r["no warp"], min_seeds=1)),
+            ]
+        ],
+    )
 
 
 def _change(row, reference) -> stats.Comparison:
@@ -130,11 +173,17 @@ def levin_summary(res: dict) -> str:
     column = {m: [v[m] for v in levin.values()] for m in ("blurred", "wiener", "richardson_lucy")}
     rl, wiener = _change(column["richardson_lucy"], column["blurred"]), _change(column["wiener"], column["blurred"])
     versus = _change(column["richardson_lucy"], column["wiener"])
-    order = {"higher": "above Wiener's", "lower": "below Wiener's", "equivalent": "level with Wiener's",
-             "inconclusive": "not distinguishable from Wiener's"}[versus.verdict]
-    return (f"with the true kernel, Richardson-Lucy ({res['rl_iterations']} iterations) changes the mean PSNR "
-            f"over the {len(levin)} kernels by {stats.difference(rl)} against the blurred images, and Wiener by "
-            f"{stats.difference(wiener)}; Richardson-Lucy ends {order} ({stats.difference(versus)})")
+    order = {
+        "higher": "above Wiener's",
+        "lower": "below Wiener's",
+        "equivalent": "level with Wiener's",
+        "inconclusive": "not distinguishable from Wiener's",
+    }[versus.verdict]
+    return (
+        f"with the true kernel, Richardson-Lucy ({res['rl_iterations']} iterations) changes the mean PSNR "
+        f"over the {len(levin)} kernels by {stats.difference(rl)} against the blurred images, and Wiener by "
+        f"{stats.difference(wiener)}; Richardson-Lucy ends {order} ({stats.difference(versus)})"
+    )
 
 
 def dynamic_summary(res: dict, preset: str) -> str:
@@ -147,11 +196,16 @@ def dynamic_summary(res: dict, preset: str) -> str:
 def reds_summary(res: dict) -> str:
     r = res["reds_warp_psnr"]
     change = _change(r["tvl1"], r["no warp"])
-    word = {"higher": "brings it closer to the current frame", "lower": "moves it further from the current frame",
-            "equivalent": "leaves it as close to the current frame", "inconclusive": "changes its distance to the "
-            "current frame inconclusively"}[change.verdict]
-    return (f"over {len(r['tvl1'])} consecutive pairs, warping the next blurred frame by its TV-L1 flow {word} "
-            f"({stats.difference(change)} in PSNR)")
+    word = {
+        "higher": "brings it closer to the current frame",
+        "lower": "moves it further from the current frame",
+        "equivalent": "leaves it as close to the current frame",
+        "inconclusive": "changes its distance to the current frame inconclusively",
+    }[change.verdict]
+    return (
+        f"over {len(r['tvl1'])} consecutive pairs, warping the next blurred frame by its TV-L1 flow {word} "
+        f"({stats.difference(change)} in PSNR)"
+    )
 
 
 AREA_THRESHOLDS_SHOWN = (1, 3, 5, 10)  # px, the columns of the blurred-area table
@@ -161,9 +215,10 @@ def area_table(res: dict) -> str:
     """The blurred-area ratio (share of pixels moving more than a threshold) per preset."""
     thresholds, curves = res["thresholds"], res["curves"]
     shown = [t for t in AREA_THRESHOLDS_SHOWN if t in thresholds]
-    return markdown_table(["preset", *(f"> {t} px" for t in shown)],
-                          [[name, *(f"{curve[thresholds.index(t)]:.0%}" for t in shown)]
-                           for name, curve in curves.items()])
+    return markdown_table(
+        ["preset", *(f"> {t} px" for t in shown)],
+        [[name, *(f"{curve[thresholds.index(t)]:.0%}" for t in shown)] for name, curve in curves.items()],
+    )
 
 
 def area_summary(res: dict, threshold: int = 3) -> str:
@@ -171,8 +226,10 @@ def area_summary(res: dict, threshold: int = 3) -> str:
     at = res["thresholds"].index(threshold)
     ranked = sorted(res["curves"].items(), key=lambda kv: -kv[1][at])
     listed = ", ".join(f"{kv[1][at]:.0%} in `{kv[0]}`" for kv in ranked)
-    return (f"at a threshold of {threshold} px the share of moving pixels is {listed} "
-            f"(means over {res['samples']} scenes each)")
+    return (
+        f"at a threshold of {threshold} px the share of moving pixels is {listed} "
+        f"(means over {res['samples']} scenes each)"
+    )
 
 
 # ---------------------------------------------------------------- blur at the benchmarks' scale (01.02)
@@ -184,16 +241,23 @@ OLD_LAW = "the engine before: speeds per image side, 72-px renders (`mixed`)"
 
 def blur_sources(crop: int) -> tuple[str, ...]:
     """The blur-length study's sources, in the order it measures and shows them."""
-    return (f"engine training crops ({', '.join(ENGINE_PRESETS)}), {crop} px", OLD_LAW,
-            "REDS 320x180 (bundled; TV-L1 bound)", "REDS 1280x720 (the same x4)",
-            "GoPro 1280x720 crops (best straight-line fit)")
+    return (
+        f"engine training crops ({', '.join(ENGINE_PRESETS)}), {crop} px",
+        OLD_LAW,
+        "REDS 320x180 (bundled; TV-L1 bound)",
+        "REDS 1280x720 (the same x4)",
+        "GoPro 1280x720 crops (best straight-line fit)",
+    )
 
 
 def _lengths_summary(values: np.ndarray) -> dict:
     values = np.asarray(values, float).ravel()
     counts, _ = np.histogram(np.clip(values, BLUR_BINS[0], BLUR_BINS[-1]), BLUR_BINS)
-    return {"count": int(values.size), **{f"p{q}": float(np.percentile(values, q)) for q in (10, 50, 90, 99)},
-            "histogram": counts.tolist()}
+    return {
+        "count": int(values.size),
+        **{f"p{q}": float(np.percentile(values, q)) for q in (10, 50, 90, 99)},
+        "histogram": counts.tolist(),
+    }
 
 
 def engine_lengths(preset, crop: int, scenes: int, seed: int = 7) -> np.ndarray:
@@ -202,8 +266,9 @@ def engine_lengths(preset, crop: int, scenes: int, seed: int = 7) -> np.ndarray:
     from ..data.datasets import SyntheticDataset
 
     data = SyntheticDataset(preset, crop=crop, length=scenes, seed=seed, signals=("flow",), augmentation=False)
-    return np.concatenate([blur_lengths({**data[i], "flow": data[i]["flow"].permute(1, 2, 0).numpy()}).ravel()
-                           for i in range(scenes)])
+    return np.concatenate(
+        [blur_lengths({**data[i], "flow": data[i]["flow"].permute(1, 2, 0).numpy()}).ravel() for i in range(scenes)]
+    )
 
 
 def reds_lengths(pairs: int) -> np.ndarray:
@@ -213,8 +278,11 @@ def reds_lengths(pairs: int) -> np.ndarray:
     from ..data.real import reds_clips
     from ..imaging.images import read_image
 
-    flows = [baselines.tvl1_flow(read_image(a.sharp), read_image(b.sharp))
-             for frames in reds_clips().values() for a, b in list(zip(frames, frames[1:]))[:pairs]]
+    flows = [
+        baselines.tvl1_flow(read_image(a.sharp), read_image(b.sharp))
+        for frames in reds_clips().values()
+        for a, b in list(zip(frames, frames[1:]))[:pairs]
+    ]
     return np.concatenate([np.linalg.norm(f, axis=-1).ravel() for f in flows])
 
 
@@ -224,8 +292,12 @@ def gopro_lengths(crops: int, lengths, angles: int) -> list[dict]:
     from ..data.real import gopro_crops
     from ..imaging.images import read_image
 
-    return [formation.fit_line_blur(read_image(pair.blur), read_image(pair.sharp), lengths,
-                                    np.arange(angles) * np.pi / angles) for pair in gopro_crops()[:crops]]
+    return [
+        formation.fit_line_blur(
+            read_image(pair.blur), read_image(pair.sharp), lengths, np.arange(angles) * np.pi / angles
+        )
+        for pair in gopro_crops()[:crops]
+    ]
 
 
 def blur_scale_result(profile: str) -> dict:
@@ -240,11 +312,14 @@ def blur_scale_result(profile: str) -> dict:
     old = engine_lengths(replace(synth.PRESETS["mixed"], scene_side=None), 64, cfg["blur_scenes"])
     reds = reds_lengths(cfg["reds_pairs"])
     fits = gopro_lengths(cfg["gopro_crops"], cfg["fit_lengths"], cfg["fit_angles"])
-    return {"bins": BLUR_BINS.tolist(), "crop": cfg["blur_crop"], "scenes": cfg["blur_scenes"],
-            "order": list(names),
-            "sources": dict(zip(names, map(_lengths_summary, (engine, old, reds, 4 * reds,
-                                                               [f["length"] for f in fits])))),
-            "gopro_fits": fits}
+    return {
+        "bins": BLUR_BINS.tolist(),
+        "crop": cfg["blur_crop"],
+        "scenes": cfg["blur_scenes"],
+        "order": list(names),
+        "sources": dict(zip(names, map(_lengths_summary, (engine, old, reds, 4 * reds, [f["length"] for f in fits])))),
+        "gopro_fits": fits,
+    }
 
 
 def _sources(res: dict) -> list[tuple[str, dict]]:
@@ -254,9 +329,13 @@ def _sources(res: dict) -> list[tuple[str, dict]]:
 
 def blur_scale_table(res: dict) -> str:
     """Blur lengths (px) per source: percentiles over pixels (over crops for GoPro's fits)."""
-    return markdown_table(["source", "values", "10th pct.", "median", "90th pct.", "99th pct."],
-                          [[name, f"{v['count']:,}", *(f"{v[q]:.1f}" for q in ("p10", "p50", "p90", "p99"))]
-                           for name, v in _sources(res)])
+    return markdown_table(
+        ["source", "values", "10th pct.", "median", "90th pct.", "99th pct."],
+        [
+            [name, f"{v['count']:,}", *(f"{v[q]:.1f}" for q in ("p10", "p50", "p90", "p99"))]
+            for name, v in _sources(res)
+        ],
+    )
 
 
 def blur_scale_figure(res: dict):
@@ -282,17 +361,21 @@ def blur_scale_summary(res: dict) -> str:
     engine = next(v for k, v in src.items() if k.startswith("engine training"))
     gopro = next(v for k, v in src.items() if k.startswith("GoPro"))
     reds = next(v for k, v in src.items() if k.startswith("REDS 320"))
-    return (f"the engine's training crops blur by {engine['p50']:.1f} px at the median ({engine['p90']:.1f} at the "
-            f"90th percentile), against {src[OLD_LAW]['p50']:.1f} px before the frame-scale law; the bundled GoPro "
-            f"crops' best straight-line fits are {gopro['p10']:.0f}-{gopro['p90']:.0f} px (10th-90th percentile), "
-            f"and the REDS frames' TV-L1 bound is {reds['p50']:.1f} px at the median at 320x180, "
-            f"{4 * reds['p50']:.1f} px at 1280x720")
+    return (
+        f"the engine's training crops blur by {engine['p50']:.1f} px at the median ({engine['p90']:.1f} at the "
+        f"90th percentile), against {src[OLD_LAW]['p50']:.1f} px before the frame-scale law; the bundled GoPro "
+        f"crops' best straight-line fits are {gopro['p10']:.0f}-{gopro['p90']:.0f} px (10th-90th percentile), "
+        f"and the REDS frames' TV-L1 bound is {reds['p50']:.1f} px at the median at 320x180, "
+        f"{4 * reds['p50']:.1f} px at 1280x720"
+    )
 
 
 def metrics_summary(res: dict) -> str:
-    return (f"the book's PSNR and SSIM agree with scikit-image's to {res['max_abs_difference_vs_skimage']:.1e}, "
-            f"and keeping an output in floating point instead of saving it as 8-bit moves its PSNR by "
-            f"{abs(res['quantisation_gap_db']):.2f} dB")
+    return (
+        f"the book's PSNR and SSIM agree with scikit-image's to {res['max_abs_difference_vs_skimage']:.1e}, "
+        f"and keeping an output in floating point instead of saving it as 8-bit moves its PSNR by "
+        f"{abs(res['quantisation_gap_db']):.2f} dB"
+    )
 
 
 def headline(profile: str = "small") -> list[str]:
@@ -302,5 +385,7 @@ def headline(profile: str = "small") -> list[str]:
     baselines_ = load(profile, CHAPTER, "baselines", required=False)
     if baselines_ is None:
         return []
-    return [f"Classical deconvolution ({{doc}}`01.04 <../notebooks/ch01_foundations/01.04-classical-baselines>`): "
-            f"{levin_summary(baselines_)}; {dynamic_summary(baselines_, 'local')}."]
+    return [
+        f"Classical deconvolution ({{doc}}`01.04 <../notebooks/ch01_foundations/01.04-classical-baselines>`): "
+        f"{levin_summary(baselines_)}; {dynamic_summary(baselines_, 'local')}."
+    ]

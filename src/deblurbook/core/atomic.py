@@ -34,10 +34,19 @@ def clean_stale_temporaries(path: Path) -> list[Path]:
     """Remove temporary files of ``path`` left by writers that no longer run."""
     removed = []
     for candidate in path.parent.glob(f".{path.stem}.*{TEMP_MARK}{path.suffix}"):
-        parts = candidate.name[len(path.stem) + 2:].split(".")
+        parts = candidate.name[len(path.stem) + 2 :].split(".")
         if parts and parts[0].isdigit() and not _pid_alive(int(parts[0])):
             candidate.unlink(missing_ok=True)
             removed.append(candidate)
+    return removed
+
+
+def clean_stale_folder(folder: Path) -> list[Path]:
+    """Remove every temporary file in ``folder`` left by a writer that no longer runs."""
+    removed = []
+    for candidate in Path(folder).glob(f".*{TEMP_MARK}*"):
+        stem, _, rest = candidate.name[1:].partition(f"{TEMP_MARK}")
+        removed += clean_stale_temporaries(candidate.with_name(stem.rsplit(".", 2)[0] + rest))
     return removed
 
 
@@ -57,8 +66,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.{os.getpid()}.", suffix=f"{TEMP_MARK}{path.suffix}",
-                               dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem}.{os.getpid()}.", suffix=f"{TEMP_MARK}{path.suffix}", dir=path.parent
+    )
     os.close(fd)
     tmp_path = Path(tmp)
     try:

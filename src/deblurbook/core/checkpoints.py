@@ -11,6 +11,7 @@ missing, empty, corrupt, changed, not a checkpoint, lacking an entry.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any, Iterable
@@ -44,8 +45,10 @@ def save(state: dict, path: str | os.PathLike) -> Path:
     path, sidecar = Path(path), digest_path(path)
     old = sha256_file(path) if path.is_file() else None
     current = [old] if old in _allowed(sidecar) else []
+    buffer = io.BytesIO()  # torch.save names its archive after the file: a buffer gives the same bytes each time
+    torch.save(state, buffer)
     with atomic.atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        tmp.write_bytes(buffer.getvalue())
         digest = sha256_file(tmp)
         atomic.write_json(sidecar, {"sha256": [digest, *current]})  # either file verifies until the swap is done
     atomic.write_json(sidecar, {"sha256": [digest]})
@@ -61,11 +64,15 @@ def load(path: str | os.PathLike, map_location: Any = "cpu", required: Iterable[
         raise CheckpointError(f"{path}: empty file (0 bytes), not a checkpoint")
     allowed = _allowed(digest_path(path))
     if not allowed:
-        raise CheckpointError(f"{path}: no digest file {digest_path(path).name} beside it, so its integrity "
-                              "cannot be checked (it was not written by deblurbook, or the digest was lost)")
+        raise CheckpointError(
+            f"{path}: no digest file {digest_path(path).name} beside it, so its integrity "
+            "cannot be checked (it was not written by deblurbook, or the digest was lost)"
+        )
     if sha256_file(path) not in allowed:
-        raise CheckpointError(f"{path}: contents differ from its digest ({digest_path(path).name}): "
-                              "the file is corrupt or was changed after it was written")
+        raise CheckpointError(
+            f"{path}: contents differ from its digest ({digest_path(path).name}): "
+            "the file is corrupt or was changed after it was written"
+        )
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # noqa: BLE001 - name the file, whatever broke

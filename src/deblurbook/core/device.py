@@ -28,8 +28,10 @@ def resolve(device: str = "auto", deterministic: bool = True) -> torch.device:
     if device not in CHOICES:
         raise ValueError(f"device must be one of {CHOICES}, got {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
-        raise DeviceUnavailable("device 'cuda' was asked for, but torch sees no CUDA GPU "
-                           f"(torch {torch.__version__}); use --device cpu or auto")
+        raise DeviceUnavailable(
+            "device 'cuda' was asked for, but torch sees no CUDA GPU "
+            f"(torch {torch.__version__}); use --device cpu or auto"
+        )
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.backends.cudnn.benchmark = not deterministic

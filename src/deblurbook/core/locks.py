@@ -45,8 +45,9 @@ def hold(path: str | os.PathLike, what: str) -> Iterator[Path]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LockedError(f"{what} is in use by {_holder(handle)}; wait for it to finish or stop it "
-                              f"(lock file {path})") from None
+            raise LockedError(
+                f"{what} is in use by {_holder(handle)}; wait for it to finish or stop it (lock file {path})"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps({"pid": os.getpid(), "command": " ".join(sys.argv)[:200], "since": time.time()}))

@@ -40,12 +40,30 @@ class Profile:
 
 
 _PROFILES = (
-    Profile("smoke", "CI: every code path runs, nothing is meant to converge", "cpu", (0,),
-            "seconds per notebook; whole book < 10 min on 2 CPU cores", 600),
-    Profile("small", "reduced-scale reproduction; results committed under results/small/", "cpu", (0, 1, 2),
-            "<= 60 min per chapter on 2 CPU cores", 3600),
-    Profile("paper", "the papers' own settings, on GPUs (multi-GPU through torchrun)", "cuda", (0,),
-            "days on GPUs, as in each paper", None),
+    Profile(
+        "smoke",
+        "CI: every code path runs, nothing is meant to converge",
+        "cpu",
+        (0,),
+        "seconds per notebook; whole book < 10 min on 2 CPU cores",
+        600,
+    ),
+    Profile(
+        "small",
+        "reduced-scale reproduction; results committed under results/small/",
+        "cpu",
+        (0, 1, 2),
+        "<= 60 min per chapter on 2 CPU cores",
+        3600,
+    ),
+    Profile(
+        "paper",
+        "the papers' own settings, on GPUs (multi-GPU through torchrun)",
+        "cuda",
+        (0,),
+        "days on GPUs, as in each paper",
+        None,
+    ),
 )
 
 PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in _PROFILES})
@@ -56,9 +74,7 @@ def get(name: str) -> Profile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise ValueError(
-            f"unknown profile {name!r}; known profiles: {', '.join(PROFILES)}"
-        ) from None
+        raise ValueError(f"unknown profile {name!r}; known profiles: {', '.join(PROFILES)}") from None
 
 
 def budget(name: str, budgets: Mapping[str, Mapping[str, Any]], owner: str = "this chapter") -> dict[str, Any]:
@@ -74,6 +90,7 @@ TABLE_COLUMNS = ("name", "device", "seeds", "time_budget", "purpose")
 
 def table_rows() -> list[dict[str, str]]:
     """The profiles as rows of strings (tuples joined with commas)."""
+
     def show(value: Any) -> str:
         return (", ".join(map(str, value)) or "none") if isinstance(value, tuple) else str(value)
 

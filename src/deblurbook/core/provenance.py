@@ -1,9 +1,11 @@
 """Where a result comes from: the package code behind it, and the files it read.
 
-* :func:`code_digest` hashes the source of some package modules and of every
+* :func:`code_digest` hashes the code of some package modules and of every
   package module they import, found by reading their ``import`` statements
   (nothing is imported to find them): the code a training run depends on, so
-  that editing one chapter does not invalidate another chapter's runs.
+  that editing one chapter does not invalidate another chapter's runs. It hashes
+  the syntax tree without docstrings (:func:`code_text`), so that comments,
+  docstrings and formatting do not make a run stale; what the code does does.
 * :func:`record_read` notes a file that a notebook reads and that another
   notebook (or run) wrote, when the book's runner asks for it through the
   ``DEBLURBOOK_READS`` environment variable: the runner re-executes a notebook
@@ -15,6 +17,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -27,8 +30,10 @@ READS_VARIABLE = "DEBLURBOOK_READS"
 @lru_cache(maxsize=None)
 def modules() -> dict[str, Path]:
     """Every module of the package: dotted name -> source file."""
-    return {".".join(p.relative_to(PACKAGE_DIR.parent).with_suffix("").parts).removesuffix(".__init__"): p
-            for p in sorted(PACKAGE_DIR.rglob("*.py"))}
+    return {
+        ".".join(p.relative_to(PACKAGE_DIR.parent).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in sorted(PACKAGE_DIR.rglob("*.py"))
+    }
 
 
 def imports_of(name: str) -> set[str]:
@@ -44,7 +49,7 @@ def imports_of(name: str) -> set[str]:
             base = node.module or ""
             if node.level:
                 parts = package.split(".")
-                base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
             if base.split(".")[0] == PACKAGE:
                 found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names}
     return {m for m in found if m in known and m != name}
@@ -62,12 +67,37 @@ def closure(names: Iterable[str], skip: tuple[str, ...] = ()) -> list[str]:
     return sorted(seen)
 
 
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def code_text(source: str) -> str:
+    """What a piece of Python source does, as text: its syntax tree without docstrings,
+    line numbers or comments (two sources that differ only in those give the same text). A fragment
+    that does not parse on its own (a lambda cut from its line) is its text."""
+    try:
+        return ast.dump(_without_docstrings(ast.parse(textwrap.dedent(source))))
+    except SyntaxError:
+        return source
+
+
 def code_digest(names: Iterable[str], skip: tuple[str, ...] = ()) -> str:
-    """SHA-256 of the source of ``names`` and all they import from the package
-    (but the modules ``skip`` leaves out, see :func:`closure`)."""
+    """SHA-256 of the code (:func:`code_text`) of ``names`` and all they import from the
+    package (but the modules ``skip`` leaves out, see :func:`closure`)."""
     digest = hashlib.sha256()
     for name in closure(names, skip):
-        digest.update(name.encode() + b"\0" + modules()[name].read_bytes() + b"\0")
+        text = code_text(modules()[name].read_text(encoding="utf-8"))
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
     return digest.hexdigest()
 
 

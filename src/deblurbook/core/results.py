@@ -44,8 +44,14 @@ def save(profile: str, chapter: str, name: str, data: dict, seed: int | None = N
     """Write ``results/<profile>/<chapter>/<name>.json`` atomically; returns its path
     relative to the repository's ``results`` folder (no absolute path in outputs)."""
     clean = _clean(data)
-    payload = {"profile": profile, "chapter": chapter, "seed": seed,
-               "deblurbook": version("deblurbook"), "data": clean, "sha256": digest(clean)}
+    payload = {
+        "profile": profile,
+        "chapter": chapter,
+        "seed": seed,
+        "deblurbook": version("deblurbook"),
+        "data": clean,
+        "sha256": digest(clean),
+    }
     path = results_dir(profile, chapter) / f"{name}.json"
     atomic.write_json(path, payload)
     return str(Path("results") / profile / chapter / path.name)
@@ -62,7 +68,9 @@ def load(profile: str, chapter: str, name: str, required: bool = True) -> dict |
     if not isinstance(payload, dict) or "data" not in payload or "sha256" not in payload:
         raise ValueError(f"{path}: not a results file of this book (no data and digest)")
     if digest(payload["data"]) != payload["sha256"]:
-        raise ValueError(f"{path}: its data differ from its digest: the file was edited or is corrupt "
-                         "(re-run the notebook that writes it)")
+        raise ValueError(
+            f"{path}: its data differ from its digest: the file was edited or is corrupt "
+            "(re-run the notebook that writes it)"
+        )
     record_read(path)
     return payload["data"]

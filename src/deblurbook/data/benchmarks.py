@@ -52,8 +52,9 @@ def _nonempty(pairs: list[Pair], folder: Path, what: str) -> list[Pair]:
     return pairs
 
 
-def match_folders(blur_dir: Path, sharp_dir: Path, group: str = "",
-                  rename: Callable[[str], str] = lambda n: n) -> list[Pair]:
+def match_folders(
+    blur_dir: Path, sharp_dir: Path, group: str = "", rename: Callable[[str], str] = lambda n: n
+) -> list[Pair]:
     """Pairs with the same file names (after ``rename`` of the blurred names)."""
     blur = {rename(k): v for k, v in _images(need_dir(blur_dir, "blurred images")).items()}
     sharp = _images(need_dir(sharp_dir, "sharp images"))
@@ -61,8 +62,10 @@ def match_folders(blur_dir: Path, sharp_dir: Path, group: str = "",
         raise FileNotFoundError(f"{blur_dir}: no images inside")
     only_blur, only_sharp = sorted(set(blur) - set(sharp)), sorted(set(sharp) - set(blur))
     if only_blur or only_sharp:
-        raise ValueError(f"unmatched names between {blur_dir} and {sharp_dir}: "
-                         f"only blurred {only_blur[:5]}, only sharp {only_sharp[:5]}")
+        raise ValueError(
+            f"unmatched names between {blur_dir} and {sharp_dir}: "
+            f"only blurred {only_blur[:5]}, only sharp {only_sharp[:5]}"
+        )
     return [Pair(blur[n], sharp[n], group) for n in sorted(blur)]
 
 
@@ -73,8 +76,11 @@ def gopro_pairs(root: str | Path, split: str = "test", gamma_blur: bool = False)
     in display space.
     """
     base = need_dir(Path(root) / check_split(split, ("train", "test"), "GoPro"), f"GoPro {split} split")
-    pairs = [pair for seq in visible(base, dirs=True)
-             for pair in match_folders(seq / ("blur_gamma" if gamma_blur else "blur"), seq / "sharp", seq.name)]
+    pairs = [
+        pair
+        for seq in visible(base, dirs=True)
+        for pair in match_folders(seq / ("blur_gamma" if gamma_blur else "blur"), seq / "sharp", seq.name)
+    ]
     return _nonempty(pairs, base, "sequence folders")
 
 
@@ -129,16 +135,20 @@ def reds_pairs(root: str | Path, split: str = "val") -> list[Pair]:
     check_split(split, ("train", "val", "test"), "REDS")
     blur_root = need_dir(root / f"{split}_blur", f"REDS {split} blurred frames")
     sharp_root = need_dir(root / f"{split}_sharp", f"REDS {split} sharp frames")
-    pairs = [pair for clip in visible(blur_root, dirs=True)
-             for pair in match_folders(clip, sharp_root / clip.name, clip.name)]
+    pairs = [
+        pair
+        for clip in visible(blur_root, dirs=True)
+        for pair in match_folders(clip, sharp_root / clip.name, clip.name)
+    ]
     return _nonempty(pairs, blur_root, "clip folders")
 
 
 def dvd_pairs(root: str | Path) -> list[Pair]:
     """DVD (Su et al. 2017): ``root/<clip>/{input,GT}/*`` (the quantitative_datasets folder)."""
     root = need_dir(Path(root), "DVD quantitative_datasets")
-    pairs = [pair for clip in visible(root, dirs=True)
-             for pair in match_folders(clip / "input", clip / "GT", clip.name)]
+    pairs = [
+        pair for clip in visible(root, dirs=True) for pair in match_folders(clip / "input", clip / "GT", clip.name)
+    ]
     return _nonempty(pairs, root, "clip folders")
 
 

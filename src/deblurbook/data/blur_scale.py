@@ -30,8 +30,12 @@ from .testsets import TEST_SEED
 
 
 def _scaled(motion: synth.Motion, factor: float) -> synth.Motion:
-    return replace(motion, speed=(motion.speed[0] * factor, motion.speed[1] * factor),
-                   rotation=motion.rotation * factor, zoom=motion.zoom * factor)
+    return replace(
+        motion,
+        speed=(motion.speed[0] * factor, motion.speed[1] * factor),
+        rotation=motion.rotation * factor,
+        zoom=motion.zoom * factor,
+    )
 
 
 def scaled_motion(preset: str | synth.Preset, factor: float) -> synth.Preset:
@@ -52,8 +56,14 @@ class RenderedSet(Dataset):
     """``count`` scenes of ``preset`` at ``size``, seeds ``base_seed`` on, held-out content,
     images 8-bit quantised as the stored test sets are; rendered once, kept in memory."""
 
-    def __init__(self, preset: str | synth.Preset, size: tuple[int, int], count: int,
-                 base_seed: int = TEST_SEED, signals: Sequence[str] = ("blur", "sharp", "flow")):
+    def __init__(
+        self,
+        preset: str | synth.Preset,
+        size: tuple[int, int],
+        count: int,
+        base_seed: int = TEST_SEED,
+        signals: Sequence[str] = ("blur", "sharp", "flow"),
+    ):
         self.preset, self.size, self.count = preset, tuple(size), int(count)
         self.base_seed, self.signals = base_seed, tuple(signals)
         self._cache: dict[int, dict[str, np.ndarray]] = {}
@@ -65,8 +75,9 @@ class RenderedSet(Dataset):
         if not 0 <= index < self.count:
             raise IndexError(index)
         if index not in self._cache:
-            sample = synth.make_sample(self.preset, self.size, self.base_seed + index,
-                                       signals=self.signals, content=synth.test_pool())
+            sample = synth.make_sample(
+                self.preset, self.size, self.base_seed + index, signals=self.signals, content=synth.test_pool()
+            )
             self._cache[index] = {k: _quantised(v) if k in IMAGE_SIGNALS else v for k, v in sample.items()}
         return self._cache[index]
 
@@ -110,7 +121,7 @@ class ClipInputs(Dataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         name, t = self.frames.index[index]
         item = self.frames[index]
-        earlier = PairDataset(self.frames.clips[name][t - 1:t]).load(0)["sharp"]
+        earlier = PairDataset(self.frames.clips[name][t - 1 : t]).load(0)["sharp"]
         if earlier.shape[:2] != tuple(item["sharp"].shape[-2:]):
             raise ValueError(f"clip {name}: frames {t - 1} and {t} differ in size")
         return {**item, "ref": to_tensors({"ref": earlier})["ref"]}

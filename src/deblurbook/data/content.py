@@ -59,8 +59,7 @@ def _package_data(package: str) -> Path:
     """The package's data folder, found without importing it (sklearn is slow to import)."""
     import importlib.util
 
-    folders = {"skimage": ("data",), "sklearn": ("datasets", "images"),
-               "matplotlib": ("mpl-data", "sample_data")}
+    folders = {"skimage": ("data",), "sklearn": ("datasets", "images"), "matplotlib": ("mpl-data", "sample_data")}
     if package not in folders:
         raise ValueError(f"unknown package {package!r}")
     spec = importlib.util.find_spec(package)
@@ -88,9 +87,15 @@ def photo_names(split: str) -> list[str]:
     return [p.name for p in PHOTOS if p.split == split]
 
 
-def dead_leaves(size: tuple[int, int], rng: np.random.Generator, r_min: float = 2.0,
-                r_max: float | None = None, alpha: float = 3.0, max_discs: int = 4000,
-                cover: float = 0.995) -> np.ndarray:
+def dead_leaves(
+    size: tuple[int, int],
+    rng: np.random.Generator,
+    r_min: float = 2.0,
+    r_max: float | None = None,
+    alpha: float = 3.0,
+    max_discs: int = 4000,
+    cover: float = 0.995,
+) -> np.ndarray:
     """A dead-leaves image: discs dropped front to back until the image is covered.
 
     Radii follow the power law ``p(r) ~ r^-alpha`` on ``[r_min, r_max]`` (alpha 3
@@ -131,8 +136,7 @@ DEAD_LEAVES_SIDE = 512
 @lru_cache(maxsize=2 * DEAD_LEAVES_BANK)
 def _dead_leaves_texture(split: str, index: int) -> np.ndarray:
     seed = [SPLITS.index(split), index]
-    texture = dead_leaves((DEAD_LEAVES_SIDE, DEAD_LEAVES_SIDE), np.random.default_rng(seed),
-                          r_max=DEAD_LEAVES_SIDE / 8)
+    texture = dead_leaves((DEAD_LEAVES_SIDE, DEAD_LEAVES_SIDE), np.random.default_rng(seed), r_max=DEAD_LEAVES_SIDE / 8)
     texture.setflags(write=False)
     return texture
 
@@ -155,7 +159,7 @@ def dead_leaves_drawn(split: str, size: tuple[int, int], rng: np.random.Generato
     if rng.random() < 0.5:
         texture = texture.transpose(1, 0, 2)
     y, x = rng.integers(DEAD_LEAVES_SIDE - h + 1), rng.integers(DEAD_LEAVES_SIDE - w + 1)
-    crop = texture[y:y + h, x:x + w]
+    crop = texture[y : y + h, x : x + w]
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
     return np.ascontiguousarray(crop[..., rng.permutation(3)])
@@ -166,8 +170,9 @@ def user_images(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: folder of sharp images not found")
-    files = sorted(p for p in folder.rglob("*")
-                   if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+    files = sorted(
+        p for p in folder.rglob("*") if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+    )
     if not files:
         raise FileNotFoundError(f"{folder}: no png/jpg/tif/bmp images inside")
     return files
@@ -180,8 +185,9 @@ class ContentPool:
     Photos and user images are loaded once and cropped at random positions.
     """
 
-    def __init__(self, split: str = "train", kinds: dict[str, float] | None = None,
-                 user_folder: str | Path | None = None):
+    def __init__(
+        self, split: str = "train", kinds: dict[str, float] | None = None, user_folder: str | Path | None = None
+    ):
         self.split = split
         self.kinds = dict(kinds or {"photos": 0.5, "dead_leaves": 0.5})
         if user_folder is not None:
@@ -208,8 +214,7 @@ class ContentPool:
         return random_crop_resized(source, size, rng)
 
 
-def random_crop_resized(image: np.ndarray, size: tuple[int, int],
-                        rng: np.random.Generator) -> np.ndarray:
+def random_crop_resized(image: np.ndarray, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """A random crop of ``image`` at ``size``, upscaled first if the image is smaller."""
     from skimage.transform import resize
 
@@ -217,8 +222,9 @@ def random_crop_resized(image: np.ndarray, size: tuple[int, int],
     ih, iw = image.shape[:2]
     scale = max(h / ih, w / iw, 1.0)
     if scale > 1.0:
-        image = resize(image, (int(np.ceil(ih * scale)), int(np.ceil(iw * scale))),
-                       order=1, anti_aliasing=False).astype(np.float32)
+        image = resize(
+            image, (int(np.ceil(ih * scale)), int(np.ceil(iw * scale))), order=1, anti_aliasing=False
+        ).astype(np.float32)
         ih, iw = image.shape[:2]
     y, x = rng.integers(ih - h + 1), rng.integers(iw - w + 1)
-    return np.ascontiguousarray(image[y:y + h, x:x + w], dtype=np.float32)
+    return np.ascontiguousarray(image[y : y + h, x : x + w], dtype=np.float32)

@@ -59,7 +59,7 @@ def _layers(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _affine_fits(codes: np.ndarray) -> dict[int, np.ndarray]:
     """Per layer, the (3, 2) least-squares map from (u, v, 1) to (x, y) pixel centres."""
     layer, pure = _layers(codes)
-    ys, xs = np.mgrid[:codes.shape[0], :codes.shape[1]]
+    ys, xs = np.mgrid[: codes.shape[0], : codes.shape[1]]
     fits = {}
     for k in np.unique(layer[pure]):
         sel = pure & (layer == k)
@@ -70,15 +70,17 @@ def _affine_fits(codes: np.ndarray) -> dict[int, np.ndarray]:
     return fits
 
 
-def true_correspondence(preset: str | Preset, size: tuple[int, int], seed: int, target: str = "ref",
-                        split: str = "test") -> dict[str, np.ndarray]:
+def true_correspondence(
+    preset: str | Preset, size: tuple[int, int], seed: int, target: str = "ref", split: str = "test"
+) -> dict[str, np.ndarray]:
     """Where each pixel of the sample's ``sharp`` frame lies in its ``target`` frame (``ref`` or
     ``sharp_next``), for ``make_sample(preset, size, seed, content=<split's pool>)``.
 
     Returns ``position`` (H, W, 2) float32, (x, y) in the target's pixels, and ``valid`` (H, W)
     bool (one layer, visible in the target, inside it)."""
-    codes = make_sample(preset, size, seed, signals=("sharp", target), content=CoordinatePool(_default_pool(split)),
-                        gamma=1.0)
+    codes = make_sample(
+        preset, size, seed, signals=("sharp", target), content=CoordinatePool(_default_pool(split)), gamma=1.0
+    )
     source, other = codes["sharp"], codes[target]
     fits = _affine_fits(other)
     layer, pure = _layers(source)

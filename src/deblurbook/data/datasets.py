@@ -21,8 +21,9 @@ from .pool import PoolSpec, ScenePool, scene_seed
 IMAGE_SIGNALS = ("blur", "sharp", "ref", "blur_next", "blur_prev")
 
 
-def augment(sample: dict[str, np.ndarray], rng: np.random.Generator,
-            crop: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
+def augment(
+    sample: dict[str, np.ndarray], rng: np.random.Generator, crop: tuple[int, int] | None = None
+) -> dict[str, np.ndarray]:
     """Random crop, horizontal/vertical flips and a 90-degree rotation, the same
     for every signal. Flow vectors are transformed with the pixels: a flip negates
     its component, a rotation rotates the vectors."""
@@ -33,7 +34,7 @@ def augment(sample: dict[str, np.ndarray], rng: np.random.Generator,
         if ch > h or cw > w:
             raise ValueError(f"crop {crop} larger than the sample {(h, w)}")
         y, x = rng.integers(h - ch + 1), rng.integers(w - cw + 1)
-        out = {k: (v[y:y + ch, x:x + cw] if v.ndim >= 2 else v) for k, v in out.items()}
+        out = {k: (v[y : y + ch, x : x + cw] if v.ndim >= 2 else v) for k, v in out.items()}
     flip_x, flip_y, rotate = rng.random() < 0.5, rng.random() < 0.5, rng.random() < 0.5
     for key, value in list(out.items()):
         if value.ndim < 2:
@@ -82,9 +83,18 @@ class SyntheticDataset(Dataset):
     worker's global state. ``length`` is how many distinct samples an epoch has.
     """
 
-    def __init__(self, preset: str | Sequence[str] = "mixed", crop: int | tuple[int, int] = 64, length: int = 1000,
-                 seed: int = 0, signals: Sequence[str] = ("blur", "sharp"), render_margin: int = 8,
-                 split: str = "train", augmentation: bool = True, pool: int | None = None):
+    def __init__(
+        self,
+        preset: str | Sequence[str] = "mixed",
+        crop: int | tuple[int, int] = 64,
+        length: int = 1000,
+        seed: int = 0,
+        signals: Sequence[str] = ("blur", "sharp"),
+        render_margin: int = 8,
+        split: str = "train",
+        augmentation: bool = True,
+        pool: int | None = None,
+    ):
         names = (preset,) if isinstance(preset, (str, synth.Preset)) else tuple(preset)
         self.presets = tuple(synth.get_preset(p) for p in names)
         self.crop = (crop, crop) if isinstance(crop, int) else tuple(crop)
@@ -94,8 +104,9 @@ class SyntheticDataset(Dataset):
         self.split = split
         self.augmentation = augmentation
         self.pool = pool
-        self.pools = [ScenePool(PoolSpec(p, self.render, pool, self.signals, split)) for p in self.presets] \
-            if pool else []
+        self.pools = (
+            [ScenePool(PoolSpec(p, self.render, pool, self.signals, split)) for p in self.presets] if pool else []
+        )
 
     def __len__(self) -> int:
         return self.length
@@ -114,12 +125,17 @@ class SyntheticDataset(Dataset):
             pool = self.pools[index % len(self.pools)]
             sample = pool[int(rng.integers(len(pool)))]
         else:
-            sample = synth.make_sample(self.presets[index % len(self.presets)], self.render, item_seed,
-                                       signals=self.signals, content=synth._default_pool(self.split))
+            sample = synth.make_sample(
+                self.presets[index % len(self.presets)],
+                self.render,
+                item_seed,
+                signals=self.signals,
+                content=synth._default_pool(self.split),
+            )
         if self.augmentation:
             sample = augment(sample, rng, self.crop)
         else:
-            sample = {k: (v[:self.crop[0], :self.crop[1]] if v.ndim >= 2 else v) for k, v in sample.items()}
+            sample = {k: (v[: self.crop[0], : self.crop[1]] if v.ndim >= 2 else v) for k, v in sample.items()}
         return to_tensors(sample)
 
 
@@ -132,14 +148,21 @@ def seed_worker(worker_id: int) -> None:
     random.seed(seed)
 
 
-def loader(dataset: Dataset, batch: int, workers: int = 0, seed: int = 0, shuffle: bool = True,
-           **kwargs) -> torch.utils.data.DataLoader:
+def loader(
+    dataset: Dataset, batch: int, workers: int = 0, seed: int = 0, shuffle: bool = True, **kwargs
+) -> torch.utils.data.DataLoader:
     """A DataLoader with seeded shuffling and seeded workers."""
     generator = torch.Generator().manual_seed(seed)
-    return torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=shuffle,
-                                       num_workers=workers, worker_init_fn=seed_worker,
-                                       generator=generator, persistent_workers=workers > 0,
-                                       **kwargs)
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=batch,
+        shuffle=shuffle,
+        num_workers=workers,
+        worker_init_fn=seed_worker,
+        generator=generator,
+        persistent_workers=workers > 0,
+        **kwargs,
+    )
 
 
 class PairDataset(Dataset):
@@ -159,8 +182,9 @@ class PairDataset(Dataset):
         blur = read_image(pair.blur, self.allow_grey)
         sharp = read_image(pair.sharp, self.allow_grey)
         if blur.shape != sharp.shape:
-            raise ValueError(f"{pair.blur} is {blur.shape[1]}x{blur.shape[0]} but "
-                             f"{pair.sharp} is {sharp.shape[1]}x{sharp.shape[0]}")
+            raise ValueError(
+                f"{pair.blur} is {blur.shape[1]}x{blur.shape[0]} but {pair.sharp} is {sharp.shape[1]}x{sharp.shape[0]}"
+            )
         return {"blur": blur, "sharp": sharp}
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
@@ -187,13 +211,12 @@ class FrameSequenceDataset(Dataset):
 
     def load(self, i: int) -> dict[str, np.ndarray]:
         name, t = self.index[i]
-        frames = PairDataset(self.clips[name][t - 1:t + 2])
+        frames = PairDataset(self.clips[name][t - 1 : t + 2])
         prev, cur, nxt = frames.load(0), frames.load(1), frames.load(2)
         for other in (prev, nxt):
             if other["blur"].shape != cur["blur"].shape:
                 raise ValueError(f"clip {name}: frames {t - 1}..{t + 1} differ in size")
-        return {"blur": cur["blur"], "sharp": cur["sharp"], "blur_next": nxt["blur"],
-                "blur_prev": prev["blur"]}
+        return {"blur": cur["blur"], "sharp": cur["sharp"], "blur_next": nxt["blur"], "blur_prev": prev["blur"]}
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         return to_tensors(self.load(i))

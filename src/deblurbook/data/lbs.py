@@ -93,8 +93,16 @@ class StepMotion:
                 poses[t + sign] = pose
         return np.stack([poses[int(t)] for t in ticks])
 
-    def _step(self, pose: np.ndarray, place: np.ndarray, direction: np.ndarray, z: int, r: int,
-              sign: int, rng: np.random.Generator) -> np.ndarray:
+    def _step(
+        self,
+        pose: np.ndarray,
+        place: np.ndarray,
+        direction: np.ndarray,
+        z: int,
+        r: int,
+        sign: int,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
         """One frame's transform (``sign`` -1: the inverse step, undone in reverse order)."""
         size = rng.uniform(*self.shift, size=2)
         shift = np.round(size) if self.integer_shift else size
@@ -103,8 +111,9 @@ class StepMotion:
         steps = {
             "translate": _translate(*(sign * shift * direction)),
             "scale": _about(centre, np.eye(2) * math.exp(sign * self.scale_step * z)),
-            "rotate": _about(centre, np.array([[math.cos(angle), -math.sin(angle)],
-                                               [math.sin(angle), math.cos(angle)]])),
+            "rotate": _about(
+                centre, np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+            ),
         }
         if self.scale_drops_rotation and z != 0:
             steps["rotate"] = np.eye(3)

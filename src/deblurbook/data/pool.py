@@ -62,8 +62,9 @@ class PoolSpec:
     def key(self) -> str:
         """The settings (the preset's whole definition: a scaled preset keeps its name) and the
         engine's code, hashed: a pool's folder name."""
-        text = json.dumps({**asdict(self), "engine": code_digest(["deblurbook.data.synth"])}, sort_keys=True,
-                          default=str)
+        text = json.dumps(
+            {**asdict(self), "engine": code_digest(["deblurbook.data.synth"])}, sort_keys=True, default=str
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
     def folder(self) -> Path:
@@ -89,8 +90,10 @@ def _render_shard(spec: PoolSpec, shard: int, folder: Path, per_shard: int) -> d
     signal, then a ``.json`` of their digests (last: a shard with one is complete)."""
     first, last = shard * per_shard, min((shard + 1) * per_shard, spec.count)
     content = synth._default_pool(spec.split)
-    scenes = [synth.make_sample(spec.preset, spec.size, scene_seed(spec.seed, k), signals=spec.signals,
-                                content=content) for k in range(first, last)]
+    scenes = [
+        synth.make_sample(spec.preset, spec.size, scene_seed(spec.seed, k), signals=spec.signals, content=content)
+        for k in range(first, last)
+    ]
     digests = {}
     for key in scenes[0]:
         path = folder / f"shard{shard:05d}.{key}.npy"
@@ -154,8 +157,13 @@ class ScenePool:
         workers = min(self.workers or os.cpu_count() or 1, len(todo))
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=self.shards, initial=self.shards - len(todo), disable=not progress,
-                   desc=f"rendering {self.folder.name}", unit="shard")
+        bar = tqdm(
+            total=self.shards,
+            initial=self.shards - len(todo),
+            disable=not progress,
+            desc=f"rendering {self.folder.name}",
+            unit="shard",
+        )
         if workers <= 1:
             for k in todo:
                 _render_shard(self.spec, k, self.folder, SHARD)
@@ -165,17 +173,30 @@ class ScenePool:
         bar.close()
         digests = {str(k): atomic.read_json(self.folder / f"shard{k:05d}.json") for k in range(self.shards)}
         spec = json.loads(json.dumps(asdict(self.spec), default=str))
-        atomic.write_json(self.folder / "manifest.json", {"spec": spec, "key": self.spec.key(), "shard": SHARD,
-                                                          "digests": digests})
+        atomic.write_json(
+            self.folder / "manifest.json", {"spec": spec, "key": self.spec.key(), "shard": SHARD, "digests": digests}
+        )
 
     def _render_in_processes(self, todo: list[int], workers: int, bar) -> None:
         spec_file = self.folder / "spec.pickle"
         with atomic.atomic_path(spec_file) as tmp:
             tmp.write_bytes(pickle.dumps((self.spec, SHARD)))
         env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        procs = [subprocess.Popen([sys.executable, "-m", __name__, str(spec_file), str(self.folder),
-                                   ",".join(map(str, todo[w::workers]))], env=env, stderr=subprocess.PIPE)
-                 for w in range(workers)]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    __name__,
+                    str(spec_file),
+                    str(self.folder),
+                    ",".join(map(str, todo[w::workers])),
+                ],
+                env=env,
+                stderr=subprocess.PIPE,
+            )
+            for w in range(workers)
+        ]
         try:
             seen = self.shards - len(todo)
             while any(p.poll() is None for p in procs):
@@ -202,11 +223,15 @@ class ScenePool:
                 for key, digest in manifest["digests"][str(shard)].items():
                     path = self.folder / f"shard{shard:05d}.{key}.npy"
                     if not path.is_file():
-                        raise FileNotFoundError(f"{path}: listed in the pool's manifest but missing "
-                                                f"(delete {self.folder} to render the pool again)")
+                        raise FileNotFoundError(
+                            f"{path}: listed in the pool's manifest but missing "
+                            f"(delete {self.folder} to render the pool again)"
+                        )
                     if shard == 0 and sha256_file(path) != digest:  # the first shard checked on open
-                        raise ValueError(f"{path}: its bytes differ from the pool's manifest (changed or "
-                                         f"corrupt; delete {self.folder} to render the pool again)")
+                        raise ValueError(
+                            f"{path}: its bytes differ from the pool's manifest (changed or "
+                            f"corrupt; delete {self.folder} to render the pool again)"
+                        )
                     arrays.setdefault(key, []).append(np.load(path, mmap_mode="r"))
             self._arrays = arrays
         return self._arrays

@@ -28,8 +28,9 @@ from .datasets import augment, to_tensors
 from .synth import _default_pool
 
 
-def shake_kernel(extent: float, rng: np.random.Generator, steps: int = 64, inertia: float = 0.8,
-                 oversample: int = 8) -> np.ndarray:
+def shake_kernel(
+    extent: float, rng: np.random.Generator, steps: int = 64, inertia: float = 0.8, oversample: int = 8
+) -> np.ndarray:
     """A camera-shake kernel whose trajectory spans ``extent`` px along its longer side."""
     if not extent > 0:
         raise ValueError(f"the kernel's extent must be positive, got {extent}")
@@ -56,8 +57,14 @@ class ShakeDataset(Dataset):
     ``extents`` (px) from seed ``(seed, i)``, blurs in linear intensity, then takes a random crop
     away from the borders with the dihedral augmentations."""
 
-    def __init__(self, crop: int = 64, length: int = 1000, seed: int = 0, extents: tuple[float, float] = (3.0, 11.0),
-                 split: str = "train"):
+    def __init__(
+        self,
+        crop: int = 64,
+        length: int = 1000,
+        seed: int = 0,
+        extents: tuple[float, float] = (3.0, 11.0),
+        split: str = "train",
+    ):
         self.crop, self.length, self.seed = (crop, crop), int(length), int(seed)
         self.extents, self.split = tuple(extents), split
 
@@ -83,8 +90,13 @@ class ShakeTestSet(Dataset):
     Images are ``size`` after a border of the largest kernel's side is cut from both (so the
     reflected border does not count). Rendered on first use and kept in memory."""
 
-    def __init__(self, kernels: Sequence[np.ndarray] | dict[str, np.ndarray], size: int = 128, images: int = 4,
-                 first_seed: int = 20_000):
+    def __init__(
+        self,
+        kernels: Sequence[np.ndarray] | dict[str, np.ndarray],
+        size: int = 128,
+        images: int = 4,
+        first_seed: int = 20_000,
+    ):
         self.names = list(kernels) if isinstance(kernels, dict) else [f"k{i + 1}" for i in range(len(kernels))]
         self.kernels = list(kernels.values()) if isinstance(kernels, dict) else list(kernels)
         if not self.kernels:

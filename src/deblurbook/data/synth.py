@@ -84,22 +84,43 @@ class Preset:
         if self.mask not in ("motion", "footprint"):
             raise ValueError(f"preset {self.name!r}: mask must be 'motion' or 'footprint', got {self.mask!r}")
         if self.scene_side is not None and not 0 < self.scene_side[0] <= self.scene_side[1]:
-            raise ValueError(f"preset {self.name!r}: scene_side must be (lo, hi) with 0 < lo <= hi, "
-                             f"got {self.scene_side}")
+            raise ValueError(
+                f"preset {self.name!r}: scene_side must be (lo, hi) with 0 < lo <= hi, got {self.scene_side}"
+            )
 
 
 PRESETS = {
-    "global": Preset("global", camera=Motion((0.4, 2.0), 0.003, 0.002),
-                     objects=(0, 1), object_motion=Motion((0.0, 0.8), 0.005, 0.003),
-                     distractors=(0, 1), scene_side=BENCHMARK_SIDES),
+    "global": Preset(
+        "global",
+        camera=Motion((0.4, 2.0), 0.003, 0.002),
+        objects=(0, 1),
+        object_motion=Motion((0.0, 0.8), 0.005, 0.003),
+        distractors=(0, 1),
+        scene_side=BENCHMARK_SIDES,
+    ),
     # Local Blur Synthesis (LODE, Sec. 4.1; the code's counts and magnitudes): one exposure
     # follows the next without a gap, so the later frames continue the same steps
-    "local": Preset("local", camera=Motion(), objects=(2, 4), object_motion=Motion(), distractors=(2, 4),
-                    frames=PAPER_FRAMES, duty=(1.0, 1.0), object_size=(0.15, 0.4), placement=(0.0, 1.0),
-                    object_steps=StepMotion(), mask="footprint"),
-    "mixed": Preset("mixed", camera=Motion((0.2, 1.0), 0.002, 0.001),
-                    objects=(1, 3), object_motion=Motion((0.6, 2.0), 0.008, 0.003),
-                    distractors=(0, 2), scene_side=BENCHMARK_SIDES),
+    "local": Preset(
+        "local",
+        camera=Motion(),
+        objects=(2, 4),
+        object_motion=Motion(),
+        distractors=(2, 4),
+        frames=PAPER_FRAMES,
+        duty=(1.0, 1.0),
+        object_size=(0.15, 0.4),
+        placement=(0.0, 1.0),
+        object_steps=StepMotion(),
+        mask="footprint",
+    ),
+    "mixed": Preset(
+        "mixed",
+        camera=Motion((0.2, 1.0), 0.002, 0.001),
+        objects=(1, 3),
+        object_motion=Motion((0.6, 2.0), 0.008, 0.003),
+        distractors=(0, 2),
+        scene_side=BENCHMARK_SIDES,
+    ),
 }
 # LBS with a stand-in for LODE's test motion: any direction, 1-3 px per axis per frame, sub-pixel
 PRESETS["local_fast"] = replace(PRESETS["local"], name="local_fast", object_steps=FAST_STEPS)
@@ -130,9 +151,12 @@ class Trajectory:
         velocity = speed * np.array([math.cos(heading), math.sin(heading)])
         turn = rng.uniform(0, 2 * math.pi)
         accel = rng.uniform(0, motion.curvature) * speed / exposure
-        return Trajectory(velocity, accel * np.array([math.cos(turn), math.sin(turn)]),
-                          rng.uniform(-motion.rotation, motion.rotation),
-                          rng.uniform(-motion.zoom, motion.zoom))
+        return Trajectory(
+            velocity,
+            accel * np.array([math.cos(turn), math.sin(turn)]),
+            rng.uniform(-motion.rotation, motion.rotation),
+            rng.uniform(-motion.zoom, motion.zoom),
+        )
 
     @staticmethod
     def still() -> "Trajectory":
@@ -204,8 +228,7 @@ def _render(layers: list[Layer], size: tuple[int, int]) -> tuple[torch.Tensor, l
         t = len(layer.maps)
         grid = _affine_grid(torch.from_numpy(theta[:, :2]).float(), h, w)
         source = layer.rgba[None].expand(t, -1, -1, -1)
-        sampled = F.grid_sample(source, grid, mode="bilinear", padding_mode="zeros",
-                                align_corners=False)
+        sampled = F.grid_sample(source, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
         rgb, alpha = sampled[:, :3], sampled[:, 3:]
         frames = rgb if frames is None else frames * (1 - alpha) + rgb
         alphas.append(alpha[:, 0])
@@ -230,9 +253,14 @@ def _background_canvas(camera: np.ndarray, size: tuple[int, int], pad: int = 4) 
     return int(hi[1] - lo[1]) + 1, int(hi[0] - lo[0]) + 1, lo
 
 
-def make_sample(preset: str | Preset = "mixed", size: tuple[int, int] = (128, 128), seed: int = 0,
-                signals: tuple[str, ...] = SIGNALS, content: ContentPool | None = None,
-                gamma: float = GAMMA) -> dict[str, np.ndarray]:
+def make_sample(
+    preset: str | Preset = "mixed",
+    size: tuple[int, int] = (128, 128),
+    seed: int = 0,
+    signals: tuple[str, ...] = SIGNALS,
+    content: ContentPool | None = None,
+    gamma: float = GAMMA,
+) -> dict[str, np.ndarray]:
     """One synthetic sample with every signal the five papers train on.
 
     Returns a dict with (those of ``signals`` asked for):

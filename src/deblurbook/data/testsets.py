@@ -32,8 +32,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int = 16,
-                   folder: Path | None = None, base_seed: int = TEST_SEED) -> Path:
+def write_test_set(
+    preset: str,
+    size: tuple[int, int] = (128, 128),
+    count: int = 16,
+    folder: Path | None = None,
+    base_seed: int = TEST_SEED,
+) -> Path:
     """Render a fixed test set once (held-out content), with a manifest of checksums.
 
     Images are 8-bit PNGs (as benchmarks ship), flow, mask and motion ``.npy``. Files
@@ -47,8 +52,9 @@ def write_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int =
     entries = []
     for i in range(count):
         seed = base_seed + i
-        sample = synth.make_sample(preset, size, seed, content=synth.test_pool(),
-                                   signals=synth.SIGNALS + ("blur_prev", "motion"))
+        sample = synth.make_sample(
+            preset, size, seed, content=synth.test_pool(), signals=synth.SIGNALS + ("blur_prev", "motion")
+        )
         files = {}
         for key in IMAGE_SIGNALS:
             files[key] = write_png(folder / key / f"{i:04d}.png", sample[key]).name
@@ -57,12 +63,22 @@ def write_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int =
             with atomic.atomic_path(target) as tmp:
                 np.save(tmp, sample[key])
         entry = {"index": i, "seed": seed, "frames": int(sample["frames"]), "duty": float(sample["duty"])}
-        entry["sha256"] = {key: _sha256(folder / key / f"{i:04d}{'.png' if key in IMAGE_SIGNALS else '.npy'}")
-                           for key in IMAGE_SIGNALS + ARRAY_SIGNALS}
+        entry["sha256"] = {
+            key: _sha256(folder / key / f"{i:04d}{'.png' if key in IMAGE_SIGNALS else '.npy'}")
+            for key in IMAGE_SIGNALS + ARRAY_SIGNALS
+        }
         entries.append(entry)
-    atomic.write_json(manifest_path, {"preset": preset, "size": list(size), "count": count,
-                                      "engine_version": ENGINE_VERSION, "content": "test split",
-                                      "samples": entries})
+    atomic.write_json(
+        manifest_path,
+        {
+            "preset": preset,
+            "size": list(size),
+            "count": count,
+            "engine_version": ENGINE_VERSION,
+            "content": "test split",
+            "samples": entries,
+        },
+    )
     return folder
 
 
@@ -85,8 +101,10 @@ class TestSet(Dataset):
                     if not path.is_file():
                         raise FileNotFoundError(f"{path}: listed in {manifest} but missing")
                     if _sha256(path) != digest:
-                        raise ValueError(f"{path}: checksum differs from {manifest} (file changed "
-                                         "or corrupt; delete the folder to re-render it)")
+                        raise ValueError(
+                            f"{path}: checksum differs from {manifest} (file changed "
+                            "or corrupt; delete the folder to re-render it)"
+                        )
 
     def _path(self, key: str, index: int) -> Path:
         return self.folder / key / f"{index:04d}{'.png' if key in IMAGE_SIGNALS else '.npy'}"
@@ -106,8 +124,9 @@ class TestSet(Dataset):
         return to_tensors(self.load(index))
 
 
-def synthetic_test_set(preset: str, size: tuple[int, int] = (128, 128), count: int = 16,
-                       base_seed: int = TEST_SEED) -> TestSet:
+def synthetic_test_set(
+    preset: str, size: tuple[int, int] = (128, 128), count: int = 16, base_seed: int = TEST_SEED
+) -> TestSet:
     """The shared test set for ``preset`` (seeds ``base_seed`` on): rendered on first use, then
     read from disk."""
     return TestSet(write_test_set(preset, size, count, base_seed=base_seed))

@@ -48,28 +48,29 @@ def _pad(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, tuple[int, 
     return np.pad(image, ((ph, ph), (pw, pw), (0, 0)), mode="reflect"), (ph, pw)
 
 
-def wiener(image: np.ndarray, kernel: np.ndarray, balance: float = 0.05,
-           gamma: float = GAMMA) -> np.ndarray:
+def wiener(image: np.ndarray, kernel: np.ndarray, balance: float = 0.05, gamma: float = GAMMA) -> np.ndarray:
     """Wiener deconvolution (``balance`` trades noise for sharpness), borders reflected."""
     image = _check(image, kernel)
     padded, (ph, pw) = _pad(image, kernel)
     out = _per_channel(padded, lambda ch: restoration.wiener(ch, kernel, balance, clip=False), gamma)
-    return out[ph:ph + image.shape[0], pw:pw + image.shape[1]]
+    return out[ph : ph + image.shape[0], pw : pw + image.shape[1]]
 
 
-def richardson_lucy(image: np.ndarray, kernel: np.ndarray, iterations: int = 30,
-                    gamma: float = GAMMA) -> np.ndarray:
+def richardson_lucy(image: np.ndarray, kernel: np.ndarray, iterations: int = 30, gamma: float = GAMMA) -> np.ndarray:
     """Richardson-Lucy deconvolution, ``iterations`` steps, borders reflected."""
     image = _check(image, kernel)
     padded, (ph, pw) = _pad(image, kernel)
-    out = _per_channel(padded, lambda ch: restoration.richardson_lucy(
-        ch, kernel, num_iter=iterations, clip=False, filter_epsilon=1e-6), gamma)
-    return out[ph:ph + image.shape[0], pw:pw + image.shape[1]]
+    out = _per_channel(
+        padded,
+        lambda ch: restoration.richardson_lucy(ch, kernel, num_iter=iterations, clip=False, filter_epsilon=1e-6),
+        gamma,
+    )
+    return out[ph : ph + image.shape[0], pw : pw + image.shape[1]]
 
 
-def patchwise_richardson_lucy(image: np.ndarray, flow: np.ndarray, duty: float = 1.0,
-                              patch: int = 32, iterations: int = 30,
-                              gamma: float = GAMMA) -> np.ndarray:
+def patchwise_richardson_lucy(
+    image: np.ndarray, flow: np.ndarray, duty: float = 1.0, patch: int = 32, iterations: int = 30, gamma: float = GAMMA
+) -> np.ndarray:
     """RL with spatially varying kernels: one kernel per half-overlapping patch.
 
     Each ``patch`` x ``patch`` tile (stride ``patch // 2``) is deconvolved with
@@ -95,10 +96,10 @@ def patchwise_richardson_lucy(image: np.ndarray, flow: np.ndarray, duty: float =
         for x in xs:
             centre = flow[min(y + patch // 2, h - 1), min(x + patch // 2, w - 1)]
             kernel = flow_to_kernel(centre, duty)
-            tile = padded[y:y + patch + 2 * margin, x:x + patch + 2 * margin]
+            tile = padded[y : y + patch + 2 * margin, x : x + patch + 2 * margin]
             restored = richardson_lucy(tile, kernel, iterations, gamma)
-            out[y:y + patch, x:x + patch] += restored[margin:-margin, margin:-margin] * window
-            weight[y:y + patch, x:x + patch] += window
+            out[y : y + patch, x : x + patch] += restored[margin:-margin, margin:-margin] * window
+            weight[y : y + patch, x : x + patch] += window
     return (out / np.maximum(weight, 1e-8)).astype(np.float32)
 
 

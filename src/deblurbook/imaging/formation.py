@@ -80,14 +80,14 @@ def splat_bilinear(xs: np.ndarray, ys: np.ndarray, side: int) -> np.ndarray:
 
 def _trim_symmetric(kernel: np.ndarray) -> np.ndarray:
     """Drop all-zero border rings, keeping the kernel centred and odd-sized."""
-    while kernel.shape[0] > 1 and not (kernel[0].any() or kernel[-1].any()
-                                       or kernel[:, 0].any() or kernel[:, -1].any()):
+    while kernel.shape[0] > 1 and not (
+        kernel[0].any() or kernel[-1].any() or kernel[:, 0].any() or kernel[:, -1].any()
+    ):
         kernel = kernel[1:-1, 1:-1]
     return kernel
 
 
-def blur_with_kernel(image: np.ndarray, kernel: np.ndarray, linear: bool = True,
-                     gamma: float = GAMMA) -> np.ndarray:
+def blur_with_kernel(image: np.ndarray, kernel: np.ndarray, linear: bool = True, gamma: float = GAMMA) -> np.ndarray:
     """Convolve ``image`` (HxW or HxWx3, [0, 1]) with ``kernel``, borders reflected.
 
     With ``linear=True`` (what a camera does) the convolution happens in linear
@@ -115,8 +115,7 @@ def average_frames(frames, gamma: float = GAMMA) -> np.ndarray:
     return to_display(to_linear(stack, gamma).mean(axis=0), gamma)
 
 
-def flow_to_kernel(flow: np.ndarray, duty: float = 1.0, oversample: int = 16,
-                   size: int | None = None) -> np.ndarray:
+def flow_to_kernel(flow: np.ndarray, duty: float = 1.0, oversample: int = 16, size: int | None = None) -> np.ndarray:
     """Per-pixel blur kernels from a frame-to-frame flow (Zhang et al., Eq. 12).
 
     During an exposure of ``duty`` times the frame interval a pixel with flow
@@ -161,12 +160,10 @@ def shifted_frames(image: np.ndarray, dx: float, dy: float, count: int) -> np.nd
     image = np.asarray(image, dtype=np.float64)
     t = (np.arange(count) + 0.5) / count - 0.5
     extra = (0,) * (image.ndim - 2)
-    return np.stack([ndimage.shift(image, (ti * dy, ti * dx) + extra, order=1, mode="reflect")
-                     for ti in t])
+    return np.stack([ndimage.shift(image, (ti * dy, ti * dx) + extra, order=1, mode="reflect") for ti in t])
 
 
-def blur_with_kernels(image: np.ndarray, kernels: np.ndarray, linear: bool = True,
-                      gamma: float = GAMMA) -> np.ndarray:
+def blur_with_kernels(image: np.ndarray, kernels: np.ndarray, linear: bool = True, gamma: float = GAMMA) -> np.ndarray:
     """Spatially varying blur: pixel (y, x) gets ``sum_pq kernels[y, x, p, q] * I(y-p, x-q)``.
 
     ``image`` HxWx3 in [0, 1]; ``kernels`` HxWxKxK (K odd, centred, e.g. from
@@ -174,8 +171,7 @@ def blur_with_kernels(image: np.ndarray, kernels: np.ndarray, linear: bool = Tru
     """
     image = np.asarray(image, dtype=np.float64)
     if kernels.ndim != 4 or kernels.shape[:2] != image.shape[:2] or kernels.shape[2] % 2 == 0:
-        raise ValueError(f"kernels must be HxWxKxK (K odd) for an image of {image.shape[:2]}, "
-                         f"got {kernels.shape}")
+        raise ValueError(f"kernels must be HxWxKxK (K odd) for an image of {image.shape[:2]}, got {kernels.shape}")
     k = kernels.shape[2]
     r = k // 2
     work = to_linear(image, gamma) if linear else image
@@ -186,8 +182,9 @@ def blur_with_kernels(image: np.ndarray, kernels: np.ndarray, linear: bool = Tru
     return to_display(out, gamma) if linear else np.clip(out, 0.0, 1.0)
 
 
-def fit_line_blur(blur: np.ndarray, sharp: np.ndarray, lengths, angles, border: int | None = None,
-                  gamma: float = GAMMA) -> dict[str, float]:
+def fit_line_blur(
+    blur: np.ndarray, sharp: np.ndarray, lengths, angles, border: int | None = None, gamma: float = GAMMA
+) -> dict[str, float]:
     """The straight-line motion that best explains ``blur`` from ``sharp`` (HxWx3, [0, 1]).
 
     Every line kernel of ``lengths`` (px) x ``angles`` (radians, in [0, pi)) is applied to

@@ -89,8 +89,10 @@ def _read_tiff(path: Path) -> np.ndarray:
             raise ImageError(f"{path}: floating-point pixels outside [0, 1] (or not finite) refused")
         return array.astype(np.float32)
     if array.dtype not in (np.uint8, np.uint16):
-        raise ImageError(f"{path}: {array.dtype} pixels refused (only 8- and 16-bit integers and floats in "
-                         "[0, 1] have an unambiguous range); convert the file to 8- or 16-bit")
+        raise ImageError(
+            f"{path}: {array.dtype} pixels refused (only 8- and 16-bit integers and floats in "
+            "[0, 1] have an unambiguous range); convert the file to 8- or 16-bit"
+        )
     return array
 
 
@@ -107,8 +109,10 @@ def _read_pillow(path: Path) -> tuple[np.ndarray, str]:
     if mode in ("I;16", "I;16B", "I;16L"):
         return array.astype(np.uint16), "L"
     if mode in ("I", "F"):
-        raise ImageError(f"{path}: {'32-bit integer' if mode == 'I' else 'floating-point'} image refused "
-                         "(its value range is ambiguous); convert it to 8- or 16-bit")
+        raise ImageError(
+            f"{path}: {'32-bit integer' if mode == 'I' else 'floating-point'} image refused "
+            "(its value range is ambiguous); convert it to 8- or 16-bit"
+        )
     if mode == "1":
         return array.astype(np.uint8) * 255, "L"
     if mode not in ("L", "LA", "RGB", "RGBA", "P"):
@@ -125,8 +129,10 @@ def read_image(path: str | Path, allow_grey: bool = True) -> np.ndarray:
         raise ImageError(f"{path}: empty file (0 bytes), not an image")
     header = _png_header(path)
     if header is not None and header[0] == 16 and header[1] != 0:
-        raise ImageError(f"{path}: 16-bit {PNG_COLOURS.get(header[1], 'colour')} PNG refused: Pillow would keep "
-                         "8 of its 16 bits without notice; save it as 16-bit TIFF or 8-bit PNG")
+        raise ImageError(
+            f"{path}: 16-bit {PNG_COLOURS.get(header[1], 'colour')} PNG refused: Pillow would keep "
+            "8 of its 16 bits without notice; save it as 16-bit TIFF or 8-bit PNG"
+        )
     if path.suffix.lower() in TIFF_SUFFIXES:
         array = _read_tiff(path)
         grey = array.ndim == 2 or array.shape[-1] in (1, 2)
@@ -168,10 +174,8 @@ def png_bytes(image: np.ndarray, size: tuple[int, int] | None = None) -> bytes:
     raw = b"".join(b"\x00" + image[y].astype(">u2" if depth == 16 else "u1").tobytes() for y in range(h))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     width, height = size or (w, h)
     ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")

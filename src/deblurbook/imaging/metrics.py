@@ -45,8 +45,9 @@ def _as_batch(x, name: str) -> tuple[np.ndarray, bool]:
         x = np.asarray(x)
         dtype_ok = np.issubdtype(x.dtype, np.floating)
     if not dtype_ok:
-        raise ValueError(f"{name}: {x.dtype} pixels; metrics take floats in [0, 1] "
-                         "(for 8-bit images, divide by 255 first)")
+        raise ValueError(
+            f"{name}: {x.dtype} pixels; metrics take floats in [0, 1] (for 8-bit images, divide by 255 first)"
+        )
     x = np.asarray(x, dtype=np.float64)
     if not np.isfinite(x).all():
         raise ValueError(f"{name}: contains NaN or infinite values")
@@ -114,7 +115,7 @@ def _ssim_channel(x: np.ndarray, y: np.ndarray) -> float:
     def blur(z):
         return ndimage.gaussian_filter(z, SSIM_SIGMA, truncate=SSIM_TRUNCATE, mode="reflect")
 
-    c1, c2 = K1 ** 2, K2 ** 2
+    c1, c2 = K1**2, K2**2
     mx, my = blur(x), blur(y)
     vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
     s = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
@@ -127,8 +128,10 @@ def ssim(a, b, quantise: bool = True):
     x, y, single = _pair(a, b, quantise)
     if min(x.shape[1:3]) < 2 * int(SSIM_TRUNCATE * SSIM_SIGMA + 0.5) + 1:
         raise ValueError(f"images of {x.shape[1:3]} are smaller than the 11x11 SSIM window")
-    return _finish([float(np.mean([_ssim_channel(xi[..., c], yi[..., c])
-                                   for c in range(xi.shape[-1])])) for xi, yi in zip(x, y)], single)
+    return _finish(
+        [float(np.mean([_ssim_channel(xi[..., c], yi[..., c]) for c in range(xi.shape[-1])])) for xi, yi in zip(x, y)],
+        single,
+    )
 
 
 def epe(flow, flow_true, mask=None) -> float:

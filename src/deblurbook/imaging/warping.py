@@ -27,8 +27,10 @@ def warp_numpy(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     coords = [ys + flow[..., 1], xs + flow[..., 0]]
     if image.ndim == 2:
         return ndimage.map_coordinates(image, coords, order=1, mode="nearest")
-    return np.stack([ndimage.map_coordinates(image[..., c], coords, order=1, mode="nearest")
-                     for c in range(image.shape[2])], axis=-1)
+    return np.stack(
+        [ndimage.map_coordinates(image[..., c], coords, order=1, mode="nearest") for c in range(image.shape[2])],
+        axis=-1,
+    )
 
 
 def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
@@ -37,15 +39,22 @@ def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     Differentiable in both arguments; any device. The grid and the sampling run
     in at least float32, also under mixed-precision autocast.
     """
-    if x.ndim != 4 or flow.ndim != 4 or flow.shape[1] != 2 or flow.shape[-2:] != x.shape[-2:] \
-            or flow.shape[0] != x.shape[0]:
-        raise ValueError(f"expected x (N, C, H, W) and flow (N, 2, H, W), got "
-                         f"{tuple(x.shape)} and {tuple(flow.shape)}")
+    if (
+        x.ndim != 4
+        or flow.ndim != 4
+        or flow.shape[1] != 2
+        or flow.shape[-2:] != x.shape[-2:]
+        or flow.shape[0] != x.shape[0]
+    ):
+        raise ValueError(f"expected x (N, C, H, W) and flow (N, 2, H, W), got {tuple(x.shape)} and {tuple(flow.shape)}")
     n, _, h, w = x.shape
     with torch.autocast(x.device.type, enabled=False):  # grid coordinates in float16 lose sub-pixel shifts
         x, flow = full_precision(x, flow)
-        ys, xs = torch.meshgrid(torch.arange(h, device=x.device, dtype=flow.dtype),
-                                torch.arange(w, device=x.device, dtype=flow.dtype), indexing="ij")
+        ys, xs = torch.meshgrid(
+            torch.arange(h, device=x.device, dtype=flow.dtype),
+            torch.arange(w, device=x.device, dtype=flow.dtype),
+            indexing="ij",
+        )
         gx = (xs + flow[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
         gy = (ys + flow[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
         grid = torch.stack([gx, gy], dim=-1).to(x.dtype)

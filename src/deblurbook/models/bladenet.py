@@ -32,7 +32,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..nn.blocks import check_rgb, crop_to, pad_to_multiple
-from ..nn.mask_losses import DiceLoss, MaskCrossEntropy, Reconstruction
+from ..nn.losses import Reconstruction
+from .bladenet_losses import DiceLoss, MaskCrossEntropy
 
 VARIANTS = ("none", "lbp", "bsa", "full")
 LBP_INPUTS = ("logits", "probability")
@@ -43,8 +44,14 @@ class DoubleConv(nn.Sequential):
 
     def __init__(self, cin: int, cout: int, mid: int | None = None):
         mid = mid or cout
-        super().__init__(nn.Conv2d(cin, mid, 3, padding=1), nn.BatchNorm2d(mid), nn.ReLU(inplace=True),
-                         nn.Conv2d(mid, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+        super().__init__(
+            nn.Conv2d(cin, mid, 3, padding=1),
+            nn.BatchNorm2d(mid),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(mid, cout, 3, padding=1),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+        )
 
 
 class Down(nn.Sequential):
@@ -215,8 +222,9 @@ class BladeNet(nn.Module):
             raise ValueError(f"lbp_input must be one of {LBP_INPUTS}, got {lbp_input!r}")
         self.variant, self.lbp_input = variant, lbp_input
         self.lbp = LBP(width) if variant in ("lbp", "full") else None
-        self.deblur = DeblurUNet(5 if self.lbp is not None else 3, width, attention=variant in ("bsa", "full"),
-                                 residual=residual)
+        self.deblur = DeblurUNet(
+            5 if self.lbp is not None else 3, width, attention=variant in ("bsa", "full"), residual=residual
+        )
 
     def forward(self, blur: torch.Tensor) -> dict[str, torch.Tensor | list[torch.Tensor]]:
         check_rgb(blur)
@@ -267,8 +275,7 @@ class BladeNetLoss(nn.Module):
     reconstruction alone, as in the alternating epochs.
     """
 
-    def __init__(self, rec_weight: float = 1.0, lbp_weight: float = 0.25, bsa_weight: float = 0.01,
-                 norm: str = "l1"):
+    def __init__(self, rec_weight: float = 1.0, lbp_weight: float = 0.25, bsa_weight: float = 0.01, norm: str = "l1"):
         super().__init__()
         self.rec = Reconstruction(rec_weight, norm)
         self.lbp = MaskCrossEntropy(lbp_weight)

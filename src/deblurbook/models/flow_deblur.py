@@ -32,8 +32,7 @@ from ..nn.blocks import check_rgb, crop_to, pad_to_multiple, parameter_count
 from ..nn.losses import ImageMSE, MultiScaleWarpLoss
 from ..nn.scan import DIRECTIONS, spatial_rnn
 
-VARIANTS = ("full", "no_rnn", "concat_weights", "single_image", "no_flow_loss",
-            "rnn_in_decoder", "bidirectional")
+VARIANTS = ("full", "no_rnn", "concat_weights", "single_image", "no_flow_loss", "rnn_in_decoder", "bidirectional")
 ENCODER = (24, 48, 96)  # deblurring features at 1/2, 1/4, 1/8 (Table I, d_conv1..3)
 FLOW = (24, 48, 96, 96, 192, 192, 192, 192, 384, 384)  # conv1, 2, 3, 3_1, 4, 4_1, 5, 5_1, 6, 6_1
 # The feature sizes the RNNs meet for a 720x1280 input, paper scale: (channels, height, width).
@@ -112,8 +111,13 @@ class FlowNetS(nn.Module):
     fields) and ``rnn_weights`` (1/2, 1/4, 1/8 scales, each (N, 4C_s, h, w)).
     """
 
-    def __init__(self, width: float = 1.0, frames: int = 2, flow_fields: int = 1,
-                 rnn_channels: tuple[int, int, int] | None = None):
+    def __init__(
+        self,
+        width: float = 1.0,
+        frames: int = 2,
+        flow_fields: int = 1,
+        rnn_channels: tuple[int, int, int] | None = None,
+    ):
         super().__init__()
         ch = [_c(c, width) for c in FLOW]
         strides = (2, 2, 2, 1, 2, 1, 2, 1, 2, 1)
@@ -142,9 +146,13 @@ class FlowNetS(nn.Module):
                 self.predict.append(nn.Conv2d(cin, f, 3, 1, 1))
         rnn = rnn_channels or tuple(_c(c, width) for c in ENCODER)
         # concat[4] is at 1/2 (conv1 skip), concat[3] at 1/4, concat[2] at 1/8
-        self.rnnw = nn.ModuleList([nn.Conv2d(concat[4], 4 * rnn[0], 3, 1, 1),
-                                   nn.Conv2d(concat[3], 4 * rnn[1], 3, 1, 1),
-                                   nn.Conv2d(concat[2], 4 * rnn[2], 3, 1, 1)])
+        self.rnnw = nn.ModuleList(
+            [
+                nn.Conv2d(concat[4], 4 * rnn[0], 3, 1, 1),
+                nn.Conv2d(concat[3], 4 * rnn[1], 3, 1, 1),
+                nn.Conv2d(concat[2], 4 * rnn[2], 3, 1, 1),
+            ]
+        )
         self._concat = concat
 
     def forward(self, frames: torch.Tensor) -> dict[str, list[torch.Tensor]]:
@@ -160,8 +168,11 @@ class FlowNetS(nn.Module):
             decoded.append(x)
             if i < 4:
                 flows.append(self.predict[i + 1](x))
-        weights = [torch.tanh(self.rnnw[0](decoded[4])), torch.tanh(self.rnnw[1](decoded[3])),
-                   torch.tanh(self.rnnw[2](decoded[2]))]
+        weights = [
+            torch.tanh(self.rnnw[0](decoded[4])),
+            torch.tanh(self.rnnw[1](decoded[3])),
+            torch.tanh(self.rnnw[2](decoded[2])),
+        ]
         return {"flows": flows, "rnn_weights": weights}
 
 
@@ -261,8 +272,11 @@ class FlowDeblurNet(nn.Module):
         self.variant = variant
         frames = {"single_image": 1, "bidirectional": 3}.get(variant, 2)
         self.frames = frames
-        self.flow_net = None if variant == "no_rnn" else FlowNetS(
-            width, frames=frames, flow_fields=2 if variant == "bidirectional" else 1)
+        self.flow_net = (
+            None
+            if variant == "no_rnn"
+            else FlowNetS(width, frames=frames, flow_fields=2 if variant == "bidirectional" else 1)
+        )
         fuse = {"no_rnn": "none", "concat_weights": "concat"}.get(variant, "rnn")
         self.deblur = DeblurNet(width, DeblurLayout(fuse=fuse, rnn_in_decoder=variant == "rnn_in_decoder"))
         self.reset_parameters()
@@ -313,11 +327,17 @@ class FlowDeblurNet(nn.Module):
     def _skip(self, restored: torch.Tensor, blur: torch.Tensor) -> torch.Tensor:
         return restored + blur if self.residual else restored
 
-    def forward(self, blur: torch.Tensor, blur_next: torch.Tensor | None = None,
-                blur_prev: torch.Tensor | None = None) -> dict[str, object]:
+    def forward(
+        self, blur: torch.Tensor, blur_next: torch.Tensor | None = None, blur_prev: torch.Tensor | None = None
+    ) -> dict[str, object]:
         check_rgb(blur)
-        needs = {"full": ("blur_next",), "concat_weights": ("blur_next",), "no_flow_loss": ("blur_next",),
-                 "rnn_in_decoder": ("blur_next",), "bidirectional": ("blur_next", "blur_prev")}
+        needs = {
+            "full": ("blur_next",),
+            "concat_weights": ("blur_next",),
+            "no_flow_loss": ("blur_next",),
+            "rnn_in_decoder": ("blur_next",),
+            "bidirectional": ("blur_next", "blur_prev"),
+        }
         given = {"blur_next": blur_next, "blur_prev": blur_prev}
         for name in needs.get(self.variant, ()):
             if given[name] is None:
@@ -331,8 +351,9 @@ class FlowDeblurNet(nn.Module):
         padded, size = pad_to_multiple(torch.cat(stack, dim=1), 64)
         out = self.flow_net(padded)
         image = self._skip(self.deblur(padded[:, :3], out["rnn_weights"]), padded[:, :3])
+
         def at(s):  # the input's size at scale 1/2^s, rounded up
-            return (-(-size[0] // 2 ** s), -(-size[1] // 2 ** s))
+            return (-(-size[0] // 2**s), -(-size[1] // 2**s))
 
         flows = [crop_to(f, at(s)) for f, s in zip(out["flows"], (6, 5, 4, 3, 2))]
         weights = [crop_to(w, at(s)) for w, s in zip(out["rnn_weights"], (1, 2, 3))]
@@ -353,8 +374,12 @@ def _paper_name(name: str) -> str:
         return parts[1]
     if parts[0] in ("predict", "upflow", "deconv", "rnnw"):
         i = int(parts[1])
-        return {"predict": f"flow{6 - i}", "upflow": f"up{6 - i}to{5 - i}",
-                "deconv": f"deconv{6 - i}", "rnnw": f"rnnw{i + 1}"}[parts[0]]
+        return {
+            "predict": f"flow{6 - i}",
+            "upflow": f"up{6 - i}to{5 - i}",
+            "deconv": f"deconv{6 - i}",
+            "rnnw": f"rnnw{i + 1}",
+        }[parts[0]]
     return parts[0]
 
 
@@ -369,12 +394,17 @@ def layer_table(model: FlowDeblurNet) -> list[dict[str, object]]:
                 parent = part.get_submodule(name.rsplit(".", 1)[0]) if "." in name else None
                 act = isinstance(parent, nn.Sequential) and any(isinstance(m, nn.LeakyReLU) for m in parent)
                 kind = "deconv" if isinstance(module, nn.ConvTranspose2d) else "conv"
-                rows.append({"network": prefix, "name": _paper_name(name),
-                             "layer": kind + ("+LReLU" if act else "") + ("+tanh" if "rnnw" in name else ""),
-                             "kernel": f"{module.kernel_size[0]}x{module.kernel_size[1]}",
-                             "stride": module.stride[0],
-                             "in/out": f"{module.in_channels}/{module.out_channels}",
-                             "parameters": parameter_count(module)})
+                rows.append(
+                    {
+                        "network": prefix,
+                        "name": _paper_name(name),
+                        "layer": kind + ("+LReLU" if act else "") + ("+tanh" if "rnnw" in name else ""),
+                        "kernel": f"{module.kernel_size[0]}x{module.kernel_size[1]}",
+                        "stride": module.stride[0],
+                        "in/out": f"{module.in_channels}/{module.out_channels}",
+                        "parameters": parameter_count(module),
+                    }
+                )
     return rows
 
 
@@ -392,8 +422,13 @@ class FlowDeblurLoss(nn.Module):
     ``warp_s*`` parts are the unweighted per-pixel means.
     """
 
-    def __init__(self, flow_weight: float = 1.0, image_weight: float = 1.0, balance: str = "pixels",
-                 targets: tuple[str, ...] = ("blur_next",)):
+    def __init__(
+        self,
+        flow_weight: float = 1.0,
+        image_weight: float = 1.0,
+        balance: str = "pixels",
+        targets: tuple[str, ...] = ("blur_next",),
+    ):
         super().__init__()
         self.flow_weight = flow_weight
         self.image = ImageMSE(image_weight)

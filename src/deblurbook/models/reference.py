@@ -64,8 +64,9 @@ def down_up(image: torch.Tensor, factor: int = MATCH_FACTOR) -> torch.Tensor:
     """The reference blurred by resampling, ``I_Ref`` down and up by ``factor`` (bicubic; the
     paper's operator for narrowing the domain gap before matching)."""
     h, w = image.shape[-2:]
-    small = F.interpolate(image, size=(max(1, h // factor), max(1, w // factor)), mode="bicubic",
-                          align_corners=False, antialias=True)
+    small = F.interpolate(
+        image, size=(max(1, h // factor), max(1, w // factor)), mode="bicubic", align_corners=False, antialias=True
+    )
     return F.interpolate(small, size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
 
 
@@ -94,9 +95,20 @@ class VGGFeatures(nn.Module):
 
     def __init__(self):
         super().__init__()
-        layers = {"0": _conv(3, 64), "1": nn.ReLU(), "2": _conv(64, 64), "3": nn.ReLU(), "4": nn.MaxPool2d(2),
-                  "5": _conv(64, 128), "6": nn.ReLU(), "7": _conv(128, 128), "8": nn.ReLU(), "9": nn.MaxPool2d(2),
-                  "10": _conv(128, 256), "11": nn.ReLU()}
+        layers = {
+            "0": _conv(3, 64),
+            "1": nn.ReLU(),
+            "2": _conv(64, 64),
+            "3": nn.ReLU(),
+            "4": nn.MaxPool2d(2),
+            "5": _conv(64, 128),
+            "6": nn.ReLU(),
+            "7": _conv(128, 128),
+            "8": nn.ReLU(),
+            "9": nn.MaxPool2d(2),
+            "10": _conv(128, 256),
+            "11": nn.ReLU(),
+        }
         self.features = nn.Sequential()
         for name, layer in layers.items():
             self.features.add_module(name, layer)
@@ -132,8 +144,16 @@ class SFFM(nn.Module):
     def __init__(self, channels: int):
         super().__init__()
         c = channels
-        self.extract = nn.Sequential(_conv(3, c // 4), nn.ReLU(), _conv(c // 4, c // 2), nn.ReLU(),
-                                     _conv(c // 2, c // 2), nn.ReLU(), _conv(c // 2, c - 3), nn.ReLU())
+        self.extract = nn.Sequential(
+            _conv(3, c // 4),
+            nn.ReLU(),
+            _conv(c // 4, c // 2),
+            nn.ReLU(),
+            _conv(c // 2, c // 2),
+            nn.ReLU(),
+            _conv(c // 2, c - 3),
+            nn.ReLU(),
+        )
         self.gamma = _conv(c, c, 1)
         self.beta = _conv(c, c)
 
@@ -150,10 +170,13 @@ class ReferenceEncoder(nn.Module):
     def __init__(self, width: int = 32):
         super().__init__()
         w = width
-        self.groups = nn.ModuleList([
-            nn.Sequential(_conv(3, w), nn.ReLU(), _conv(w, w), nn.ReLU()),
-            nn.Sequential(_conv(w, 2 * w, stride=2), nn.ReLU(), _conv(2 * w, 2 * w), nn.ReLU()),
-            nn.Sequential(_conv(2 * w, 4 * w, stride=2), nn.ReLU(), _conv(4 * w, 4 * w), nn.ReLU())])
+        self.groups = nn.ModuleList(
+            [
+                nn.Sequential(_conv(3, w), nn.ReLU(), _conv(w, w), nn.ReLU()),
+                nn.Sequential(_conv(w, 2 * w, stride=2), nn.ReLU(), _conv(2 * w, 2 * w), nn.ReLU()),
+                nn.Sequential(_conv(2 * w, 4 * w, stride=2), nn.ReLU(), _conv(4 * w, 4 * w), nn.ReLU()),
+            ]
+        )
 
     def forward(self, ref: torch.Tensor) -> list[torch.Tensor]:
         features, x = [], ref
@@ -194,8 +217,16 @@ class RefDeblurNet(nn.Module):
     control for Table 6 that the paper lacks).
     """
 
-    def __init__(self, width: int = 32, blocks: int = 16, sffm: bool = True, reference: bool = True,
-                 descriptor: nn.Module | None = None, chunk: int = 4096, zero_reference: bool = False):
+    def __init__(
+        self,
+        width: int = 32,
+        blocks: int = 16,
+        sffm: bool = True,
+        reference: bool = True,
+        descriptor: nn.Module | None = None,
+        chunk: int = 4096,
+        zero_reference: bool = False,
+    ):
         super().__init__()
         w, n = width, blocks
         if zero_reference and not reference:
@@ -203,23 +234,36 @@ class RefDeblurNet(nn.Module):
         self.reference, self.chunk, self.zero_reference = reference, chunk, zero_reference
         self.stem = nn.Sequential(_conv(3, w), nn.ReLU())
         self.encoder = nn.ModuleList([_group(w, n), _group(2 * w, n), _group(4 * w, n)])
-        self.downs = nn.ModuleList([nn.Sequential(_conv(w, 2 * w, stride=2), nn.ReLU()),
-                                    nn.Sequential(_conv(2 * w, 4 * w, stride=2), nn.ReLU())])
+        self.downs = nn.ModuleList(
+            [
+                nn.Sequential(_conv(w, 2 * w, stride=2), nn.ReLU()),
+                nn.Sequential(_conv(2 * w, 4 * w, stride=2), nn.ReLU()),
+            ]
+        )
         self.fusions = nn.ModuleList([SFFM(2 * w), SFFM(4 * w)] if sffm else [ResBlock(2 * w), ResBlock(4 * w)])
         self.sffm = sffm
         self.decoder = nn.ModuleList([_group(4 * w, n), _group(2 * w, n), _group(w, n)])
-        self.ups = nn.ModuleList([nn.Sequential(nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1), nn.ReLU()),
-                                  nn.Sequential(nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1), nn.ReLU())])
+        self.ups = nn.ModuleList(
+            [
+                nn.Sequential(nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1), nn.ReLU()),
+                nn.Sequential(nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1), nn.ReLU()),
+            ]
+        )
         r = 1 if reference else 0  # REAM outputs concatenated at each decoder scale
-        self.reduce = nn.ModuleList([_conv((1 + r) * 4 * w, 4 * w, 1), _conv((2 + r) * 2 * w, 2 * w, 1),
-                                     _conv((2 + r) * w, w, 1)])
+        self.reduce = nn.ModuleList(
+            [_conv((1 + r) * 4 * w, 4 * w, 1), _conv((2 + r) * 2 * w, 2 * w, 1), _conv((2 + r) * w, w, 1)]
+        )
         self.out = _conv(w, 3)
         if reference:
             self.descriptor = descriptor if descriptor is not None else NCCDescriptor()
             self.ref_encoder = ReferenceEncoder(w)
-            self.blur_branch = nn.ModuleList([nn.Sequential(_conv(3, w), nn.ReLU(), ResBlock(w)),
-                                              nn.Sequential(_conv(w, 2 * w, stride=2), nn.ReLU(), ResBlock(2 * w)),
-                                              nn.Sequential(_conv(2 * w, 4 * w, stride=2), nn.ReLU(), ResBlock(4 * w))])
+            self.blur_branch = nn.ModuleList(
+                [
+                    nn.Sequential(_conv(3, w), nn.ReLU(), ResBlock(w)),
+                    nn.Sequential(_conv(w, 2 * w, stride=2), nn.ReLU(), ResBlock(2 * w)),
+                    nn.Sequential(_conv(2 * w, 4 * w, stride=2), nn.ReLU(), ResBlock(4 * w)),
+                ]
+            )
             self.reams = nn.ModuleList([REAM(w), REAM(2 * w), REAM(4 * w)])
 
     def match(self, blur: torch.Tensor, ref: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -229,8 +273,12 @@ class RefDeblurNet(nn.Module):
             query_features = self.descriptor(blur.float())
             ref_features = self.descriptor(down_up(ref.float()))
             centre = getattr(self.descriptor, "centre", False)
-            confidence, index = match_chunked(patch_vectors(query_features, centre=centre),
-                                              patch_vectors(ref_features, centre=centre), self.chunk, self.chunk)
+            confidence, index = match_chunked(
+                patch_vectors(query_features, centre=centre),
+                patch_vectors(ref_features, centre=centre),
+                self.chunk,
+                self.chunk,
+            )
         h, w = query_features.shape[-2:]
         return confidence.view(-1, 1, h, w), index
 
@@ -240,7 +288,7 @@ class RefDeblurNet(nn.Module):
         fused, x = [], blur
         for scale, (branch, ream, ref_feature) in enumerate(zip(self.blur_branch, self.reams, self.ref_encoder(ref))):
             x = branch(x)
-            factor = MATCH_FACTOR // 2 ** scale
+            factor = MATCH_FACTOR // 2**scale
             moved = transfer(ref_feature, index, grid, factor).to(x.dtype)
             x = ream(x, moved, confidence.to(x.dtype))
             fused.append(x)

@@ -52,8 +52,9 @@ class CAB(nn.Module):
         super().__init__()
         c = channels
         self.body = nn.Sequential(_conv(c, c), nn.PReLU(), _conv(c, c))
-        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(1), _conv(c, c // reduction, 1), nn.ReLU(),
-                                  _conv(c // reduction, c, 1), nn.Sigmoid())
+        self.gate = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), _conv(c, c // reduction, 1), nn.ReLU(), _conv(c // reduction, c, 1), nn.Sigmoid()
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.body(x)
@@ -97,8 +98,9 @@ class CEM(nn.Module):
         self.attention = nn.Sequential(_conv(3, c), nn.Sigmoid())
         self.fuse = _conv(2 * c, c, 1)
 
-    def forward(self, feature: torch.Tensor, blur: torch.Tensor,
-                up: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, feature: torch.Tensor, blur: torch.Tensor, up: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         merged = self.merge(feature if up is None else torch.cat([feature, up], 1))
         residual = self.residual(merged)
         image = blur + residual
@@ -154,8 +156,9 @@ class Stage(nn.Module):
         parts = (own, self.from_encoder[k](encoder), self.from_cem[k](cem))
         return self.csams[k](*parts) if self.csam else sum(parts)
 
-    def forward(self, x: torch.Tensor, blurs: list[torch.Tensor],
-                previous: dict | None = None) -> dict[str, list[torch.Tensor]]:
+    def forward(
+        self, x: torch.Tensor, blurs: list[torch.Tensor], previous: dict | None = None
+    ) -> dict[str, list[torch.Tensor]]:
         """``x`` (N, widths[0], H, W); ``blurs`` the blurred image at scales 1, 1/2, 1/4;
         ``previous`` the first stage's output (for ``cross``). Returns ``encoder`` and ``cem``
         features and ``images`` per scale, fine to coarse."""
@@ -188,8 +191,9 @@ class SGENet(nn.Module):
             raise ValueError(f"SGENet has one or two stages, got {stages}")
         c = widths[0]
         self.shallow = nn.ModuleList([nn.Sequential(_conv(3, c), CAB(c)) for _ in range(stages)])
-        self.stages = nn.ModuleList([Stage(widths, rdms)] + ([Stage(widths, rdms, cross=True, csam=csam)]
-                                                             if stages == 2 else []))
+        self.stages = nn.ModuleList(
+            [Stage(widths, rdms)] + ([Stage(widths, rdms, cross=True, csam=csam)] if stages == 2 else [])
+        )
         if stages == 2:
             self.concat = _conv(2 * c, c)
         self.scales = len(widths)
@@ -206,6 +210,11 @@ class SGENet(nn.Module):
                 x = self.concat(torch.cat([x, previous["cem"][0]], 1))
             previous = stage(x, blurs, previous)
             outputs.append(previous["images"])
-        stages = [[crop_to(image, (-(-size[0] // 2 ** k), -(-size[1] // 2 ** k)))
-                   for k, image in reversed(list(enumerate(images)))] for images in outputs]
+        stages = [
+            [
+                crop_to(image, (-(-size[0] // 2**k), -(-size[1] // 2**k)))
+                for k, image in reversed(list(enumerate(images)))
+            ]
+            for images in outputs
+        ]
         return {"image": stages[-1][-1], "stages": stages}

@@ -55,9 +55,13 @@ class Encoder(nn.Module):
     def __init__(self, width: int = 32, blocks: int = 3, channels: int = 6):
         super().__init__()
         w = width
-        self.levels = nn.ModuleList([nn.Sequential(_conv(channels, w), _blocks(w, blocks)),
-                                     nn.Sequential(_conv(w, 2 * w, 2), _blocks(2 * w, blocks)),
-                                     nn.Sequential(_conv(2 * w, 4 * w, 2), _blocks(4 * w, blocks))])
+        self.levels = nn.ModuleList(
+            [
+                nn.Sequential(_conv(channels, w), _blocks(w, blocks)),
+                nn.Sequential(_conv(w, 2 * w, 2), _blocks(2 * w, blocks)),
+                nn.Sequential(_conv(2 * w, 4 * w, 2), _blocks(4 * w, blocks)),
+            ]
+        )
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         features = []
@@ -77,8 +81,12 @@ class Decoder(nn.Module):
         super().__init__()
         w = width
         self.bottom = _blocks(4 * w, blocks)
-        self.ups = nn.ModuleList([nn.Sequential(nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1), nn.ReLU()),
-                                  nn.Sequential(nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1), nn.ReLU())])
+        self.ups = nn.ModuleList(
+            [
+                nn.Sequential(nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1), nn.ReLU()),
+                nn.Sequential(nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1), nn.ReLU()),
+            ]
+        )
         self.levels = nn.ModuleList([_blocks(2 * w, blocks), _blocks(w, blocks)])
         self.out = nn.Conv2d(w, 3, 3, padding=1)
 
@@ -113,8 +121,14 @@ class MTDN(nn.Module):
     ``residual``: add the scale's blurred input to its estimate (see the module's docstring).
     """
 
-    def __init__(self, width: int = 32, two_way: bool = True, decoder_blocks: int = 3, scales: int = SCALES,
-                 residual: bool = False):
+    def __init__(
+        self,
+        width: int = 32,
+        two_way: bool = True,
+        decoder_blocks: int = 3,
+        scales: int = SCALES,
+        residual: bool = False,
+    ):
         super().__init__()
         self.two_way, self.scales, self.residual = two_way, scales, residual
         self.encoder = Encoder(width)

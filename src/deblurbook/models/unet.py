@@ -24,7 +24,7 @@ class SmallUNet(nn.Module):
         super().__init__()
         if levels < 2 or width < 1 or middle < 0:
             raise ValueError(f"need levels >= 2, width >= 1 and middle >= 0; got {levels}, {width}, {middle}")
-        widths = [width * 2 ** k for k in range(levels)]
+        widths = [width * 2**k for k in range(levels)]
         self.head = nn.Conv2d(channels, widths[0], 3, padding=1)
         self.encoders = nn.ModuleList(ResBlock(w) for w in widths[:-1])
         self.downs = nn.ModuleList(nn.Conv2d(a, b, 3, stride=2, padding=1) for a, b in zip(widths, widths[1:]))

@@ -27,15 +27,17 @@ def _relativistic(real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor,
 def discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """Eq. 10 from the critic's raw scores of real and generated images."""
     real, fake = _relativistic(real_scores, fake_scores)
-    return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+    return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(
+        fake, torch.zeros_like(fake)
+    )
 
 
 def generator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """Eq. 11: the labels of Eq. 10 swapped."""
     real, fake = _relativistic(real_scores, fake_scores)
-    return (F.binary_cross_entropy_with_logits(real, torch.zeros_like(real))
-            + F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake)))
+    return F.binary_cross_entropy_with_logits(real, torch.zeros_like(real)) + F.binary_cross_entropy_with_logits(
+        fake, torch.ones_like(fake)
+    )
 
 
 class VGGStyleDiscriminator(nn.Module):
@@ -48,8 +50,11 @@ class VGGStyleDiscriminator(nn.Module):
             cout = width * 2 ** min(k, 3)
             if k:
                 layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2)]
-            layers += [nn.Conv2d(cout, cout, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout),
-                       nn.LeakyReLU(0.2)]
+            layers += [
+                nn.Conv2d(cout, cout, 4, stride=2, padding=1, bias=False),
+                nn.BatchNorm2d(cout),
+                nn.LeakyReLU(0.2),
+            ]
             cin = cout
         self.features = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.Linear(cin, 100), nn.LeakyReLU(0.2), nn.Linear(100, 1))
@@ -63,8 +68,9 @@ class RelativisticGeneratorLoss(nn.Module):
     measured by; :meth:`critic_loss` is the critic's own Eq. 10 on the detached image. The real
     images' scores are constants for the model (ESRGAN's form)."""
 
-    def __init__(self, weight: float = 5e-3, critic: nn.Module | None = None, key: str = "image",
-                 target: str = "sharp"):
+    def __init__(
+        self, weight: float = 5e-3, critic: nn.Module | None = None, key: str = "image", target: str = "sharp"
+    ):
         super().__init__()
         self.weight, self.key, self.target = weight, key, target
         self.critic = critic if critic is not None else VGGStyleDiscriminator()

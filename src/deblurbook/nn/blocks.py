@@ -17,8 +17,10 @@ class ResBlock(nn.Module):
     def __init__(self, channels: int, kernel: int = 3, act: type[nn.Module] = nn.ReLU):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(channels, channels, kernel, padding=kernel // 2), act(),
-            nn.Conv2d(channels, channels, kernel, padding=kernel // 2))
+            nn.Conv2d(channels, channels, kernel, padding=kernel // 2),
+            act(),
+            nn.Conv2d(channels, channels, kernel, padding=kernel // 2),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)

@@ -29,7 +29,7 @@ class Charbonnier(nn.Module):
         return f"eps={self.eps}"
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return torch.sqrt((x - y) ** 2 + self.eps ** 2).mean()
+        return torch.sqrt((x - y) ** 2 + self.eps**2).mean()
 
 
 def laplacian(x: torch.Tensor) -> torch.Tensor:

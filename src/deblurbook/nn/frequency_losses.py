@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .adversarial import RelativisticGeneratorLoss
-from .mask_losses import NORMS, Reconstruction
+from .losses import NORMS, Reconstruction
 
 
 class FrequencyReconstruction(Reconstruction):
@@ -31,13 +31,20 @@ class FrequencyReconstruction(Reconstruction):
 
 
 class ContentFrequencyLoss(nn.Module):
-    """Eq. 7: ``content * L1(I, S) + frequency * L_freq(I, S)`` (weights 1 and 0.1 in the paper),
+    """The reference-based paper's Eq. 7: ``content * L1(I, S) + frequency * L_freq(I, S)``
+    (weights 1 and 0.1 in the paper),
     plus ``adversarial`` (5e-3 in the paper) times a relativistic GAN term when one is given
     (``critic``: the term's critic, :class:`deblurbook.nn.adversarial.VGGStyleDiscriminator`).
     With the GAN term the loss has :meth:`critic_loss`, which the trainer steps."""
 
-    def __init__(self, content: float = 1.0, frequency: float = 0.1, freq_norm: str = "l1",
-                 adversarial: float = 0.0, critic: nn.Module | None = None):
+    def __init__(
+        self,
+        content: float = 1.0,
+        frequency: float = 0.1,
+        freq_norm: str = "l1",
+        adversarial: float = 0.0,
+        critic: nn.Module | None = None,
+    ):
         super().__init__()
         self.terms = nn.ModuleList([Reconstruction(content, "l1"), FrequencyReconstruction(frequency, freq_norm)])
         if adversarial:

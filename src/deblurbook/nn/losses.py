@@ -12,6 +12,29 @@ from torch import nn
 
 from ..imaging.warping import warp
 
+NORMS = {"l1": F.l1_loss, "mse": F.mse_loss}
+
+
+class Reconstruction(nn.Module):
+    """``weight * mean |output[key] - batch[target]|^p``, p = 1 (``l1``) or 2 (``mse``).
+
+    ``output`` may also be the image tensor itself (a model that returns only its image).
+    """
+
+    def __init__(self, weight: float = 1.0, norm: str = "l1", key: str = "image", target: str = "sharp"):
+        super().__init__()
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {tuple(NORMS)}, got {norm!r}")
+        self.weight, self.norm, self.key, self.target = weight, norm, key, target
+
+    def extra_repr(self) -> str:
+        return f"weight={self.weight}, norm={self.norm!r}"
+
+    def forward(self, output: dict, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
+        image = output[self.key] if isinstance(output, dict) else output
+        loss = self.weight * NORMS[self.norm](image, batch[self.target])
+        return loss, {f"{self.norm}_{self.key}": float(loss.detach())}
+
 
 class ImageMSE(nn.Module):
     """Mean squared error between ``output[key]`` and ``batch[target]``."""
@@ -54,8 +77,13 @@ class MultiScaleWarpLoss(nn.Module):
 
     BALANCES = ("pixels", "mean")
 
-    def __init__(self, weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0), balance: str = "pixels",
-                 source: str = "blur", targets: tuple[str, ...] = ("blur_next",)):
+    def __init__(
+        self,
+        weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0),
+        balance: str = "pixels",
+        source: str = "blur",
+        targets: tuple[str, ...] = ("blur_next",),
+    ):
         super().__init__()
         if balance not in self.BALANCES:
             raise ValueError(f"balance must be one of {self.BALANCES}, got {balance!r}")
@@ -77,7 +105,7 @@ class MultiScaleWarpLoss(nn.Module):
             first = downsample_to(batch[self.source], size)
             term = flow.new_zeros(())
             for k, name in enumerate(self.targets):
-                warped = warp(downsample_to(batch[name], size), flow[:, 2 * k:2 * k + 2])
+                warped = warp(downsample_to(batch[name], size), flow[:, 2 * k : 2 * k + 2])
                 term = term + F.mse_loss(warped, first)
             share = size[0] * size[1] / full if self.balance == "pixels" else 1.0
             total = total + weight * share * term

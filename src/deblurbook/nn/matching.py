@@ -48,8 +48,9 @@ def patch_vectors(features: torch.Tensor, kernel: int = 3, centre: bool = False)
 
 def _check(query: torch.Tensor, ref: torch.Tensor) -> None:
     if query.ndim != 3 or ref.ndim != 3 or query.shape[:2] != ref.shape[:2]:
-        raise ValueError(f"patch vectors must be (B, D, N) with the same B and D, got {tuple(query.shape)} "
-                         f"and {tuple(ref.shape)}")
+        raise ValueError(
+            f"patch vectors must be (B, D, N) with the same B and D, got {tuple(query.shape)} and {tuple(ref.shape)}"
+        )
 
 
 def match_full(query: torch.Tensor, ref: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,20 +67,21 @@ def _search(query: torch.Tensor, ref: torch.Tensor, query_chunk: int, ref_chunk:
     batch, _, n_query = query.shape
     index = torch.zeros(batch, n_query, dtype=torch.long, device=query.device)
     for q0 in range(0, n_query, query_chunk):
-        q = query[:, :, q0:q0 + query_chunk]
+        q = query[:, :, q0 : q0 + query_chunk]
         best = torch.full(q.shape[::2], -torch.inf, device=query.device)
         found = torch.zeros(q.shape[::2], dtype=torch.long, device=query.device)
         for r0 in range(0, ref.shape[2], ref_chunk):
-            value, where = torch.bmm(ref[:, :, r0:r0 + ref_chunk].transpose(1, 2), q).max(1)
+            value, where = torch.bmm(ref[:, :, r0 : r0 + ref_chunk].transpose(1, 2), q).max(1)
             better = value > best  # strict: an equal value later keeps the earlier index, as torch.max
             best = torch.where(better, value, best)
             found = torch.where(better, where + r0, found)
-        index[:, q0:q0 + query_chunk] = found
+        index[:, q0 : q0 + query_chunk] = found
     return index
 
 
-def match_chunked(query: torch.Tensor, ref: torch.Tensor, query_chunk: int = 4096,
-                  ref_chunk: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+def match_chunked(
+    query: torch.Tensor, ref: torch.Tensor, query_chunk: int = 4096, ref_chunk: int = 4096
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Eqs. 1-3 in blocks of ``query_chunk`` x ``ref_chunk`` similarities: (confidence, index),
     the indices those of :func:`match_full`; the confidence recomputed from the chosen reference
     vectors, with gradients."""
@@ -92,8 +94,9 @@ def match_chunked(query: torch.Tensor, ref: torch.Tensor, query_chunk: int = 409
     return (query * chosen).sum(1), index
 
 
-def transfer(ref_features: torch.Tensor, index: torch.Tensor, query_size: tuple[int, int],
-             factor: int = 1) -> torch.Tensor:
+def transfer(
+    ref_features: torch.Tensor, index: torch.Tensor, query_size: tuple[int, int], factor: int = 1
+) -> torch.Tensor:
     """Eq. 4: the reference features moved to the query's positions by ``index``.
 
     ``ref_features`` (B, C, h * factor, w * factor) for a reference matched on an h x w grid;

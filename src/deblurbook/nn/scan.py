@@ -124,8 +124,7 @@ def _from_sequence(seq: torch.Tensor, like: torch.Tensor, direction: str) -> tor
 
 def _check(x: torch.Tensor, w: torch.Tensor) -> None:
     if x.ndim != 4 or x.shape != w.shape:
-        raise ValueError(f"features and weights must both be (N, C, H, W), got "
-                         f"{tuple(x.shape)} and {tuple(w.shape)}")
+        raise ValueError(f"features and weights must both be (N, C, H, W), got {tuple(x.shape)} and {tuple(w.shape)}")
 
 
 def spatial_rnn(x: torch.Tensor, w: torch.Tensor, direction: str) -> torch.Tensor:
@@ -182,8 +181,9 @@ def recurrent_filter(signal: torch.Tensor, weight: torch.Tensor) -> torch.Tensor
     return linear_recurrence(weight.T, ((1 - weight) * signal).T).T
 
 
-def fit_recurrent_inverse(length: int, parallel: int = 4, steps: int = 300, samples: int = 64,
-                          size: int = 96, seed: int = 0) -> dict[str, object]:
+def fit_recurrent_inverse(
+    length: int, parallel: int = 4, steps: int = 300, samples: int = 64, size: int = 96, seed: int = 0
+) -> dict[str, object]:
     """Learn ``parallel`` first-order recurrences (Eq. 13, one constant weight each) and
     a linear mix of their outputs that undo a causal box blur of ``length``.
 
@@ -212,6 +212,10 @@ def fit_recurrent_inverse(length: int, parallel: int = 4, steps: int = 300, samp
         opt.step()
     with torch.no_grad():
         blurred = causal_box_blur(test, length)
-        return {"length": length, "weights": torch.tanh(theta).tolist(), "mix": mix.tolist(),
-                "mse_blurred": float(F.mse_loss(blurred, test)),
-                "mse_restored": float(F.mse_loss(restore(blurred), test))}
+        return {
+            "length": length,
+            "weights": torch.tanh(theta).tolist(),
+            "mix": mix.tolist(),
+            "mse_blurred": float(F.mse_loss(blurred, test)),
+            "mse_restored": float(F.mse_loss(restore(blurred), test)),
+        }

@@ -44,8 +44,14 @@ def _ramp(length: int, before: bool, after: bool, margin: int, ramp: int) -> tor
     return w
 
 
-def tiled(fn: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor, tile: int = 512, overlap: int = 96,
-          multiple: int = 16, progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+def tiled(
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    image: torch.Tensor,
+    tile: int = 512,
+    overlap: int = 96,
+    multiple: int = 16,
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
     """``fn(image)`` computed in tiles of ``tile`` px overlapping by ``overlap`` px (a quarter of
     it as the zero-weight margin, half as the ramp); ``progress(done, total)`` after each tile.
     The output is float32 on ``image``'s device."""
@@ -76,6 +82,7 @@ def tiled(fn: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor, tile:
             if progress is not None:
                 progress(done, total)
     if (weight == 0).any():
-        raise ValueError(f"tiles of {tile} px overlapping by {overlap} leave pixels uncovered; raise the tile "
-                         "or lower the overlap")
+        raise ValueError(
+            f"tiles of {tile} px overlapping by {overlap} leave pixels uncovered; raise the tile or lower the overlap"
+        )
     return out / weight

@@ -43,8 +43,7 @@ def matching(patterns: str) -> list[str]:
     wanted = [p.strip() for p in patterns.split(",") if p.strip()]
     unknown = [p for p in wanted if not fnmatch.filter(known, p)]
     if unknown or not wanted:
-        raise ValueError(f"no experiment matches {', '.join(unknown) or repr(patterns)}; "
-                         f"known: {', '.join(known)}")
+        raise ValueError(f"no experiment matches {', '.join(unknown) or repr(patterns)}; known: {', '.join(known)}")
     return [name for name in known if any(fnmatch.fnmatchcase(name, p) for p in wanted)]
 
 
@@ -98,8 +97,9 @@ def _without_jobs(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m deblurbook train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--experiment", required=True,
-                        help=f"names or patterns, comma-separated, of {', '.join(experiments.names())}")
+    parser.add_argument(
+        "--experiment", required=True, help=f"names or patterns, comma-separated, of {', '.join(experiments.names())}"
+    )
     parser.add_argument("--profile", default="smoke")
     parser.add_argument("--out", default=None, help="train one experiment into this folder instead")
     parser.add_argument("--seed", type=int, default=0)
@@ -125,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.iterations is not None and args.iterations < 1:
             raise ValueError(f"--iterations must be positive, got {args.iterations}")
-        exp = experiments.build(args.experiment, args.profile, seed=args.seed, device=args.device,
-                                iterations=args.iterations)
-        trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, args.out,
-                          identity=exp.identity)
+        exp = experiments.build(
+            args.experiment, args.profile, seed=args.seed, device=args.device, iterations=args.iterations
+        )
+        trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, args.out, identity=exp.identity)
         trainer.train(resume=not args.no_resume)
     except CLEAR_ERRORS as err:
         print(f"train: {err}", file=sys.stderr)

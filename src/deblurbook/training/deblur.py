@@ -66,9 +66,11 @@ def resolve_checkpoint(name: str) -> Path:
     for file in ("best.pt", "checkpoint.pt"):
         if (folder / file).is_file():
             return folder / file
-    raise FileNotFoundError(f"{name}: no trained run at {folder} (train it with the chapter's notebooks at "
-                            f"`{profile}`, or `python -m deblurbook train --experiment {experiment} --profile "
-                            f"{profile}`)")
+    raise FileNotFoundError(
+        f"{name}: no trained run at {folder} (train it with the chapter's notebooks at "
+        f"`{profile}`, or `python -m deblurbook train --experiment {experiment} --profile "
+        f"{profile}`)"
+    )
 
 
 def load(model_name: str, checkpoint: str, device: torch.device) -> tuple[torch.nn.Module, tuple[str, ...]]:
@@ -88,8 +90,9 @@ def _tensor(photo: Photo, device: torch.device) -> torch.Tensor:
 
 
 @torch.no_grad()
-def restore(model: torch.nn.Module, inputs: list[torch.Tensor], tile: int, overlap: int, scale: float,
-            progress=None) -> torch.Tensor:
+def restore(
+    model: torch.nn.Module, inputs: list[torch.Tensor], tile: int, overlap: int, scale: float, progress=None
+) -> torch.Tensor:
     """The model's image for ``inputs`` (each (1, 3, H, W)), in tiles, at ``1 / scale`` of the size
     when ``scale > 1`` (area-shrunk in, bicubic-enlarged out); (1, 3, H, W) clamped to [0, 1]."""
     size = inputs[0].shape[-2:]
@@ -114,16 +117,20 @@ def _second(args: argparse.Namespace, key: str, first: Photo) -> Photo:
         raise ValueError(f"this model reads a second image ({key}); give it with {option} (one image at a time)")
     second = read_photo(value)
     if second.pixels.shape != first.pixels.shape:
-        raise ValueError(f"{second.path}: {second.pixels.shape[1]}x{second.pixels.shape[0]} px, but "
-                         f"{first.path} is {first.pixels.shape[1]}x{first.pixels.shape[0]}; {option} must match")
+        raise ValueError(
+            f"{second.path}: {second.pixels.shape[1]}x{second.pixels.shape[0]} px, but "
+            f"{first.path} is {first.pixels.shape[1]}x{first.pixels.shape[0]}; {option} must match"
+        )
     return second
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deblurbook deblur", description=__doc__.split("\n\n")[0])
     parser.add_argument("images", nargs="+", type=Path)
-    parser.add_argument("--checkpoint", help="a checkpoint file, or chNN:row@profile[#seed] (default: the model "
-                                             "shipped in weights/ as the default)")
+    parser.add_argument(
+        "--checkpoint",
+        help="a checkpoint file, or chNN:row@profile[#seed] (default: the model shipped in weights/ as the default)",
+    )
     parser.add_argument("--model", help="chNN:row@profile[#seed] (defaults to --checkpoint when that is a name)")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--next", type=Path, help="the next frame, for models that read two frames")
@@ -131,8 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--tile", type=int, default=512)
     parser.add_argument("--overlap", type=int, default=64)
-    parser.add_argument("--scale", type=float, default=1.0, help="run at 1/scale of the size (blur larger than "
-                                                                 "the model saw in training)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="run at 1/scale of the size (blur larger than the model saw in training)",
+    )
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args(argv)
     from tqdm.auto import tqdm
@@ -158,8 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             if target.resolve() in sources and not args.overwrite:
                 raise ValueError(f"{target}: would overwrite an input (pass --overwrite to allow it)")
             tensors = [_tensor(p, device) for p in (photo, *extra)]
-            image = restore(model, tensors, args.tile, args.overlap, args.scale,
-                            progress=lambda done, total: bar.set_postfix(tile=f"{done}/{total}"))
+            image = restore(
+                model,
+                tensors,
+                args.tile,
+                args.overlap,
+                args.scale,
+                progress=lambda done, total: bar.set_postfix(tile=f"{done}/{total}"),
+            )
             args.out.mkdir(parents=True, exist_ok=True)
             write_photo(target, image[0].permute(1, 2, 0).cpu().numpy(), photo.bits)
     except (*CLEAR_ERRORS, ImageError) as err:

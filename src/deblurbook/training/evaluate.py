@@ -14,8 +14,14 @@ from ..imaging import metrics
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, dataset: Dataset, inputs: Sequence[str], device: torch.device | str = "cpu",
-             target: str = "sharp", limit: int | None = None) -> dict:
+def evaluate(
+    model: nn.Module,
+    dataset: Dataset,
+    inputs: Sequence[str],
+    device: torch.device | str = "cpu",
+    target: str = "sharp",
+    limit: int | None = None,
+) -> dict:
     """Run ``model`` on each item (batch of one) and score its output against ``target``.
 
     The output is the model's tensor or its ``"image"`` entry, clamped to [0, 1];
@@ -35,15 +41,21 @@ def evaluate(model: nn.Module, dataset: Dataset, inputs: Sequence[str], device: 
         out = model(*[item[k][None].to(device) for k in inputs])
         image = out["image"] if isinstance(out, dict) else out
         if not torch.isfinite(image).all():
-            raise FloatingPointError(f"the model's output for test item {i} holds NaN or infinite values "
-                                     "(an error of the model, not a score)")
+            raise FloatingPointError(
+                f"the model's output for test item {i} holds NaN or infinite values "
+                "(an error of the model, not a score)"
+            )
         image = image.clamp(0, 1).float().cpu()
         truth = item[target][None]
-        rows.append({"index": i, "psnr": float(metrics.psnr(image, truth)[0]),
-                     "ssim": float(metrics.ssim(image, truth)[0])})
-    return {"per_image": rows, "images": len(rows),
-            "psnr": float(np.mean([r["psnr"] for r in rows])),
-            "ssim": float(np.mean([r["ssim"] for r in rows]))}
+        rows.append(
+            {"index": i, "psnr": float(metrics.psnr(image, truth)[0]), "ssim": float(metrics.ssim(image, truth)[0])}
+        )
+    return {
+        "per_image": rows,
+        "images": len(rows),
+        "psnr": float(np.mean([r["psnr"] for r in rows])),
+        "ssim": float(np.mean([r["ssim"] for r in rows])),
+    }
 
 
 def save_evaluation(result: dict, profile: str, chapter: str, name: str, **extra) -> str:

@@ -41,7 +41,7 @@ from torch.utils.data import Dataset
 
 from ..core.locks import waiting_for
 from ..core.paths import build_dir
-from ..core.provenance import code_digest, imports_of
+from ..core.provenance import code_digest, code_text, imports_of
 from .selection import train_selected
 from .trainer import TrainConfig, Trainer
 
@@ -84,8 +84,9 @@ def names() -> list[str]:
     return list(registry())
 
 
-def build(name: str, profile: str = "smoke", seed: int = 0, device: str = "auto",
-          iterations: int | None = None) -> Experiment:
+def build(
+    name: str, profile: str = "smoke", seed: int = 0, device: str = "auto", iterations: int | None = None
+) -> Experiment:
     """The experiment ``name`` at ``profile``'s budget (``iterations`` overrides its steps),
     with its identity."""
     builders = registry()
@@ -106,15 +107,24 @@ def training_code_digest(builder: Builder) -> str:
     function = getattr(builder, "func", builder)
     modules = [m for m in imports_of(function.__module__) if not m.startswith(PRESENTATION)]
     digest = code_digest([*modules, __name__, "deblurbook.training.trainer"], skip=PRESENTATION)
-    return hashlib.sha256((inspect.getsource(function) + digest).encode()).hexdigest()
+    return hashlib.sha256((code_text(inspect.getsource(function)) + digest).encode()).hexdigest()
 
 
 def identity(exp: Experiment, profile: str, seed: int, builder: Builder) -> dict:
     """What makes a run this run: its resolved configuration and the code behind it."""
     config = {k: v for k, v in asdict(exp.config).items() if k != "device"}  # where it runs is not what it is
-    found = {"experiment": exp.name, "profile": profile, "seed": seed, "iterations": exp.config.iterations,
-             "settings": exp.settings, "train_config": config, "model": repr(exp.model), "loss": repr(exp.loss),
-             "inputs": list(exp.inputs), "code": training_code_digest(builder)}
+    found = {
+        "experiment": exp.name,
+        "profile": profile,
+        "seed": seed,
+        "iterations": exp.config.iterations,
+        "settings": exp.settings,
+        "train_config": config,
+        "model": repr(exp.model),
+        "loss": repr(exp.loss),
+        "inputs": list(exp.inputs),
+        "code": training_code_digest(builder),
+    }
     found = json.loads(json.dumps(found, sort_keys=True, default=str))
     found["digest"] = hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
     return found
@@ -135,15 +145,17 @@ def _prune_older(folder: Path) -> None:
             shutil.rmtree(sibling, ignore_errors=True)
 
 
-def train_experiment(name: str, profile: str, seed: int = 0, device: str = "auto",
-                     progress: bool = True) -> tuple[Experiment, Trainer]:
+def train_experiment(
+    name: str, profile: str, seed: int = 0, device: str = "auto", progress: bool = True
+) -> tuple[Experiment, Trainer]:
     """Build, train (continuing any checkpoint of the same identity; a finished run is
     only loaded) and return. A second process asking for the same run (two notebooks
     executed in parallel) waits for the first to finish it, then loads it."""
     exp = build(name, profile, seed=seed, device=device)
     folder = run_dir(exp, profile, seed)
-    trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder,
-                      progress=progress, identity=exp.identity)
+    trainer = Trainer(
+        exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder, progress=progress, identity=exp.identity
+    )
     every = exp.settings.get("select_every", 0)
     with waiting_for(folder / ".experiment.lock"):
         if every and exp.validation is not None:

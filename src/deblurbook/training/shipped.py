@@ -35,10 +35,14 @@ def path_of(experiment: str, profile: str, seed: int) -> Path:
 
 def ship(experiment: str, profile: str, seed: int, model: nn.Module, identity: dict) -> Path:
     """Write ``model``'s weights as float16 with ``identity``, and list them in the index."""
-    state = {k: (v.detach().to("cpu", torch.float16) if v.is_floating_point() else v.detach().cpu())
-             for k, v in model.state_dict().items()}
-    return checkpoints.save({"model": state, "identity": identity, "experiment": experiment, "profile": profile,
-                             "seed": seed}, path_of(experiment, profile, seed))
+    state = {
+        k: (v.detach().to("cpu", torch.float16) if v.is_floating_point() else v.detach().cpu())
+        for k, v in model.state_dict().items()
+    }
+    return checkpoints.save(
+        {"model": state, "identity": identity, "experiment": experiment, "profile": profile, "seed": seed},
+        path_of(experiment, profile, seed),
+    )
 
 
 def read_index() -> dict:
@@ -58,8 +62,9 @@ def default_model() -> str:
     """The model name ``deblur`` uses when none is given."""
     name = read_index().get("default")
     if not name:
-        raise FileNotFoundError(f"{weights_dir() / INDEX}: no default model is shipped; name one with "
-                                "--checkpoint chNN:row@profile")
+        raise FileNotFoundError(
+            f"{weights_dir() / INDEX}: no default model is shipped; name one with --checkpoint chNN:row@profile"
+        )
     return name
 
 
@@ -74,6 +79,8 @@ def stale_note(path: Path, current: dict) -> str | None:
     stored = checkpoints.load(path).get("identity") or {}
     if stored.get("digest") == current["digest"]:
         return None
-    return (f"{path}: these shipped weights were trained under identity {str(stored.get('digest'))[:12]}, but the "
-            f"current code and settings give {current['digest'][:12]}: they are stale (retrain the run to "
-            "update them)")
+    return (
+        f"{path}: these shipped weights were trained under identity {str(stored.get('digest'))[:12]}, but the "
+        f"current code and settings give {current['digest'][:12]}: they are stale (retrain the run to "
+        "update them)"
+    )

@@ -56,8 +56,12 @@ def warm_start(model: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, li
         if target.shape == value.shape:
             target.copy_(value)
             report["copied"].append(key)
-        elif (target.ndim == value.ndim >= 2 and target.shape[0] == value.shape[0]
-              and target.shape[2:] == value.shape[2:] and target.shape[1] > value.shape[1]):
+        elif (
+            target.ndim == value.ndim >= 2
+            and target.shape[0] == value.shape[0]
+            and target.shape[2:] == value.shape[2:]
+            and target.shape[1] > value.shape[1]
+        ):
             target[:, : value.shape[1]].copy_(value)
             report["widened"].append(key)
         else:
@@ -75,8 +79,9 @@ class PhasedAdam:
     parameter shared by two phases twice): train with bfloat16 or fp32.
     """
 
-    def __init__(self, model: nn.Module, config: TrainConfig, frozen: Sequence[Sequence[str]],
-                 phase_steps: int, world: int = 1):
+    def __init__(
+        self, model: nn.Module, config: TrainConfig, frozen: Sequence[Sequence[str]], phase_steps: int, world: int = 1
+    ):
         if not frozen or phase_steps < 1:
             raise ValueError("PhasedAdam needs at least one phase and phase_steps >= 1")
         names = {id(p): n for n, p in model.named_parameters()}
@@ -113,15 +118,22 @@ class PhasedAdam:
 
     def load_state_dict(self, state: dict) -> None:
         if len(state["phases"]) != len(self.optimizers):
-            raise ValueError(f"the checkpoint has {len(state['phases'])} optimiser phases, this run "
-                             f"{len(self.optimizers)}")
+            raise ValueError(
+                f"the checkpoint has {len(state['phases'])} optimiser phases, this run {len(self.optimizers)}"
+            )
         for o, s in zip(self.optimizers, state["phases"]):
             o.load_state_dict(s)
         self.steps = int(state["steps"])
 
 
-def train_staged(name: str, profile: str, seed: int = 0, device: str = "auto", progress: bool = False,
-                 validation: Validation | None = None) -> tuple[experiments.Experiment, Trainer]:
+def train_staged(
+    name: str,
+    profile: str,
+    seed: int = 0,
+    device: str = "auto",
+    progress: bool = False,
+    validation: Validation | None = None,
+) -> tuple[experiments.Experiment, Trainer]:
     """Train ``name`` after the runs it starts from; see the module's docstring.
     Returns the experiment and its trainer, whose model holds the selected weights."""
     exp = experiments.build(name, profile, seed=seed, device=device)
@@ -130,13 +142,19 @@ def train_staged(name: str, profile: str, seed: int = 0, device: str = "auto", p
         _, done = train_staged(earlier, profile, seed, device, progress, validation)
         warm_start(exp.model, done.model.state_dict())
     folder = experiments.run_dir(exp, profile, seed)
-    trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder,
-                      progress=progress, identity=exp.identity)
+    trainer = Trainer(
+        exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder, progress=progress, identity=exp.identity
+    )
     if settings.get("phase_frozen"):
         if trainer.scaler.is_enabled():
             raise ValueError(f"{name}: phased optimisers need amp_dtype 'bfloat16' or no mixed precision")
-        trainer.optimizer = PhasedAdam(trainer.model, exp.config, settings["phase_frozen"],
-                                       settings.get("phase_steps", exp.config.iterations), trainer.world)
+        trainer.optimizer = PhasedAdam(
+            trainer.model,
+            exp.config,
+            settings["phase_frozen"],
+            settings.get("phase_steps", exp.config.iterations),
+            trainer.world,
+        )
     every = settings.get("select_every", 0)
     if every and validation is not None:
         train_selected(trainer, validation(exp), every)

@@ -100,8 +100,14 @@ def optimizer_groups(model: nn.Module, config: TrainConfig) -> list[dict]:
         params = list(group["params"])
         seen |= {id(p) for p in params}
         lr_mult, decay_mult = group.get("lr_mult", 1.0), group.get("decay_mult", 1.0)
-        out.append({"params": params, "lr": config.lr * lr_mult, "lr_mult": lr_mult,
-                    "weight_decay": config.weight_decay * decay_mult})
+        out.append(
+            {
+                "params": params,
+                "lr": config.lr * lr_mult,
+                "lr_mult": lr_mult,
+                "weight_decay": config.weight_decay * decay_mult,
+            }
+        )
     missing = [name for name, p in model.named_parameters() if id(p) not in seen]
     if missing:
         raise ValueError(f"optimizer_groups leaves out {missing[:5]}")
@@ -136,9 +142,11 @@ class RunMismatchError(ValueError):
 def _describe(identity: dict | None) -> str:
     if not identity:
         return "a run of unknown identity (written before runs had one)"
-    return (f"{identity.get('experiment')} at profile {identity.get('profile')}, seed {identity.get('seed')}, "
-            f"{identity.get('iterations')} steps, code {str(identity.get('code'))[:12]} "
-            f"(identity {identity['digest'][:12]})")
+    return (
+        f"{identity.get('experiment')} at profile {identity.get('profile')}, seed {identity.get('seed')}, "
+        f"{identity.get('iterations')} steps, code {str(identity.get('code'))[:12]} "
+        f"(identity {identity['digest'][:12]})"
+    )
 
 
 class Trainer:
@@ -147,8 +155,17 @@ class Trainer:
     ``identity`` (from :func:`deblurbook.training.experiments.identity`) is stored
     in every checkpoint and must match to resume one."""
 
-    def __init__(self, model: nn.Module, loss: nn.Module, dataset: Dataset, inputs: Sequence[str],
-                 config: TrainConfig, out_dir: str | Path, progress: bool = True, identity: dict | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        loss: nn.Module,
+        dataset: Dataset,
+        inputs: Sequence[str],
+        config: TrainConfig,
+        out_dir: str | Path,
+        progress: bool = True,
+        identity: dict | None = None,
+    ):
         self.config, self.out_dir, self.inputs = config, Path(out_dir), tuple(inputs)
         self.identity = identity
         self.rank, self.world, local = _distributed()
@@ -163,8 +180,10 @@ class Trainer:
             self.device = resolve(config.device)
         needed = config.iterations * config.batch * self.world
         if len(dataset) < needed:
-            raise ValueError(f"the data set has {len(dataset)} items; {config.iterations} steps of "
-                             f"{config.batch} x {self.world} processes need {needed}")
+            raise ValueError(
+                f"the data set has {len(dataset)} items; {config.iterations} steps of "
+                f"{config.batch} x {self.world} processes need {needed}"
+            )
         torch.manual_seed(config.seed)
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
         self.model = model.to(self.device, memory_format=self.memory_format)
@@ -192,18 +211,32 @@ class Trainer:
     def save_checkpoint(self) -> None:
         if self.rank != 0:
             return
-        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                 "scaler": self.scaler.state_dict(), "step": self.step,
-                 "rng": torch.get_rng_state(), "log": self.log,
-                 "config": json.loads(json.dumps(asdict(self.config))), "identity": self.identity}
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "step": self.step,
+            "rng": torch.get_rng_state(),
+            "log": self.log,
+            "config": json.loads(json.dumps(asdict(self.config))),
+            "identity": self.identity,
+        }
         if self.critic_optimizer is not None:
             state |= {"loss": self.loss.state_dict(), "critic_optimizer": self.critic_optimizer.state_dict()}
         checkpoints.save(state, self.checkpoint_path)
         # the thread count is not part of the identity (where a run trains is not what it is), but a
         # CPU run repeats bit for bit only at the same count: recorded beside it
-        atomic.write_json(self.out_dir / "log.json", {"config": state["config"], "identity": self.identity,
-                                                      "step": self.step, "world": self.world,
-                                                      "threads": torch.get_num_threads(), "log": self.log})
+        atomic.write_json(
+            self.out_dir / "log.json",
+            {
+                "config": state["config"],
+                "identity": self.identity,
+                "step": self.step,
+                "world": self.world,
+                "threads": torch.get_num_threads(),
+                "log": self.log,
+            },
+        )
 
     def load_checkpoint(self, path: str | Path | None = None) -> bool:
         """Restore from ``path`` (default: this run's checkpoint); False if there is none.
@@ -213,12 +246,15 @@ class Trainer:
         path = Path(path) if path else self.checkpoint_path
         if not path.is_file():
             return False
-        state = checkpoints.load(path, map_location=self.device,
-                                 required=("model", "optimizer", "scaler", "step", "rng", "log"))
+        state = checkpoints.load(
+            path, map_location=self.device, required=("model", "optimizer", "scaler", "step", "rng", "log")
+        )
         stored = state.get("identity")
         if self.identity is not None and (stored or {}).get("digest") != self.identity["digest"]:
-            raise RunMismatchError(f"{path}: this folder holds {_describe(stored)}, but {_describe(self.identity)} "
-                                   "was asked for; use another output folder, or delete this one to start over")
+            raise RunMismatchError(
+                f"{path}: this folder holds {_describe(stored)}, but {_describe(self.identity)} "
+                "was asked for; use another output folder, or delete this one to start over"
+            )
         fit_state_dict(self.model, state["model"], path)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
@@ -234,8 +270,13 @@ class Trainer:
     # -- training --------------------------------------------------------------------
     def _batches(self) -> DataLoader:
         sampler = StepBatches(self.step, self.config.iterations, self.config.batch, self.rank, self.world)
-        return DataLoader(self.dataset, batch_sampler=sampler, num_workers=self.config.workers,
-                          worker_init_fn=seed_worker, pin_memory=self.device.type == "cuda")
+        return DataLoader(
+            self.dataset,
+            batch_sampler=sampler,
+            num_workers=self.config.workers,
+            worker_init_fn=seed_worker,
+            pin_memory=self.device.type == "cuda",
+        )
 
     def train(self, resume: bool = True, stop_after: int | None = None) -> list[dict]:
         """Run to ``config.iterations`` (continuing a checkpoint when ``resume``).
@@ -246,6 +287,7 @@ class Trainer:
         if self.rank != 0:
             return self._train(resume, stop_after)
         with hold(self.out_dir / ".lock", f"run folder {self.out_dir}"):
+            atomic.clean_stale_folder(self.out_dir)  # what a killed run was writing
             return self._train(resume, stop_after)
 
     def _to_device(self, batch: dict) -> dict:
@@ -263,8 +305,14 @@ class Trainer:
         if hasattr(self.dataset, "prepare"):  # pre-rendered data, before any worker starts
             self.dataset.prepare(progress=self.progress)
         cfg = self.config
-        bar = tqdm(total=cfg.iterations, initial=self.step, disable=not self.progress,
-                   desc="train", unit="step", dynamic_ncols=True)
+        bar = tqdm(
+            total=cfg.iterations,
+            initial=self.step,
+            disable=not self.progress,
+            desc="train",
+            unit="step",
+            dynamic_ncols=True,
+        )
         self.wrapped.train()
         started, done_here = time.perf_counter(), 0
         for batch in self._batches():
@@ -272,8 +320,11 @@ class Trainer:
             for optimizer in filter(None, (self.optimizer, self.critic_optimizer)):
                 for group in optimizer.param_groups:
                     group["lr"] = cfg.lr_at(self.step) * group["lr_mult"]
-            autocast = (torch.autocast(self.device.type, dtype=getattr(torch, cfg.amp_dtype)) if self.amp
-                        else contextlib.nullcontext())
+            autocast = (
+                torch.autocast(self.device.type, dtype=getattr(torch, cfg.amp_dtype))
+                if self.amp
+                else contextlib.nullcontext()
+            )
             with autocast:
                 output = self.wrapped(*[batch[k] for k in self.inputs])
                 loss, parts = self.loss(output, batch)
@@ -295,8 +346,14 @@ class Trainer:
             bar.update(1)
             if logging:
                 parts = _floats(parts)
-                self.log.append({"step": self.step, "lr": cfg.lr_at(self.step - 1),
-                                 "seconds": round(time.perf_counter() - started, 3), **parts})
+                self.log.append(
+                    {
+                        "step": self.step,
+                        "lr": cfg.lr_at(self.step - 1),
+                        "seconds": round(time.perf_counter() - started, 3),
+                        **parts,
+                    }
+                )
                 bar.set_postfix(loss=f"{parts.get('total', float(loss.detach())):.4g}")
             if self.step % cfg.checkpoint_every == 0 and self.step < cfg.iterations:
                 self.save_checkpoint()
@@ -330,8 +387,10 @@ def fit_state_dict(model: nn.Module, state: dict, path: str | Path) -> None:
         model.load_state_dict(state)
     except RuntimeError as err:
         first = str(err).strip().splitlines()
-        raise CheckpointError(f"{path}: its weights do not fit {type(model).__name__} (a checkpoint of another "
-                              f"model or width?): {' '.join(first[1:3])[:300]}") from None
+        raise CheckpointError(
+            f"{path}: its weights do not fit {type(model).__name__} (a checkpoint of another "
+            f"model or width?): {' '.join(first[1:3])[:300]}"
+        ) from None
 
 
 def load_model_weights(model: nn.Module, path: str | Path, device: torch.device | str = "cpu") -> nn.Module:

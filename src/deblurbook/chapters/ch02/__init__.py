@@ -28,9 +28,16 @@ def headline(profile: str = "small") -> list[str]:
     ablations = results.load(profile, CHAPTER, "ablations", required=False)
     if res is None or ablations is None or "rows" not in ablations:
         return []
-    gains = "; ".join(f"{name}: {stats.describe(against_input(row, 'blurred_psnr'))}"
-                      for name, row in res["table2_ours"].items())
-    return [(f"Optical-flow deblurring ({{doc}}`02.06 <../notebooks/ch02_optical-flow/02.06-results>`), full model "
-             f"against the blurred input, {len(res['seeds'])} seeds: {gains}."),
-            ("Its Table IV ({doc}`02.05 <../notebooks/ch02_optical-flow/02.05-ablations>`): against the full "
-             f"model, {verdict_words(ablations)} of {sum(verdict_counts(ablations).values())} rows.")]
+    gains = "; ".join(
+        f"{name}: {stats.describe(against_input(row, 'blurred_psnr'))}" for name, row in res["table2_ours"].items()
+    )
+    return [
+        (
+            f"Optical-flow deblurring ({{doc}}`02.06 <../notebooks/ch02_optical-flow/02.06-results>`), full model "
+            f"against the blurred input, {len(res['seeds'])} seeds: {gains}."
+        ),
+        (
+            "Its Table IV ({doc}`02.05 <../notebooks/ch02_optical-flow/02.05-ablations>`): against the full "
+            f"model, {verdict_words(ablations)} of {sum(verdict_counts(ablations).values())} rows."
+        ),
+    ]

@@ -18,41 +18,63 @@ from .tables import _against_full, scores
 
 def flow_to_kernel_table(res: dict) -> str:
     """02.01's checks: Eq. 12 against averaged frames, per-pixel kernels against the engine."""
-    return markdown_table(["check", "PSNR (dB)"], [
-        ["averaged frames vs one Eq. 12 convolution, worst case", f"{res['eq12_psnr_min']:.1f}"],
-        *[[f"per-pixel Eq. 12 vs the engine's blur, away from occlusion edges ({p}, {len(v['eq12'])} scenes: "
-           "median, worst)", f"{np.nanmedian(v['eq12']):.1f}, {np.nanmin(v['eq12']):.1f}"]
-          for p, v in res["per_pixel"].items()]])
+    return markdown_table(
+        ["check", "PSNR (dB)"],
+        [
+            ["averaged frames vs one Eq. 12 convolution, worst case", f"{res['eq12_psnr_min']:.1f}"],
+            *[
+                [
+                    f"per-pixel Eq. 12 vs the engine's blur, away from occlusion edges ({p}, {len(v['eq12'])} scenes: "
+                    "median, worst)",
+                    f"{np.nanmedian(v['eq12']):.1f}, {np.nanmin(v['eq12']):.1f}",
+                ]
+                for p, v in res["per_pixel"].items()
+            ],
+        ],
+    )
 
 
 def scan_table(res: dict) -> str:
-    return markdown_table(["features (C x H x W)", "fast scan (s)", "plain loop (s)", "speed-up"],
-                          [["x".join(map(str, t["shape"])), f"{t['fast_s']:.3f}", f"{t['loop_s']:.3f}",
-                            f"{t['speedup']:.1f}x"] for t in res["timing"]])
+    return markdown_table(
+        ["features (C x H x W)", "fast scan (s)", "plain loop (s)", "speed-up"],
+        [
+            ["x".join(map(str, t["shape"])), f"{t['fast_s']:.3f}", f"{t['loop_s']:.3f}", f"{t['speedup']:.1f}x"]
+            for t in res["timing"]
+        ],
+    )
 
 
 def scan_summary(res: dict) -> str:
     """Where the fast scan gains most, in words chosen by the numbers."""
     timing = res["timing"]
     best, worst = max(timing, key=lambda t: t["speedup"]), min(timing, key=lambda t: t["speedup"])
-    shape = lambda t: "x".join(map(str, t["shape"]))
-    return (f"the fast scan is {worst['speedup']:.1f}x to {best['speedup']:.1f}x faster than the loop "
-            f"(most on {shape(best)} features, least on {shape(worst)}; device: {res['device']}, "
-            f"{res['threads']} threads)")
+
+    def shape(t):
+        return "x".join(map(str, t["shape"]))
+
+    return (
+        f"the fast scan is {worst['speedup']:.1f}x to {best['speedup']:.1f}x faster than the loop "
+        f"(most on {shape(best)} features, least on {shape(worst)}; device: {res['device']}, "
+        f"{res['threads']} threads)"
+    )
 
 
 def epe_table(res: dict) -> str:
     rows = res["flow_epe"]
-    return markdown_table(["end-point error (px)", *rows],
-                          [[m, *(f"{rows[p][m]:.2f}" for p in rows)] for m in ("learned", "TV-L1", "zero flow")])
+    return markdown_table(
+        ["end-point error (px)", *rows],
+        [[m, *(f"{rows[p][m]:.2f}" for p in rows)] for m in ("learned", "TV-L1", "zero flow")],
+    )
 
 
 def no_residual_summary(res: dict) -> str:
     plain = scores(res["no_residual"]["runs"])
     versus = stats.compare(plain, np.asarray(res["blurred_psnr"]), min_seeds=1)
-    return (f"after {res['no_residual']['runs'][0]['steps']} steps the paper's architecture (no global residual) "
-            f"is {stats.describe(versus)} against the blurred input itself (one seed; the interval covers the "
-            "test images)")
+    return (
+        f"after {res['no_residual']['runs'][0]['steps']} steps the paper's architecture (no global residual) "
+        f"is {stats.describe(versus)} against the blurred input itself (one seed; the interval covers the "
+        "test images)"
+    )
 
 
 def resolution_summary(ablations: dict) -> str:
@@ -63,12 +85,17 @@ def resolution_summary(ablations: dict) -> str:
     biggest = max(abs(c.mean) for c in comparisons.values())
     half = float(np.median([(c.high - c.low) / 2 for c in comparisons.values()]))
     outside = [LABELS[r] for r, change in paper.items() if not comparisons[r].low <= change <= comparisons[r].high]
-    return (f"the rows' mean differences from the full model are at most {biggest:.2f} dB and their 95% intervals "
-            f"are ±{half:.2f} dB wide (median half-width), so much smaller differences cannot be told from "
-            f"training and image noise at this budget; the paper's change lies outside our interval for "
-            f"{len(outside)} of its {len(paper)} rows"
-            + (f" ({', '.join(outside)}): at this budget those changes do not cost what they cost in the paper"
-               if outside else ""))
+    return (
+        f"the rows' mean differences from the full model are at most {biggest:.2f} dB and their 95% intervals "
+        f"are ±{half:.2f} dB wide (median half-width), so much smaller differences cannot be told from "
+        f"training and image noise at this budget; the paper's change lies outside our interval for "
+        f"{len(outside)} of its {len(paper)} rows"
+        + (
+            f" ({', '.join(outside)}): at this budget those changes do not cost what they cost in the paper"
+            if outside
+            else ""
+        )
+    )
 
 
 def paper_table4_range() -> tuple[float, float]:
@@ -76,8 +103,6 @@ def paper_table4_range() -> tuple[float, float]:
     full = PAPER["table4"]["full"][0]
     drops = [full - psnr for name, (psnr, _) in PAPER["table4"].items() if name != "full"]
     return min(drops), max(drops)
-
-
 
 
 def qualitative_figure(model, item: dict, device, box: tuple[int, int, int] | None = None):
@@ -89,17 +114,24 @@ def qualitative_figure(model, item: dict, device, box: tuple[int, int, int] | No
     h, w = sharp.shape[:2]
     box = box or (h // 4, w // 4, min(h, w) // 3)
     error = np.abs(restored - sharp).mean(-1) * 255
-    panels = [Panel(blur, f"blurred, {metrics.psnr(blur, sharp):.2f} dB"),
-              Panel(restored, f"ours, {metrics.psnr(restored, sharp):.2f} dB"), Panel(sharp, "sharp"),
-              Panel(error, "|ours - sharp| (grey levels)", "map", limit=max(float(error.max()), 1.0), cmap="viridis")]
-    panels += [Panel(zoom(image, box), f"zoom: {title}") for image, title in ((blur, "blurred"), (restored, "ours"),
-                                                                               (sharp, "sharp"))]
+    panels = [
+        Panel(blur, f"blurred, {metrics.psnr(blur, sharp):.2f} dB"),
+        Panel(restored, f"ours, {metrics.psnr(restored, sharp):.2f} dB"),
+        Panel(sharp, "sharp"),
+        Panel(error, "|ours - sharp| (grey levels)", "map", limit=max(float(error.max()), 1.0), cmap="viridis"),
+    ]
+    panels += [
+        Panel(zoom(image, box), f"zoom: {title}")
+        for image, title in ((blur, "blurred"), (restored, "ours"), (sharp, "sharp"))
+    ]
     return figure(panels, columns=4, width=2.8)
 
 
-REFERENCE_FIGURES = {"qualitative-synthetic": "one synthetic test scene, full model of seed 0",
-                     "qualitative-reds": "one real REDS frame, full model of seed 0",
-                     "estimated-flow": "the flow the full model of seed 0 estimates on that REDS frame"}
+REFERENCE_FIGURES = {
+    "qualitative-synthetic": "one synthetic test scene, full model of seed 0",
+    "qualitative-reds": "one real REDS frame, full model of seed 0",
+    "estimated-flow": "the flow the full model of seed 0 estimates on that REDS frame",
+}
 
 
 @torch.no_grad()
@@ -108,9 +140,14 @@ def flow_figure(model, item: dict, device):
     (finest scale, resized to full resolution), as the paper's Fig. 4 shows it."""
     out = model(item["blur"][None].to(device), item["blur_next"][None].to(device))
     flow = full_resolution_flow(out["flows"][-1], tuple(item["blur"].shape[-2:]))[0]
-    return figure([Panel(to_hwc(item["blur"]), "blurred frame"),
-                   Panel(flow.permute(1, 2, 0).float().cpu().numpy(), "estimated flow", "flow")],
-                  columns=2, width=3.6)
+    return figure(
+        [
+            Panel(to_hwc(item["blur"]), "blurred frame"),
+            Panel(flow.permute(1, 2, 0).float().cpu().numpy(), "estimated flow", "flow"),
+        ],
+        columns=2,
+        width=3.6,
+    )
 
 
 def architecture_figure(model):
@@ -121,8 +158,13 @@ def architecture_figure(model):
     order = [n for n in flow if n.startswith("conv")] + decoder + [n for n in flow if n.startswith("rnnw")]
     flow = [flow[n] for n in order]
     deblur = [Block(r["name"], int(r["in/out"].split("/")[1])) for r in rows if r["network"] == "deblur"]
-    links = [((0, i), (1, j)) for i, b in enumerate(flow) if b.label.startswith("rnnw")
-             for j, d in enumerate(deblur) if d.label == f"d_conv{b.label[-1]}"]
+    links = [
+        ((0, i), (1, j))
+        for i, b in enumerate(flow)
+        if b.label.startswith("rnnw")
+        for j, d in enumerate(deblur)
+        if d.label == f"d_conv{b.label[-1]}"
+    ]
     return block_diagram([flow, deblur], ["flow network (FlowNet2-s)", "deblurring U-Net"], links)
 
 
@@ -137,23 +179,32 @@ def per_pixel_check(preset: str, side: int, seed: int) -> dict:
     edges = np.linalg.norm(np.stack(np.gradient(s["flow"], axis=(0, 1))), axis=(0, -1)) > 0.25
     away = ~ndimage.binary_dilation(edges, iterations=int(np.abs(s["flow"]).max()) + 2)
     nan = float("nan")
-    return {"sample": s, "per_pixel": per_pixel, "away": away,
-            "away_psnr": metrics.masked_psnr(per_pixel, s["blur"], away) if away.any() else nan,
-            "away_sharp_psnr": metrics.masked_psnr(s["sharp"], s["blur"], away) if away.any() else nan,
-            "whole_psnr": metrics.psnr(per_pixel, s["blur"]), "blur_psnr": metrics.psnr(s["sharp"], s["blur"])}
+    return {
+        "sample": s,
+        "per_pixel": per_pixel,
+        "away": away,
+        "away_psnr": metrics.masked_psnr(per_pixel, s["blur"], away) if away.any() else nan,
+        "away_sharp_psnr": metrics.masked_psnr(s["sharp"], s["blur"], away) if away.any() else nan,
+        "whole_psnr": metrics.psnr(per_pixel, s["blur"]),
+        "blur_psnr": metrics.psnr(s["sharp"], s["blur"]),
+    }
 
 
 def per_pixel_checks(side: int, seed: int, count: int = PER_PIXEL_SCENES) -> dict[str, list[dict]]:
     """:func:`per_pixel_check` on ``count`` scenes of each preset (seeds from ``seed + 40``)."""
-    return {preset: [per_pixel_check(preset, side, seed + 40 + 100 * k + i) for i in range(count)]
-            for k, preset in enumerate(("global", "mixed"))}
+    return {
+        preset: [per_pixel_check(preset, side, seed + 40 + 100 * k + i) for i in range(count)]
+        for k, preset in enumerate(("global", "mixed"))
+    }
 
 
 def per_pixel_record(checks: dict[str, list[dict]]) -> dict[str, dict[str, list[float]]]:
     """What 02.01 keeps of the checks: per preset, each scene's PSNR of the per-pixel Eq. 12 blur
     and of the sharp frame against the engine's blur, away from occlusion edges (NaN: no such pixel)."""
-    return {preset: {"eq12": [c["away_psnr"] for c in found], "sharp": [c["away_sharp_psnr"] for c in found]}
-            for preset, found in checks.items()}
+    return {
+        preset: {"eq12": [c["away_psnr"] for c in found], "sharp": [c["away_sharp_psnr"] for c in found]}
+        for preset, found in checks.items()
+    }
 
 
 def per_pixel_gains(record: dict) -> list[float]:
@@ -164,9 +215,11 @@ def per_pixel_gains(record: dict) -> list[float]:
 def per_pixel_summary(res: dict) -> str:
     record = res["per_pixel"]
     said = [f"{np.nanmin(v['eq12']):.1f}-{np.nanmax(v['eq12']):.1f} dB on `{p}` scenes" for p, v in record.items()]
-    return (f"the per-pixel Eq. 12 blur reproduces the engine's to {' and '.join(said)} away from occlusion edges, "
-            f"at least {min(per_pixel_gains(record)):.1f} dB closer than the sharp frame on each: the straight "
-            "segments hold where the paths are straight and the streak stays inside the crop")
+    return (
+        f"the per-pixel Eq. 12 blur reproduces the engine's to {' and '.join(said)} away from occlusion edges, "
+        f"at least {min(per_pixel_gains(record)):.1f} dB closer than the sharp frame on each: the straight "
+        "segments hold where the paths are straight and the streak stays inside the crop"
+    )
 
 
 @torch.no_grad()
@@ -191,8 +244,10 @@ def flow_errors(model, sets: dict, device) -> dict:
     return {"flow_epe": found, "example": example}
 
 
-CURVES_CAPTION = ("training of the full model: the image term and the pixel-weighted flow term of Eq. 14 (left), "
-                  "each flow scale's warping error (right)")
+CURVES_CAPTION = (
+    "training of the full model: the image term and the pixel-weighted flow term of Eq. 14 (left), "
+    "each flow scale's warping error (right)"
+)
 
 
 def loss_curves(log: list[dict], title: str):

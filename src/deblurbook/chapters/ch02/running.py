@@ -6,6 +6,8 @@ import numpy as np
 import torch
 
 from ...book.viz import to_hwc
+from ...data.datasets import FrameSequenceDataset
+from ...data.real import reds_clips
 from ...data.testsets import TestSet, synthetic_test_set
 from ...imaging import baselines, metrics
 from ...models.flow_deblur import VARIANTS, FlowDeblurNet
@@ -20,6 +22,22 @@ def test_sets(profile: str) -> dict[str, TestSet]:
     cfg = budget(profile)
     size = (cfg["test_size"], cfg["test_size"])
     return {preset: synthetic_test_set(preset, size, cfg["test_images"]) for preset in cfg["presets"]}
+
+
+REDS_SET = "REDS (real, 320x180)"
+
+
+def synthetic_name(preset: str) -> str:
+    """How Table II's analogue names the fixed synthetic test set of ``preset``."""
+    return f"synthetic {preset}"
+
+
+def table2_sets(profile: str) -> dict:
+    """Table II's analogue's test sets, by the names its results carry: the budget's synthetic
+    sets and the bundled REDS clips (pairs of consecutive frames)."""
+    sets = {synthetic_name(name): data for name, data in test_sets(profile).items()}
+    sets[REDS_SET] = FrameSequenceDataset(reds_clips())
+    return sets
 
 
 def paper_parameters(row: str) -> int:
@@ -80,13 +98,17 @@ def score_table2(trained: list, sets: dict, rl_iterations: int, limit: int | Non
         rl = [rl_with_tvl1_flow(item, rl_iterations) for item in items]
         sharp = [to_hwc(item["sharp"]) for item in items]
         blurred = [to_hwc(item["blur"]) for item in items]
-        ours = [evaluate(trainer.model, data, exp.inputs, trainer.device, limit=count)["per_image"]
-                for exp, trainer in trained]
-        table[name] = {"images": count,
-                       "blurred_psnr": [metrics.psnr(b, s) for b, s in zip(blurred, sharp)],
-                       "blurred_ssim": [metrics.ssim(b, s) for b, s in zip(blurred, sharp)],
-                       "rl_psnr": [metrics.psnr(r, s) for r, s in zip(rl, sharp)],
-                       "rl_ssim": [metrics.ssim(r, s) for r, s in zip(rl, sharp)],
-                       "ours_psnr": [[p["psnr"] for p in run] for run in ours],
-                       "ours_ssim": [[p["ssim"] for p in run] for run in ours]}
+        ours = [
+            evaluate(trainer.model, data, exp.inputs, trainer.device, limit=count)["per_image"]
+            for exp, trainer in trained
+        ]
+        table[name] = {
+            "images": count,
+            "blurred_psnr": [metrics.psnr(b, s) for b, s in zip(blurred, sharp)],
+            "blurred_ssim": [metrics.ssim(b, s) for b, s in zip(blurred, sharp)],
+            "rl_psnr": [metrics.psnr(r, s) for r, s in zip(rl, sharp)],
+            "rl_ssim": [metrics.ssim(r, s) for r, s in zip(rl, sharp)],
+            "ours_psnr": [[p["psnr"] for p in run] for run in ours],
+            "ours_ssim": [[p["ssim"] for p in run] for run in ours],
+        }
     return table

@@ -8,15 +8,16 @@ from ...book import stats
 from ...book.tables import markdown_table
 from .. import _runs
 from .experiments import LABELS, PAPER, TABLE4_ROWS
+from .running import synthetic_name
 
 #
 # Results keep every score per seed and per test image, in one fixed image order,
 # so that rows are compared pairwise (deblurbook.book.stats).
 
+
 def scores(runs: list[dict], key: str = "psnr") -> np.ndarray:
     """(seeds, images) of one row from its evaluation runs (one per seed)."""
     return stats.per_seed_images(runs, key)
-
 
 
 def table4(ablations: dict) -> str:
@@ -31,12 +32,25 @@ def table4(ablations: dict) -> str:
         p_psnr, p_ssim = paper.get(name, (None, None))
         quoted = f"{p_psnr:.2f} / {p_ssim:.3f} ({p_psnr - paper['full'][0]:+.2f})" if p_psnr else "-"
         versus = "-" if name == "full" else stats.describe(stats.compare(ours, full))
-        lines.append([LABELS[name], quoted, f"{row['parameters']['trained'] / 1e6:.2f} M / "
-                      f"{row['parameters']['paper'] / 1e6:.2f} M",
-                      f"{stats.estimate(stats.interval(ours))} / {ssim:.4f}", versus])
-    return markdown_table(["row", "paper PSNR / SSIM on DVD (vs full)", "parameters (trained / paper scale)",
-                           f"ours PSNR [95% CI] / SSIM ({full.shape[0]} seeds x {full.shape[1]} images)",
-                           "ours against full: verdict, difference [95% CI]"], lines)
+        lines.append(
+            [
+                LABELS[name],
+                quoted,
+                f"{row['parameters']['trained'] / 1e6:.2f} M / {row['parameters']['paper'] / 1e6:.2f} M",
+                f"{stats.estimate(stats.interval(ours))} / {ssim:.4f}",
+                versus,
+            ]
+        )
+    return markdown_table(
+        [
+            "row",
+            "paper PSNR / SSIM on DVD (vs full)",
+            "parameters (trained / paper scale)",
+            f"ours PSNR [95% CI] / SSIM ({full.shape[0]} seeds x {full.shape[1]} images)",
+            "ours against full: verdict, difference [95% CI]",
+        ],
+        lines,
+    )
 
 
 def fig6(ablations: dict) -> str:
@@ -44,10 +58,16 @@ def fig6(ablations: dict) -> str:
     f = ablations["fig6"]
     flow = {k: np.asarray(f[f"flow_{k}"]) for k in ("consecutive", "identical")}
     psnr = {k: np.asarray(f[f"psnr_{k}"]) for k in ("consecutive", "identical")}
-    rows = [[f"{k} frames", stats.estimate(stats.interval(flow[k])), stats.estimate(stats.interval(psnr[k]))]
-            for k in flow]
-    rows.append(["identical - consecutive", stats.describe(stats.compare(flow["identical"], flow["consecutive"]), "px"),
-                 stats.describe(stats.compare(psnr["identical"], psnr["consecutive"]))])
+    rows = [
+        [f"{k} frames", stats.estimate(stats.interval(flow[k])), stats.estimate(stats.interval(psnr[k]))] for k in flow
+    ]
+    rows.append(
+        [
+            "identical - consecutive",
+            stats.describe(stats.compare(flow["identical"], flow["consecutive"]), "px"),
+            stats.describe(stats.compare(psnr["identical"], psnr["consecutive"])),
+        ]
+    )
     return markdown_table(["second input", "mean flow norm at 1/4 scale, px [95% CI]", "PSNR, dB [95% CI]"], rows)
 
 
@@ -56,29 +76,66 @@ def table2(res: dict) -> str:
     lines = []
     for name, row in res["table2_ours"].items():
         ours = np.asarray(row["ours_psnr"])
-        lines.append([name, row["images"], f"{np.mean(row['blurred_psnr']):.2f} / {np.mean(row['blurred_ssim']):.3f}",
-                      f"{np.mean(row['rl_psnr']):.2f} / {np.mean(row['rl_ssim']):.3f}",
-                      f"{stats.estimate(stats.interval(ours))} / {np.mean(row['ours_ssim']):.3f}"])
+        lines.append(
+            [
+                name,
+                row["images"],
+                f"{np.mean(row['blurred_psnr']):.2f} / {np.mean(row['blurred_ssim']):.3f}",
+                f"{np.mean(row['rl_psnr']):.2f} / {np.mean(row['rl_ssim']):.3f}",
+                f"{stats.estimate(stats.interval(ours))} / {np.mean(row['ours_ssim']):.3f}",
+            ]
+        )
     seeds = len(res["seeds"])
-    return markdown_table(["test set", "images", "blurred input (PSNR / SSIM)", "RL, TV-L1 flow kernels",
-                           f"ours, PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})"], lines)
+    return markdown_table(
+        [
+            "test set",
+            "images",
+            "blurred input (PSNR / SSIM)",
+            "RL, TV-L1 flow kernels",
+            f"ours, PSNR [95% CI] / SSIM ({seeds} seed{'s' * (seeds > 1)})",
+        ],
+        lines,
+    )
 
 
 def table3(res: dict) -> str:
     ours, paper = res["table3_ours"], PAPER["table3"]
     h, w = ours["size"]
-    return markdown_table(["", "parameters", "image size", "seconds", "device"], [
-        ["paper (Table III)", f"{paper['parameters'] / 1e6:.1f} M", "720x1280", f"{paper['seconds']:.2f}",
-         paper["device"]],
-        ["ours, measured", f"{ours['parameters'] / 1e6:.2f} M", f"{h}x{w}", f"{ours['seconds']:.2f}", ours["device"]]])
+    return markdown_table(
+        ["", "parameters", "image size", "seconds", "device"],
+        [
+            [
+                "paper (Table III)",
+                f"{paper['parameters'] / 1e6:.1f} M",
+                "720x1280",
+                f"{paper['seconds']:.2f}",
+                paper["device"],
+            ],
+            [
+                "ours, measured",
+                f"{ours['parameters'] / 1e6:.2f} M",
+                f"{h}x{w}",
+                f"{ours['seconds']:.2f}",
+                ours["device"],
+            ],
+        ],
+    )
 
 
-_WORSE = {"lower": "supported", "higher": "contradicted (higher than full)",
-          "equivalent": "contradicted (equivalent to full)", "inconclusive": "inconclusive",
-          "no claim": "no claim (fewer than 3 seeds)"}
-_SAME = {"equivalent": "supported", "higher": "contradicted (higher than full)",
-         "lower": "contradicted (lower than full)", "inconclusive": "inconclusive (not support)",
-         "no claim": "no claim (fewer than 3 seeds)"}
+_WORSE = {
+    "lower": "supported",
+    "higher": "contradicted (higher than full)",
+    "equivalent": "contradicted (equivalent to full)",
+    "inconclusive": "inconclusive",
+    "no claim": "no claim (fewer than 3 seeds)",
+}
+_SAME = {
+    "equivalent": "supported",
+    "higher": "contradicted (higher than full)",
+    "lower": "contradicted (lower than full)",
+    "inconclusive": "inconclusive (not support)",
+    "no claim": "no claim (fewer than 3 seeds)",
+}
 
 
 def fig6_summary(f: dict) -> str:
@@ -86,10 +143,13 @@ def fig6_summary(f: dict) -> str:
     flow = stats.compare(np.asarray(f["flow_identical"]), np.asarray(f["flow_consecutive"]))
     psnr = stats.compare(np.asarray(f["psnr_identical"]), np.asarray(f["psnr_consecutive"]))
     before, after = np.mean(f["flow_consecutive"]), np.mean(f["flow_identical"])
-    moves = {"lower": f"shrinks from {before:.2f} to {after:.2f} px ({after / max(before, 1e-12):.0%} of it)",
-             "higher": f"grows from {before:.2f} to {after:.2f} px",
-             "equivalent": f"stays at {before:.2f} px", "inconclusive": f"goes from {before:.2f} to {after:.2f} px "
-             "(inconclusive)", "no claim": f"goes from {before:.2f} to {after:.2f} px (too few seeds to tell)"}
+    moves = {
+        "lower": f"shrinks from {before:.2f} to {after:.2f} px ({after / max(before, 1e-12):.0%} of it)",
+        "higher": f"grows from {before:.2f} to {after:.2f} px",
+        "equivalent": f"stays at {before:.2f} px",
+        "inconclusive": f"goes from {before:.2f} to {after:.2f} px (inconclusive)",
+        "no claim": f"goes from {before:.2f} to {after:.2f} px (too few seeds to tell)",
+    }
     return f"the flow {moves[flow.verdict]}; the PSNR with identical frames is {stats.describe(psnr)}"
 
 
@@ -108,17 +168,20 @@ def _by_verdict(verdicts: dict[str, str]) -> str:
 
 def reference_summary(res: dict, ablations: dict | None) -> str:
     """What a run's Table II analogue and Table IV say, in words built from their verdicts."""
+
     def versus(reference: str) -> str:
         return _by_verdict({name: against_input(row, reference).verdict for name, row in res["table2_ours"].items()})
 
-    text = (f"against the blurred input, the full model is {versus('blurred_psnr')}; against Richardson-Lucy "
-            f"with TV-L1 flow kernels it is {versus('rl_psnr')}")
+    text = (
+        f"against the blurred input, the full model is {versus('blurred_psnr')}; against Richardson-Lucy "
+        f"with TV-L1 flow kernels it is {versus('rl_psnr')}"
+    )
     if ablations and "rows" in ablations:
         text += f"; its Table IV rows against the full model are {verdict_words(ablations)}"
     return text
 
 
-OWN_SETS = ("synthetic global", "synthetic mixed")  # the test sets of the presets every profile trains on
+OWN_SETS = tuple(synthetic_name(p) for p in ("global", "mixed"))  # the test sets of the presets every profile trains on
 
 
 def floor(res: dict) -> stats.Comparison:
@@ -126,8 +189,10 @@ def floor(res: dict) -> stats.Comparison:
     sets = [res["table2_ours"][name] for name in OWN_SETS if name in res["table2_ours"]]
     if not sets:
         raise ValueError(f"the results score none of the training presets {OWN_SETS}")
-    return stats.compare(np.concatenate([np.asarray(r["ours_psnr"]) for r in sets], axis=1),
-                         np.concatenate([np.asarray(r["blurred_psnr"]) for r in sets]))
+    return stats.compare(
+        np.concatenate([np.asarray(r["ours_psnr"]) for r in sets], axis=1),
+        np.concatenate([np.asarray(r["blurred_psnr"]) for r in sets]),
+    )
 
 
 def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
@@ -139,25 +204,35 @@ def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
     """
     rows = ablations["rows"]
     full = scores(rows["full"]["runs"])
-    tested = [_runs.Claim(f"The model restores blurred frames (better than the input), {name}",
-                          against_input(row, "blurred_psnr"), gated=False) for name, row in res["table2_ours"].items()]
-    tested += [_runs.Claim(f"It beats non-blind deconvolution with estimated flow (Fig. 5), {name}",
-                           against_input(row, "rl_psnr")) for name, row in res["table2_ours"].items()]
+    tested = [
+        _runs.Claim(
+            f"The model restores blurred frames (better than the input), {name}",
+            against_input(row, "blurred_psnr"),
+            gated=False,
+        )
+        for name, row in res["table2_ours"].items()
+    ]
+    tested += [
+        _runs.Claim(
+            f"It beats non-blind deconvolution with estimated flow (Fig. 5), {name}", against_input(row, "rl_psnr")
+        )
+        for name, row in res["table2_ours"].items()
+    ]
     for name, label, words in (
-            ("no_rnn", "RNNs are needed (w/o RNNs is worse)", _WORSE),
-            ("concat_weights", "RNNs beat concatenating their weights", _WORSE),
-            ("single_image", "Flow from two frames beats one frame (w/o flow is worse)", _WORSE),
-            ("no_flow_loss", "The flow loss helps (w/o flow losses is worse)", _WORSE),
-            ("rnn_in_decoder", "RNNs belong in the encoder (in the decoder is worse)", _WORSE),
-            ("bidirectional", "Bidirectional flow gives a similar result (no gain)", _SAME)):
+        ("no_rnn", "RNNs are needed (w/o RNNs is worse)", _WORSE),
+        ("concat_weights", "RNNs beat concatenating their weights", _WORSE),
+        ("single_image", "Flow from two frames beats one frame (w/o flow is worse)", _WORSE),
+        ("no_flow_loss", "The flow loss helps (w/o flow losses is worse)", _WORSE),
+        ("rnn_in_decoder", "RNNs belong in the encoder (in the decoder is worse)", _WORSE),
+        ("bidirectional", "Bidirectional flow gives a similar result (no gain)", _SAME),
+    ):
         if name in rows:
             tested.append(_runs.Claim(f"{label} (Table IV)", stats.compare(scores(rows[name]["runs"]), full), words))
-    gain = floor(res)
-    return [("The model deblurs where it was trained (the floor before any verdict)",
-             _runs.floor_sentence("the full model", gain, OWN_SETS)),
-            *_runs.read_claims(tested, gain),
-            ("Fig. 6: identical frames give near-zero flow and less deblurring", fig6_summary(ablations["fig6"])),
-            ("30.58 dB on DVD, 0.20 s on a Titan Xp", "cannot be tested here (no DVD; timings on other hardware)")]
+    return [
+        *_runs.read_under_floor(floor(res), "the full model", OWN_SETS, tested),
+        ("Fig. 6: identical frames give near-zero flow and less deblurring", fig6_summary(ablations["fig6"])),
+        ("30.58 dB on DVD, 0.20 s on a Titan Xp", "cannot be tested here (no DVD; timings on other hardware)"),
+    ]
 
 
 def _against_full(ablations: dict) -> dict[str, stats.Comparison]:

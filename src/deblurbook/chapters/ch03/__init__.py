@@ -52,9 +52,11 @@ def headline(profile: str = "small") -> list[str]:
         link = "{doc}`03.04 <../notebooks/ch03_local-deblurring/03.04-ablations>`"
         alone, with_lbs = (per_set(ablations["rows"][r]["runs"]) for r in TABLE3_PAIRS["BladeNet-"])
         local_c, global_c = (stats.compare(with_lbs[t], alone[t]) for t in (LODE_SET, "global"))
-        lines.append(f"Training BladeNet- on LBS data as well as global blur ({link}) changes its PSNR on the "
-                     f"LODE proxy by {stats.difference(local_c)} ({local_c.verdict}) and on global blur by "
-                     f"{stats.difference(global_c)} ({global_c.verdict}).")
+        lines.append(
+            f"Training BladeNet- on LBS data as well as global blur ({link}) changes its PSNR on the "
+            f"LODE proxy by {stats.difference(local_c)} ({local_c.verdict}) and on global blur by "
+            f"{stats.difference(global_c)} ({global_c.verdict})."
+        )
     final = results.load(profile, CHAPTER, "results", required=False)
     if final:
         link = "{doc}`03.05 <../notebooks/ch03_local-deblurring/03.05-results>`"

@@ -22,9 +22,12 @@ def ablation_result(profile: str, seeds, device: str) -> dict:
     """03.04's results: every row of :data:`ABLATION_ROWS` for each seed, scored on the test sets."""
     sets = test_sets(profile)
     local = sets["local (LBS)"]
-    return {"rows": {row: score_row(row, profile, seeds, device, sets) for row in ABLATION_ROWS},
-            "blurred": blurred_scores(sets), "sets": {name: len(data) for name, data in sets.items()},
-            "mask_share": [float(local[i]["mask"].mean()) for i in range(len(local))]}
+    return {
+        "rows": {row: score_row(row, profile, seeds, device, sets) for row in ABLATION_ROWS},
+        "blurred": blurred_scores(sets),
+        "sets": {name: len(data) for name, data in sets.items()},
+        "mask_share": [float(local[i]["mask"].mean()) for i in range(len(local))],
+    }
 
 
 def table4(res: dict) -> str:
@@ -36,13 +39,22 @@ def table4(res: dict) -> str:
         ours = per_set(rows[row]["runs"])[LODE_SET]
         ssim = per_set(rows[row]["runs"], "ssim")[LODE_SET].mean()
         versus = "-" if row == "full" else stats.describe(stats.compare(ours, full))
-        quoted = (f"{paper[row][0]:.2f} / {paper[row][1]:.4f} ({paper[row][0] - paper['full'][0]:+.2f})"
-                  if row in paper else "- (the book's row)")
+        quoted = (
+            f"{paper[row][0]:.2f} / {paper[row][1]:.4f} ({paper[row][0] - paper['full'][0]:+.2f})"
+            if row in paper
+            else "- (the book's row)"
+        )
         lines.append([ROW_NAMES[row], quoted, f"{stats.estimate(stats.interval(ours))} / {ssim:.4f}", versus])
     seeds, images = full.shape
-    return markdown_table(["row", "paper on LODE (vs full)",
-                           f"ours on the LODE proxy ({seeds} seed{'s' * (seeds > 1)} x {images} images)",
-                           "ours against full: verdict, difference [95% CI]"], lines)
+    return markdown_table(
+        [
+            "row",
+            "paper on LODE (vs full)",
+            f"ours on the LODE proxy ({seeds} seed{'s' * (seeds > 1)} x {images} images)",
+            "ours against full: verdict, difference [95% CI]",
+        ],
+        lines,
+    )
 
 
 def table3(res: dict) -> str:
@@ -52,14 +64,28 @@ def table3(res: dict) -> str:
     for name, (alone, with_lbs) in TABLE3_PAIRS.items():
         a, b = per_set(res["rows"][alone]["runs"]), per_set(res["rows"][with_lbs]["runs"])
         for test in (LODE_SET, "global"):
-            lines.append([name, test, stats.estimate(stats.interval(a[test])), stats.estimate(stats.interval(b[test])),
-                          stats.describe(stats.compare(b[test], a[test]))])
+            lines.append(
+                [
+                    name,
+                    test,
+                    stats.estimate(stats.interval(a[test])),
+                    stats.estimate(stats.interval(b[test])),
+                    stats.describe(stats.compare(b[test], a[test])),
+                ]
+            )
     quoted = PAPER["table3"]["BladeNet-"]
-    paper = (f"BladeNet- in the paper: LODE {quoted[('LODE', 'REDS')][0]:.2f} -> "
-             f"{quoted[('LODE', 'REDS+VOC')][0]:.2f}, REDS {quoted[('REDS', 'REDS')][0]:.2f} -> "
-             f"{quoted[('REDS', 'REDS+VOC')][0]:.2f} dB")
-    return markdown_table(["network", "test set", "trained on global blur", "trained on global + LBS",
-                           "+LBS against global only"], lines) + f"\n\n{paper}."
+    paper = (
+        f"BladeNet- in the paper: LODE {quoted[('LODE', 'REDS')][0]:.2f} -> "
+        f"{quoted[('LODE', 'REDS+VOC')][0]:.2f}, REDS {quoted[('REDS', 'REDS')][0]:.2f} -> "
+        f"{quoted[('REDS', 'REDS+VOC')][0]:.2f} dB"
+    )
+    return (
+        markdown_table(
+            ["network", "test set", "trained on global blur", "trained on global + LBS", "+LBS against global only"],
+            lines,
+        )
+        + f"\n\n{paper}."
+    )
 
 
 OWN_SETS = ("local (LBS)", "global")  # what BladeNet's Table 4 rows train on: global blur and LBS in turns
@@ -87,19 +113,38 @@ def table6(res: dict) -> str:
     for row in TABLE4_ROWS:
         runs = res["rows"][row]["runs"]
         quoted = PAPER["table6"].get(row)
-        lines.append([ROW_NAMES[row], " / ".join(f"{v[0]:.2f}" for v in quoted) if quoted else "-",
-                      stats.estimate(stats.interval(per_set(runs)["local (LBS)"])),
-                      *[_region_cell(runs, key) for key in REGIONS]])
-    return markdown_table(["row", "paper: full / small / large", "ours: full image", "small, code's reading",
-                           "small, true", "large, code's reading", "large, true"], lines)
+        lines.append(
+            [
+                ROW_NAMES[row],
+                " / ".join(f"{v[0]:.2f}" for v in quoted) if quoted else "-",
+                stats.estimate(stats.interval(per_set(runs)["local (LBS)"])),
+                *[_region_cell(runs, key) for key in REGIONS],
+            ]
+        )
+    return markdown_table(
+        [
+            "row",
+            "paper: full / small / large",
+            "ours: full image",
+            "small, code's reading",
+            "small, true",
+            "large, code's reading",
+            "large, true",
+        ],
+        lines,
+    )
 
 
-_NO_WORSE = {"equivalent": "supported", "higher": "supported (higher)", "lower": "contradicted (lower)",
-             "inconclusive": "inconclusive (not support)", "no claim": "no claim (fewer than 3 seeds)"}
+_NO_WORSE = {
+    "equivalent": "supported",
+    "higher": "supported (higher)",
+    "lower": "contradicted (lower)",
+    "inconclusive": "inconclusive (not support)",
+    "no claim": "no claim (fewer than 3 seeds)",
+}
 
 
-def _versus(rows: dict, label: str, a: str, b: str, test: str = LODE_SET,
-            words: dict = stats.CLAIM_HIGHER) -> Claim:
+def _versus(rows: dict, label: str, a: str, b: str, test: str = LODE_SET, words: dict = stats.CLAIM_HIGHER) -> Claim:
     """The claim ``label``: row ``a`` against row ``b`` on ``test``, paired over seeds and images."""
     return Claim(label, versus(rows, a, b, test), words)
 
@@ -110,9 +155,11 @@ def _regions(rows: dict, label: str, a: str, b: str, key: str) -> Claim:
 
 
 # Sec. 4.3 on Table 6, quoted
-TABLE6_SAYS = {"large": "\"both LBP and BSA yields large improvements on the large motion regions\"",
-               "bsa": "\"BSA works better on large-motion regions\"",
-               "small": "\"LBP is able to protect those small-motion regions from being over-deblurred\""}
+TABLE6_SAYS = {
+    "large": '"both LBP and BSA yields large improvements on the large motion regions"',
+    "bsa": '"BSA works better on large-motion regions"',
+    "small": '"LBP is able to protect those small-motion regions from being over-deblurred"',
+}
 
 
 def table6_claims(rows: dict) -> list[Claim]:
@@ -120,14 +167,36 @@ def table6_claims(rows: dict) -> list[Claim]:
     split by the true flow's norm at the code's threshold; the text lost it)."""
     if any(region_scores(rows["none"]["runs"], k) is None for k in ("small_true", "large_true")):
         return []
-    return [_regions(rows, f"LBP improves the large-motion regions (Table 6: {TABLE6_SAYS['large']})", "lbp",
-                     "none", "large_true"),
-            _regions(rows, f"BSA improves the large-motion regions (Table 6: {TABLE6_SAYS['large']})", "bsa",
-                     "none", "large_true"),
-            _regions(rows, f"BSA beats LBP on the large-motion regions (Table 6: {TABLE6_SAYS['bsa']})", "bsa",
-                     "lbp", "large_true"),
-            _regions(rows, f"LBP beats BSA on the small-motion regions (Table 6: {TABLE6_SAYS['small']})", "lbp",
-                     "bsa", "small_true")]
+    return [
+        _regions(
+            rows,
+            f"LBP improves the large-motion regions (Table 6: {TABLE6_SAYS['large']})",
+            "lbp",
+            "none",
+            "large_true",
+        ),
+        _regions(
+            rows,
+            f"BSA improves the large-motion regions (Table 6: {TABLE6_SAYS['large']})",
+            "bsa",
+            "none",
+            "large_true",
+        ),
+        _regions(
+            rows,
+            f"BSA beats LBP on the large-motion regions (Table 6: {TABLE6_SAYS['bsa']})",
+            "bsa",
+            "lbp",
+            "large_true",
+        ),
+        _regions(
+            rows,
+            f"LBP beats BSA on the small-motion regions (Table 6: {TABLE6_SAYS['small']})",
+            "lbp",
+            "bsa",
+            "small_true",
+        ),
+    ]
 
 
 def claims(res: dict) -> list[tuple[str, str]]:
@@ -139,13 +208,17 @@ def claims(res: dict) -> list[tuple[str, str]]:
     found = []
     for name, (alone, with_lbs) in TABLE3_PAIRS.items():
         found.append(versus(f"LBS data help {name} on local blur (Table 3)", with_lbs, alone))
-        found.append(versus(f"LBS data do not hurt {name} on global blur (Table 3)", with_lbs, alone, "global",
-                            _NO_WORSE))
-    found += [versus("LBP helps (Table 4)", "lbp", "none"), versus("BSA helps (Table 4)", "bsa", "none"),
-              versus("Both beat LBP alone (Table 4)", "full", "lbp"),
-              versus("Both beat BSA alone (Table 4)", "full", "bsa"),
-              versus("The stages beat joint training from the start (the book's question)", "full", "full_joint"),
-              *table6_claims(rows)]
+        found.append(
+            versus(f"LBS data do not hurt {name} on global blur (Table 3)", with_lbs, alone, "global", _NO_WORSE)
+        )
+    found += [
+        versus("LBP helps (Table 4)", "lbp", "none"),
+        versus("BSA helps (Table 4)", "bsa", "none"),
+        versus("Both beat LBP alone (Table 4)", "full", "lbp"),
+        versus("Both beat BSA alone (Table 4)", "full", "bsa"),
+        versus("The stages beat joint training from the start (the book's question)", "full", "full_joint"),
+        *table6_claims(rows),
+    ]
     return read(res, found)
 
 

@@ -23,8 +23,9 @@ def engine_flows(preset: str, size: int, scenes: int) -> dict[str, list[np.ndarr
     sharp frames and TV-L1's estimate of it (HxWx2 px each)."""
     out = {"truth": [], "tvl1": []}
     for seed in range(scenes):
-        s = synth.make_sample(preset, (size, size), seed, signals=("sharp", "flow", "sharp_next"),
-                              content=synth.test_pool())
+        s = synth.make_sample(
+            preset, (size, size), seed, signals=("sharp", "flow", "sharp_next"), content=synth.test_pool()
+        )
         out["truth"].append(s["flow"])
         out["tvl1"].append(tvl1_flow(s["sharp"], s["sharp_next"]))
     return out
@@ -46,10 +47,12 @@ def ratio_curves(profile: str) -> dict:
     for preset in RATIO_PRESETS:
         flows = engine_flows(preset, cfg["ratio_size"], cfg["ratio_scenes"])
         for kind, name in (("tvl1", "TV-L1"), ("truth", "true flow")):
-            curves[f"engine {preset} ({name})"] = [blurred_area_ratio(f, PAPER_THRESHOLDS).tolist()
-                                                   for f in flows[kind]]
-    curves["REDS clips (TV-L1)"] = [blurred_area_ratio(f, PAPER_THRESHOLDS).tolist()
-                                    for f in reds_flows(cfg["reds_pairs"])]
+            curves[f"engine {preset} ({name})"] = [
+                blurred_area_ratio(f, PAPER_THRESHOLDS).tolist() for f in flows[kind]
+            ]
+    curves["REDS clips (TV-L1)"] = [
+        blurred_area_ratio(f, PAPER_THRESHOLDS).tolist() for f in reds_flows(cfg["reds_pairs"])
+    ]
     return {"thresholds": list(PAPER_THRESHOLDS), "curves": curves, "size": cfg["ratio_size"]}
 
 
@@ -103,19 +106,22 @@ def local_vs_global(res: dict, threshold: float = 1.0) -> stats.Comparison:
 
 # ---------------------------------------------------------------- LBS, step by step
 
+
 def lbs_sample(size: tuple[int, int], seed: int, preset: str | synth.Preset = LBS_PRESET) -> dict:
     """One LBS pair of the engine (test content): blur, ground truth, mask and motion."""
-    return synth.make_sample(preset, size, seed, signals=("blur", "sharp", "mask", "motion"),
-                             content=synth.test_pool())
+    return synth.make_sample(preset, size, seed, signals=("blur", "sharp", "mask", "motion"), content=synth.test_pool())
 
 
 def lbs_panels(size: int = 96, seed: int = 0, preset: str | synth.Preset = LBS_PRESET) -> list[Panel]:
     """Blurred image, ground truth, mask and |blur - ground truth| of one LBS pair."""
     s = lbs_sample((size, size), seed, preset)
     diff = np.abs(s["blur"] - s["sharp"]).max(-1)
-    return [Panel(s["blur"], f"blurred ({int(s['frames'])} frames)"), Panel(s["sharp"], "ground truth (middle)"),
-            Panel(s["mask"], "mask M (trajectory union)", kind="mask"),
-            Panel(diff, "|blur - ground truth|", kind="map")]
+    return [
+        Panel(s["blur"], f"blurred ({int(s['frames'])} frames)"),
+        Panel(s["sharp"], "ground truth (middle)"),
+        Panel(s["mask"], "mask M (trajectory union)", kind="mask"),
+        Panel(diff, "|blur - ground truth|", kind="map"),
+    ]
 
 
 def lbs_figure(size: int = 96, seed: int = 0, preset: str | synth.Preset = LBS_PRESET):
@@ -135,8 +141,13 @@ def lbs_invariants(size: int, examples: int) -> dict:
         inside.append(float(d[s["mask"]].max()) if s["mask"].any() else 0.0)
     still = replace(synth.get_preset(LBS_PRESET), objects=(0, 0))
     static_only = [lbs_sample(shape, seed, still) for seed in range(min(examples, 4))]
-    return {"examples": examples, "size": list(shape), "outside_max": max(outside), "inside_max_min": min(inside),
-            "static_only_mask_pixels": int(sum(s["mask"].sum() for s in static_only))}
+    return {
+        "examples": examples,
+        "size": list(shape),
+        "outside_max": max(outside),
+        "inside_max_min": min(inside),
+        "static_only_mask_pixels": int(sum(s["mask"].sum() for s in static_only)),
+    }
 
 
 def rotation_paths(frames: int = 13) -> dict[str, list[float]]:
@@ -144,8 +155,11 @@ def rotation_paths(frames: int = 13) -> dict[str, list[float]]:
     paper's random order, the code's fixed order, and the code's bug."""
     seed = next(s for s in range(100) if all(np.random.default_rng(s).integers(-1, 2, size=2)))  # z, r != 0
     out = {}
-    for name, law in (("paper (random order)", StepMotion()), ("code order", StepMotion(random_order=False)),
-                      ("code order with its bug", StepMotion(random_order=False, scale_drops_rotation=True))):
+    for name, law in (
+        ("paper (random order)", StepMotion()),
+        ("code order", StepMotion(random_order=False)),
+        ("code order with its bug", StepMotion(random_order=False, scale_drops_rotation=True)),
+    ):
         maps = law.matrices(np.arange(frames), np.array([50.0, 50.0]), np.random.default_rng(seed))
         out[name] = np.degrees(np.arctan2(maps[:, 1, 0], maps[:, 0, 0])).tolist()
     return out
@@ -165,9 +179,16 @@ def ratio_summary(res: dict, threshold: float = 1.0) -> str:
     c = local_vs_global(res, threshold)
     column = int(np.argmin(np.abs(np.asarray(res["thresholds"]) - threshold)))
     mean = {name: float(np.mean(np.asarray(rows)[:, column])) for name, rows in res["curves"].items()}
-    words = {"lower": "smaller than", "higher": "larger than", "equivalent": "the same as (within 2% of the image)",
-             "inconclusive": "not distinguishable from (inconclusive)", "no claim": "not compared with"}
-    return (f"at a threshold of {threshold:g} px, {mean['engine local (true flow)']:.0%} of a `local` scene moves "
-            f"against {mean['engine global (true flow)']:.0%} of a `global` one: {words[c.verdict]} it "
-            f"(difference {c.mean:+.2f} [{c.low:+.2f}, {c.high:+.2f}] of the image, {c.images} scenes); "
-            f"TV-L1 on the bundled REDS clips puts {mean['REDS clips (TV-L1)']:.0%} above it")
+    words = {
+        "lower": "smaller than",
+        "higher": "larger than",
+        "equivalent": "the same as (within 2% of the image)",
+        "inconclusive": "not distinguishable from (inconclusive)",
+        "no claim": "not compared with",
+    }
+    return (
+        f"at a threshold of {threshold:g} px, {mean['engine local (true flow)']:.0%} of a `local` scene moves "
+        f"against {mean['engine global (true flow)']:.0%} of a `global` one: {words[c.verdict]} it "
+        f"(difference {c.mean:+.2f} [{c.low:+.2f}, {c.high:+.2f}] of the image, {c.images} scenes); "
+        f"TV-L1 on the bundled REDS clips puts {mean['REDS clips (TV-L1)']:.0%} above it"
+    )

@@ -16,8 +16,8 @@ from ...data.real import gopro_crops, reds_clips
 from ...data.testsets import synthetic_test_set
 from ...imaging import metrics
 from ...models.bladenet import BladeNet, BladeNetLoss, LBPAlone, blur_probability
+from ...models.bladenet_losses import MaskCrossEntropy
 from ...models.unet import SmallUNet
-from ...nn.mask_losses import MaskCrossEntropy
 from ...training.experiments import Experiment
 from ...training.selection import VALIDATION_SEED, validation_psnr
 from ...training.stages import train_staged
@@ -29,33 +29,66 @@ CHAPTER = "ch03"
 PAPER = {
     "citation": "lode2021",
     # Table 2: baselines trained on REDS; BladeNet on REDS + LBS; BladeNet+ fine-tuned on LODE.
-    "table2": {"SRN-Deblur": (30.71, 0.9219), "DPSR": (31.84, 0.9241), "SDNet": (31.41, 0.9321),
-               "DeblurGAN-v2": (27.29, 0.8691), "BladeNet-": (31.89, 0.9382), "BladeNet": (34.12, 0.9467),
-               "BladeNet+": (34.36, 0.9487)},
+    "table2": {
+        "SRN-Deblur": (30.71, 0.9219),
+        "DPSR": (31.84, 0.9241),
+        "SDNet": (31.41, 0.9321),
+        "DeblurGAN-v2": (27.29, 0.8691),
+        "BladeNet-": (31.89, 0.9382),
+        "BladeNet": (34.12, 0.9467),
+        "BladeNet+": (34.36, 0.9487),
+    },
     # Table 3: (evaluated on, trained on) -> PSNR / SSIM.
     "table3": {
-        "SRN-Deblur": {("LODE", "REDS"): (30.71, 0.9219), ("LODE", "REDS+VOC"): (31.67, 0.9249),
-                       ("REDS", "REDS"): (31.26, 0.8922), ("REDS", "REDS+VOC"): (30.74, 0.8771)},
-        "DPSR": {("LODE", "REDS"): (31.84, 0.9241), ("LODE", "REDS+VOC"): (31.98, 0.9242),
-                 ("REDS", "REDS"): (25.72, 0.7531), ("REDS", "REDS+VOC"): (25.76, 0.7546)},
-        "SDNet": {("LODE", "REDS"): (31.41, 0.9321), ("LODE", "REDS+VOC"): (33.18, 0.9415),
-                  ("REDS", "REDS"): (31.34, 0.8928), ("REDS", "REDS+VOC"): (30.20, 0.8722)},
-        "DeblurGAN-v2": {("LODE", "REDS"): (27.29, 0.8691), ("LODE", "REDS+VOC"): (29.48, 0.9033),
-                         ("REDS", "REDS"): (26.66, 0.7823), ("REDS", "REDS+VOC"): (26.31, 0.7704)},
-        "BladeNet-": {("LODE", "REDS"): (31.89, 0.9382), ("LODE", "REDS+VOC"): (33.63, 0.9463),
-                      ("REDS", "REDS"): (30.40, 0.8737), ("REDS", "REDS+VOC"): (30.59, 0.8741)},
+        "SRN-Deblur": {
+            ("LODE", "REDS"): (30.71, 0.9219),
+            ("LODE", "REDS+VOC"): (31.67, 0.9249),
+            ("REDS", "REDS"): (31.26, 0.8922),
+            ("REDS", "REDS+VOC"): (30.74, 0.8771),
+        },
+        "DPSR": {
+            ("LODE", "REDS"): (31.84, 0.9241),
+            ("LODE", "REDS+VOC"): (31.98, 0.9242),
+            ("REDS", "REDS"): (25.72, 0.7531),
+            ("REDS", "REDS+VOC"): (25.76, 0.7546),
+        },
+        "SDNet": {
+            ("LODE", "REDS"): (31.41, 0.9321),
+            ("LODE", "REDS+VOC"): (33.18, 0.9415),
+            ("REDS", "REDS"): (31.34, 0.8928),
+            ("REDS", "REDS+VOC"): (30.20, 0.8722),
+        },
+        "DeblurGAN-v2": {
+            ("LODE", "REDS"): (27.29, 0.8691),
+            ("LODE", "REDS+VOC"): (29.48, 0.9033),
+            ("REDS", "REDS"): (26.66, 0.7823),
+            ("REDS", "REDS+VOC"): (26.31, 0.7704),
+        },
+        "BladeNet-": {
+            ("LODE", "REDS"): (31.89, 0.9382),
+            ("LODE", "REDS+VOC"): (33.63, 0.9463),
+            ("REDS", "REDS"): (30.40, 0.8737),
+            ("REDS", "REDS+VOC"): (30.59, 0.8741),
+        },
     },
     # Table 4: components, keyed by the book's variant names.
     "table4": {"none": (33.63, 0.9463), "lbp": (33.88, 0.9432), "bsa": (33.92, 0.9458), "full": (34.12, 0.9467)},
     # Table 5: trained on REDS+VOC, then fine-tuned on LODE (PSNR / SSIM after fine-tuning).
-    "table5": {"SRN-Deblur": (33.18, 0.9338), "DPSR": (32.35, 0.9301), "SDNet": (33.67, 0.9394),
-               "DeblurGAN-v2": (31.28, 0.9228), "BladeNet": (34.36, 0.9487)},
+    "table5": {
+        "SRN-Deblur": (33.18, 0.9338),
+        "DPSR": (32.35, 0.9301),
+        "SDNet": (33.67, 0.9394),
+        "DeblurGAN-v2": (31.28, 0.9228),
+        "BladeNet": (34.36, 0.9487),
+    },
     # Table 6 (appendix B.3), the "localval" subset: full image, small-motion and large-motion regions.
     # The threshold is lost in the text (the code: 0.25); the column order follows the code.
-    "table6": {"none": ((33.63, 0.9489), (61.73, 0.9981), (34.05, 0.9510)),
-               "lbp": ((33.87, 0.9460), (62.17, 0.9979), (34.29, 0.9484)),
-               "bsa": ((33.90, 0.9482), (60.97, 0.9979), (34.40, 0.9505)),
-               "full": ((34.15, 0.9494), (62.08, 0.9981), (34.59, 0.9515))},
+    "table6": {
+        "none": ((33.63, 0.9489), (61.73, 0.9981), (34.05, 0.9510)),
+        "lbp": ((33.87, 0.9460), (62.17, 0.9979), (34.29, 0.9484)),
+        "bsa": ((33.90, 0.9482), (60.97, 0.9979), (34.40, 0.9505)),
+        "full": ((34.15, 0.9494), (62.08, 0.9981), (34.59, 0.9515)),
+    },
     "parameters": 40.8e6,  # appendix B.1
     "headline_db": 2.5,  # Sec. 5: "outperform previous SotA methods by a large margin (2.5 dB in PSNR)"
     "training": {"epochs": 400, "lr": 1e-3, "halve_every": 100, "loss_weights": (1.0, 0.25, 0.01)},
@@ -64,27 +97,89 @@ PAPER = {
 # The CPU budgets use the paper's MSE (the code's L1, from a start next to the identity, left the
 # image unchanged after 1000 steps when the book tried it) and a global skip; the paper profile
 # uses the code's L1 and sigmoid output.
-_COMMON = {"lr": 1e-3, "loss_weights": (1.0, 0.25, 0.01), "lbp_input": "logits", "residual": True,
-           "rec_norm": "mse"}
+_COMMON = {"lr": 1e-3, "loss_weights": (1.0, 0.25, 0.01), "lbp_input": "logits", "residual": True, "rec_norm": "mse"}
 BUDGETS = {
-    "smoke": {**_COMMON, "ratio_size": 48, "ratio_scenes": 2, "reds_pairs": 1, "lbs_examples": 2,
-              "width": 4, "unet_width": 4, "crop": 32, "batch": 2, "iterations": 4, "phase_steps": 1,
-              "milestones": (), "checkpoint_every": 2, "log_every": 1, "test_size": 48, "test_images": 2,
-              "finetune_steps": 2, "finetune_lr": 1.25e-4, "select_every": 2, "val_size": 32, "val_images": 2,
-              "real_images": 2, "time_size": (48, 80), "time_width": 4},
-    "small": {**_COMMON, "ratio_size": 128, "ratio_scenes": 16, "reds_pairs": 9, "lbs_examples": 16,
-              "width": 8, "unet_width": 16, "crop": 64, "batch": 8, "iterations": 1000, "phase_steps": 10,
-              "milestones": (250, 500, 750), "checkpoint_every": 50, "log_every": 10, "test_size": 96,
-              "test_images": 12, "finetune_steps": 200, "finetune_lr": 1.25e-4, "select_every": 100, "val_size": 64,
-              "val_images": 8, "real_images": 30, "time_size": (720, 1280), "time_width": 64},
+    "smoke": {
+        **_COMMON,
+        "ratio_size": 48,
+        "ratio_scenes": 2,
+        "reds_pairs": 1,
+        "lbs_examples": 2,
+        "width": 4,
+        "unet_width": 4,
+        "crop": 32,
+        "batch": 2,
+        "iterations": 4,
+        "phase_steps": 1,
+        "milestones": (),
+        "checkpoint_every": 2,
+        "log_every": 1,
+        "test_size": 48,
+        "test_images": 2,
+        "finetune_steps": 2,
+        "finetune_lr": 1.25e-4,
+        "select_every": 2,
+        "val_size": 32,
+        "val_images": 2,
+        "real_images": 2,
+        "time_size": (48, 80),
+        "time_width": 4,
+    },
+    "small": {
+        **_COMMON,
+        "ratio_size": 128,
+        "ratio_scenes": 16,
+        "reds_pairs": 9,
+        "lbs_examples": 16,
+        "width": 8,
+        "unet_width": 16,
+        "crop": 64,
+        "batch": 8,
+        "iterations": 1000,
+        "phase_steps": 10,
+        "milestones": (250, 500, 750),
+        "checkpoint_every": 50,
+        "log_every": 10,
+        "test_size": 96,
+        "test_images": 12,
+        "finetune_steps": 200,
+        "finetune_lr": 1.25e-4,
+        "select_every": 100,
+        "val_size": 64,
+        "val_images": 8,
+        "real_images": 30,
+        "time_size": (720, 1280),
+        "time_width": 64,
+    },
     # 400 epochs, each a pass over 24,000 REDS pairs then 24,000 LBS pairs at batch 8; halved every 100 epochs
-    "paper": {**_COMMON, "ratio_size": 256, "ratio_scenes": 100, "reds_pairs": 9, "lbs_examples": 100,
-              "residual": False, "rec_norm": "l1", "width": 64, "unet_width": 32, "crop": 192, "batch": 8,
-              "iterations": 2_400_000, "phase_steps": 3000,
-              "milestones": (600_000, 1_200_000, 1_800_000), "checkpoint_every": 5000, "log_every": 100,
-              "test_size": 256, "test_images": 100, "finetune_steps": 30_000, "finetune_lr": 1.25e-4,
-              "select_every": 6000, "val_size": 256, "val_images": 50, "real_images": 30,
-              "time_size": (720, 1280), "time_width": 64},
+    "paper": {
+        **_COMMON,
+        "ratio_size": 256,
+        "ratio_scenes": 100,
+        "reds_pairs": 9,
+        "lbs_examples": 100,
+        "residual": False,
+        "rec_norm": "l1",
+        "width": 64,
+        "unet_width": 32,
+        "crop": 192,
+        "batch": 8,
+        "iterations": 2_400_000,
+        "phase_steps": 3000,
+        "milestones": (600_000, 1_200_000, 1_800_000),
+        "checkpoint_every": 5000,
+        "log_every": 100,
+        "test_size": 256,
+        "test_images": 100,
+        "finetune_steps": 30_000,
+        "finetune_lr": 1.25e-4,
+        "select_every": 6000,
+        "val_size": 256,
+        "val_images": 50,
+        "real_images": 30,
+        "time_size": (720, 1280),
+        "time_width": 64,
+    },
 }
 MOTION_THRESHOLD = 0.25  # px: Table 6's split between small and large motion (the code's value; lost in the text)
 RATIO_PRESETS = ("global", "local")
@@ -97,6 +192,7 @@ def budget(profile: str) -> dict:
 
 
 # ---------------------------------------------------------------- maps and regions
+
 
 def _binary_scores(predicted: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """IoU and F1 of two boolean maps (1.0 for both when both are empty)."""
@@ -129,9 +225,14 @@ def _blur_map_scores(result, mask: np.ndarray) -> tuple[float | None, float | No
 def mean_blur_map_iou(model, data, device) -> float:
     """Mean IoU of LBP's blur map with the mask over a local test set."""
     model.eval()
-    return float(np.mean([_blur_map_scores(model(data[i]["blur"][None].to(device)), data[i]["mask"][0].numpy() > 0.5)[0]
-                          for i in range(len(data))]))
-
+    return float(
+        np.mean(
+            [
+                _blur_map_scores(model(data[i]["blur"][None].to(device)), data[i]["mask"][0].numpy() > 0.5)[0]
+                for i in range(len(data))
+            ]
+        )
+    )
 
 
 # ---------------------------------------------------------------- experiments
@@ -212,13 +313,30 @@ def build(name: str, profile: str, seed: int, device: str, iterations: int | Non
     loss = MaskCrossEntropy(1.0) if row.network == "lbp_alone" else BladeNetLoss(rec, lbp, bsa, norm=cfg["rec_norm"])
     train_set = _train_set(row.data, cfg, steps * cfg["batch"] * 8, seed)  # <= 8 DDP ranks
     milestones = () if finetune else tuple(max(1, round(m * steps / cfg["iterations"])) for m in cfg["milestones"])
-    config = TrainConfig(iterations=steps, batch=cfg["batch"], lr=cfg["finetune_lr"] if finetune else cfg["lr"],
-                         schedule="step", milestones=milestones, gamma=0.5, checkpoint_every=cfg["checkpoint_every"],
-                         log_every=cfg["log_every"], seed=seed, device=device, amp_dtype="bfloat16")
-    settings = {**cfg, "row": name, "network": row.network, "variant": row.variant, "data": row.data,
-                "share": row.share, "init_from": [f"{CHAPTER}:{r}" for r in row.init_from],
-                "phase_frozen": [list(p) for p in row.phase_frozen],
-                "validation": "lode" if row.data == "lode" else "lbs"}
+    config = TrainConfig(
+        iterations=steps,
+        batch=cfg["batch"],
+        lr=cfg["finetune_lr"] if finetune else cfg["lr"],
+        schedule="step",
+        milestones=milestones,
+        gamma=0.5,
+        checkpoint_every=cfg["checkpoint_every"],
+        log_every=cfg["log_every"],
+        seed=seed,
+        device=device,
+        amp_dtype="bfloat16",
+    )
+    settings = {
+        **cfg,
+        "row": name,
+        "network": row.network,
+        "variant": row.variant,
+        "data": row.data,
+        "share": row.share,
+        "init_from": [f"{CHAPTER}:{r}" for r in row.init_from],
+        "phase_frozen": [list(p) for p in row.phase_frozen],
+        "validation": "lode" if row.data == "lode" else "lbs",
+    }
     return Experiment(f"{CHAPTER}:{name}", _model(row, cfg), loss, train_set, ("blur",), config, settings)
 
 
@@ -248,12 +366,16 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     frames: global blur, evaluation only)."""
     cfg = budget(profile)
     size, count = cfg["test_size"], cfg["test_images"]
-    sets = {"local (LBS)": synthetic_test_set(LBS_PRESET, (size, size), count),
-            "local (LODE proxy)": synthetic_test_set(LODE_PRESET, (size, size), count),
-            "global": synthetic_test_set("global", (size, size), count)}
+    sets = {
+        "local (LBS)": synthetic_test_set(LBS_PRESET, (size, size), count),
+        "local (LODE proxy)": synthetic_test_set(LODE_PRESET, (size, size), count),
+        "global": synthetic_test_set("global", (size, size), count),
+    }
     if extended:
         frames = [pair for clip in reds_clips().values() for pair in clip]
-        sets |= {"mixed": synthetic_test_set("mixed", (size, size), count),
-                 "GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
-                 "REDS frames (real)": PairDataset(frames[: cfg["real_images"]])}
+        sets |= {
+            "mixed": synthetic_test_set("mixed", (size, size), count),
+            "GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
+            "REDS frames (real)": PairDataset(frames[: cfg["real_images"]]),
+        }
     return sets

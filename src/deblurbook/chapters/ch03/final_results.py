@@ -46,8 +46,12 @@ def headline_margins() -> dict[str, float]:
     best_reds = max(v[0] for k, v in t2.items() if not k.startswith("BladeNet"))
     best_voc = max(v[("LODE", "REDS+VOC")][0] for k, v in t3.items() if k != "BladeNet-")
     best_tuned = max(v[0] for k, v in t5.items() if k != "BladeNet")
-    return {"plus_vs_reds": t2["BladeNet+"][0] - best_reds, "bladenet_vs_reds": t2["BladeNet"][0] - best_reds,
-            "equal_data": t2["BladeNet"][0] - best_voc, "both_tuned": t2["BladeNet+"][0] - best_tuned}
+    return {
+        "plus_vs_reds": t2["BladeNet+"][0] - best_reds,
+        "bladenet_vs_reds": t2["BladeNet"][0] - best_reds,
+        "equal_data": t2["BladeNet"][0] - best_voc,
+        "both_tuned": t2["BladeNet+"][0] - best_tuned,
+    }
 
 
 @torch.no_grad()
@@ -58,18 +62,25 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
     cfg, dev = budget(profile), resolve(device)
     h, w = cfg["time_size"]
     seconds = {v: seconds_per_image(BladeNet(v, width=cfg["time_width"]), (h, w), dev) for v in ("none", "full")}
-    return {"size": [h, w], "width": cfg["time_width"], "seconds": seconds,
-            "parameters": {v: parameter_count(BladeNet(v, width=cfg["time_width"])) for v in seconds},
-            "device": describe(dev)}
+    return {
+        "size": [h, w],
+        "width": cfg["time_width"],
+        "seconds": seconds,
+        "parameters": {v: parameter_count(BladeNet(v, width=cfg["time_width"])) for v in seconds},
+        "device": describe(dev),
+    }
 
 
 def results_result(profile: str, seeds, device: str) -> dict:
     """03.05's results: every :data:`RESULT_ROWS` row for each seed on the extended test sets,
     the blurred input's scores, and the time per image."""
     sets = test_sets(profile, extended=True)
-    return {"rows": {row: score_row(row, profile, seeds, device, sets) for row in RESULT_ROWS},
-            "blurred": blurred_scores(sets), "sets": {name: len(data) for name, data in sets.items()},
-            "timing": time_per_image(profile, device)}
+    return {
+        "rows": {row: score_row(row, profile, seeds, device, sets) for row in RESULT_ROWS},
+        "blurred": blurred_scores(sets),
+        "sets": {name: len(data) for name, data in sets.items()},
+        "timing": time_per_image(profile, device),
+    }
 
 
 def _cell(runs: list[dict], name: str) -> str:
@@ -85,8 +96,9 @@ def table2(res: dict, sets: tuple[str, ...] | None = None) -> str:
     lines = [["blurred input", "-", *[f"{blurred[n][0].mean():.2f} / {blurred[n][1].mean():.3f}" for n in names]]]
     for row, (label, paper_label, where) in RESULT_ROWS.items():
         psnr, ssim = paper_value(where)
-        lines.append([label, f"{paper_label}: {psnr:.2f} / {ssim:.4f}",
-                      *[_cell(res["rows"][row]["runs"], n) for n in names]])
+        lines.append(
+            [label, f"{paper_label}: {psnr:.2f} / {ssim:.4f}", *[_cell(res["rows"][row]["runs"], n) for n in names]]
+        )
     return markdown_table(["ours (row)", "the paper's analogue on LODE", *names], lines)
 
 
@@ -97,8 +109,14 @@ def table5(res: dict) -> str:
         a, b = (per_set(res["rows"][r]["runs"])[LODE_SET] for r in (before, after))
         p_before = paper_value(RESULT_ROWS[before][2])[0]
         p_after = PAPER["table5"][method][0]
-        lines.append([RESULT_ROWS[after][0], f"{method}: {p_before:.2f} -> {p_after:.2f} ({p_after - p_before:+.2f})",
-                      f"{a.mean():.2f} -> {b.mean():.2f}", stats.describe(stats.compare(b, a))])
+        lines.append(
+            [
+                RESULT_ROWS[after][0],
+                f"{method}: {p_before:.2f} -> {p_after:.2f} ({p_after - p_before:+.2f})",
+                f"{a.mean():.2f} -> {b.mean():.2f}",
+                stats.describe(stats.compare(b, a)),
+            ]
+        )
     return markdown_table(["row", "paper on LODE", "ours on the LODE proxy", "after against before"], lines)
 
 
@@ -107,33 +125,62 @@ def timing_table(res: dict) -> str:
     t = res["timing"]
     base = t["seconds"]["none"]
     device = device_label(t["device"])
-    rows = [[VARIANT_NAMES[v], f"{t['parameters'][v]:,}", f"{t['seconds'][v]:.2f}", f"{t['seconds'][v] / base:.2f}"]
-            for v in ("none", "full")]
+    rows = [
+        [VARIANT_NAMES[v], f"{t['parameters'][v]:,}", f"{t['seconds'][v]:.2f}", f"{t['seconds'][v] / base:.2f}"]
+        for v in ("none", "full")
+    ]
     h, w = t["size"]
-    return markdown_table(["network", f"parameters (width {t['width']})", f"seconds per {h}x{w} image ({device})",
-                           "ratio to BladeNet-"], rows)
+    return markdown_table(
+        ["network", f"parameters (width {t['width']})", f"seconds per {h}x{w} image ({device})", "ratio to BladeNet-"],
+        rows,
+    )
 
 
 def results_claims(res: dict) -> list[tuple[str, str]]:
     """The paper's results claims against ours, paired over seeds and images, read as one family
     under BladeNet's floor."""
     versus, m = partial(_versus, res["rows"]), headline_margins()
-    return read(res, [
-        versus(f"Headline: {m['plus_vs_reds']:.2f} dB over the best baseline (the paper's \"2.5 dB\": BladeNet+, "
-               + "fine-tuned on LODE, against a baseline trained on REDS alone)", "plus", "unet_global"),
-        versus(f"BladeNet over the baselines without any local training data ({m['bladenet_vs_reds']:.2f} dB in "
-               + "the paper's Table 2; ours has seen LBS data, theirs none)", "full", "unet_global"),
-        versus(f"BladeNet over a baseline with the same data ({m['equal_data']:.2f} dB in the paper)", "full",
-               "unet_lbs"),
-        versus(f"BladeNet+ over a baseline fine-tuned the same way ({m['both_tuned']:.2f} dB in the paper)",
-               "plus", "unet_plus"),
-        versus("Fine-tuning on LODE helps BladeNet (Table 5)", "plus", "full"),
-        versus("Fine-tuning on LODE helps the baseline (Table 5)", "unet_plus", "unet_lbs"),
-        versus("BladeNet is no worse than BladeNet- (global only) on global blur", "full", "none_global", "global",
-               _NO_WORSE),
-        *[versus(f"BladeNet over BladeNet- (global only) on {name}", "full", "none_global", name)
-          for name in REAL_SETS if name in res["sets"]],
-    ])
+    return read(
+        res,
+        [
+            versus(
+                f'Headline: {m["plus_vs_reds"]:.2f} dB over the best baseline (the paper\'s "2.5 dB": BladeNet+, '
+                + "fine-tuned on LODE, against a baseline trained on REDS alone)",
+                "plus",
+                "unet_global",
+            ),
+            versus(
+                f"BladeNet over the baselines without any local training data ({m['bladenet_vs_reds']:.2f} dB in "
+                + "the paper's Table 2; ours has seen LBS data, theirs none)",
+                "full",
+                "unet_global",
+            ),
+            versus(
+                f"BladeNet over a baseline with the same data ({m['equal_data']:.2f} dB in the paper)",
+                "full",
+                "unet_lbs",
+            ),
+            versus(
+                f"BladeNet+ over a baseline fine-tuned the same way ({m['both_tuned']:.2f} dB in the paper)",
+                "plus",
+                "unet_plus",
+            ),
+            versus("Fine-tuning on LODE helps BladeNet (Table 5)", "plus", "full"),
+            versus("Fine-tuning on LODE helps the baseline (Table 5)", "unet_plus", "unet_lbs"),
+            versus(
+                "BladeNet is no worse than BladeNet- (global only) on global blur",
+                "full",
+                "none_global",
+                "global",
+                _NO_WORSE,
+            ),
+            *[
+                versus(f"BladeNet over BladeNet- (global only) on {name}", "full", "none_global", name)
+                for name in REAL_SETS
+                if name in res["sets"]
+            ],
+        ],
+    )
 
 
 def _zoom_box(mask: np.ndarray, side: int) -> tuple[int, int, int]:
@@ -167,8 +214,10 @@ def comparison_figure(models: dict[str, torch.nn.Module], item: dict, device):
 
 
 SYNTHETIC_SETS = ("local (LBS)", LODE_SET, "mixed", "global")
-RESULT_FIGURES = {"comparison-local": "a LODE-proxy test image, networks of seed 0, with zoomed crops and the blur map",
-                  "comparison-reds": "a real REDS frame, networks of seed 0, with zoomed crops and the blur map"}
+RESULT_FIGURES = {
+    "comparison-local": "a LODE-proxy test image, networks of seed 0, with zoomed crops and the blur map",
+    "comparison-reds": "a real REDS frame, networks of seed 0, with zoomed crops and the blur map",
+}
 
 
 def results_summary(res: dict) -> str:
@@ -179,17 +228,22 @@ def results_summary(res: dict) -> str:
     def said(a: str, b: str) -> str:
         return stats.describe(stats.compare(per_set(rows[a]["runs"])[LODE_SET], per_set(rows[b]["runs"])[LODE_SET]))
 
-    return (f"on the LODE proxy, BladeNet+ against the U-Net trained on global blur alone (the headline's reading) "
-            f"is {said('plus', 'unet_global')}; BladeNet against the U-Net trained on the same data is "
-            f"{said('full', 'unet_lbs')}; fine-tuning changes BladeNet by {said('plus', 'full')}")
+    return (
+        f"on the LODE proxy, BladeNet+ against the U-Net trained on global blur alone (the headline's reading) "
+        f"is {said('plus', 'unet_global')}; BladeNet against the U-Net trained on the same data is "
+        f"{said('full', 'unet_lbs')}; fine-tuning changes BladeNet by {said('plus', 'full')}"
+    )
 
 
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
-    trainers = {label: train_row(f"{CHAPTER}:{row}", profile, seed=seed, device=device)[1]
-                for row, label in (("none_global", "BladeNet- (global only)"), ("full", "BladeNet"),
-                                   ("plus", "BladeNet+"))}
+    trainers = {
+        label: train_row(f"{CHAPTER}:{row}", profile, seed=seed, device=device)[1]
+        for row, label in (("none_global", "BladeNet- (global only)"), ("full", "BladeNet"), ("plus", "BladeNet+"))
+    }
     models, dev = {label: t.model for label, t in trainers.items()}, trainers["BladeNet"].device
     sets = test_sets(profile, extended=True)
-    return {"comparison-local": comparison_figure(models, sets[LODE_SET][0], dev),
-            "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev)}
+    return {
+        "comparison-local": comparison_figure(models, sets[LODE_SET][0], dev),
+        "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev),
+    }

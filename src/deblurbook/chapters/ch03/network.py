@@ -11,8 +11,8 @@ from ...book.cost import macs as count_macs
 from ...book.tables import markdown_table
 from ...book.viz import Block, Panel, block_diagram
 from ...models.bladenet import VARIANTS, BladeNet, BSAUp, DoubleConv, Down, Up
+from ...models.bladenet_losses import dice
 from ...nn.blocks import parameter_count
-from ...nn.mask_losses import dice
 from .blurred_area import lbs_sample
 from .experiments import PAPER
 
@@ -21,9 +21,12 @@ from .experiments import PAPER
 CODE_COUNTS = {"none": 17_267_523, "lbp": 34_536_133, "bsa": 23_509_958, "full": 40_778_568}
 VARIANT_NAMES = {"none": "BladeNet- (no LBP, no BSA)", "lbp": "LBP only", "bsa": "BSA only", "full": "BladeNet"}
 ROW_NAMES = {**VARIANT_NAMES, "full": "BladeNet (stages S1-S3)", "full_joint": "BladeNet, joint from the start"}
-_KINDS = {DoubleConv: "Conv-BN-ReLU x2", Down: "MaxPool, Conv-BN-ReLU x2",
-          Up: "Upsample x2, concat skip, Conv-BN-ReLU x2",
-          BSAUp: "Upsample x2, concat skip, Conv-BN-ReLU x2, BSA, Conv-BN-ReLU x2"}
+_KINDS = {
+    DoubleConv: "Conv-BN-ReLU x2",
+    Down: "MaxPool, Conv-BN-ReLU x2",
+    Up: "Upsample x2, concat skip, Conv-BN-ReLU x2",
+    BSAUp: "Upsample x2, concat skip, Conv-BN-ReLU x2, BSA, Conv-BN-ReLU x2",
+}
 
 
 def layer_table(model: BladeNet) -> list[dict[str, object]]:
@@ -38,14 +41,28 @@ def layer_table(model: BladeNet) -> list[dict[str, object]]:
         blocks += [(f"Up{k + 1}", u, 2 ** (3 - k)) for k, u in enumerate(part.ups)]
         for name, block, scale in blocks:
             convs = [m for m in block.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3)]
-            rows.append({"network": network, "block": name, "structure": _KINDS[type(block)],
-                         "in/out": f"{convs[0].in_channels}/{convs[-1].out_channels}", "scale": f"1/{scale}",
-                         "parameters": parameter_count(block)})
+            rows.append(
+                {
+                    "network": network,
+                    "block": name,
+                    "structure": _KINDS[type(block)],
+                    "in/out": f"{convs[0].in_channels}/{convs[-1].out_channels}",
+                    "scale": f"1/{scale}",
+                    "parameters": parameter_count(block),
+                }
+            )
         out = part.outc
         head = "Conv 1x1" + (" + sigmoid" if network == "deblurring" else " (logits)")
-        rows.append({"network": network, "block": "OutConv", "structure": head,
-                     "in/out": f"{out.in_channels}/{out.out_channels}", "scale": "1/1",
-                     "parameters": parameter_count(out)})
+        rows.append(
+            {
+                "network": network,
+                "block": "OutConv",
+                "structure": head,
+                "in/out": f"{out.in_channels}/{out.out_channels}",
+                "scale": "1/1",
+                "parameters": parameter_count(out),
+            }
+        )
     return rows
 
 
@@ -63,8 +80,11 @@ def architecture_figure(model: BladeNet):
     """LBP above the deblurring U-Net, drawn from the model's blocks; LBP's output feeds the input."""
     rows = layer_table(model)
     lbp = [Block(r["block"], int(r["in/out"].split("/")[1])) for r in rows if r["network"] == "LBP"]
-    deblur = [Block(r["block"] + (" +BSA" if "BSA" in r["structure"] else ""), int(r["in/out"].split("/")[1]))
-              for r in rows if r["network"] == "deblurring"]
+    deblur = [
+        Block(r["block"] + (" +BSA" if "BSA" in r["structure"] else ""), int(r["in/out"].split("/")[1]))
+        for r in rows
+        if r["network"] == "deblurring"
+    ]
     return block_diagram([lbp, deblur], ["LBP (U-Net)", "deblurring U-Net"], [((0, len(lbp) - 1), (1, 0))])
 
 
@@ -76,11 +96,15 @@ def macs(variant: str = "full", width: int = 64, size: tuple[int, int] = (192, 1
 def dice_examples(size: int = 32) -> list[list[str]]:
     """What the code's Dice (no factor 2) gives for a few attention sums S against a square mask M."""
     mask = np.zeros((size, size), bool)
-    mask[size // 4: 3 * size // 4, size // 4: 3 * size // 4] = True
+    mask[size // 4 : 3 * size // 4, size // 4 : 3 * size // 4] = True
     m = torch.from_numpy(mask)
-    cases = {"S = 0 everywhere": torch.zeros(size, size), "S = M (a perfect 0/1 map)": m.float(),
-             "S = 3M (all three maps saturated on M)": 3 * m.float(),
-             "S = 1.5 everywhere": torch.full((size, size), 1.5), "S = 3 everywhere": torch.full((size, size), 3.0)}
+    cases = {
+        "S = 0 everywhere": torch.zeros(size, size),
+        "S = M (a perfect 0/1 map)": m.float(),
+        "S = 3M (all three maps saturated on M)": 3 * m.float(),
+        "S = 1.5 everywhere": torch.full((size, size), 1.5),
+        "S = 3 everywhere": torch.full((size, size), 3.0),
+    }
     return [[name, f"{float(dice(score, m)):.3f}"] for name, score in cases.items()]
 
 
@@ -95,8 +119,15 @@ def ideal_attention_panels(size: int = 96, seed: int = 0) -> list[Panel]:
     m = torch.from_numpy(s["mask"]).float()[None, None]
     maps = [F.avg_pool2d(m, 4), F.avg_pool2d(m, 2), m]
     total = attention_sum(maps)
-    return [Panel(s["blur"], "blurred"), Panel(maps[0][0, 0].numpy(), "A1 (1/4 scale)", kind="map", limit=1.0),
-            Panel(maps[1][0, 0].numpy(), "A2 (1/2 scale)", kind="map", limit=1.0),
-            Panel(maps[2][0, 0].numpy(), "A3 (full scale)", kind="map", limit=1.0),
-            Panel(total[0, 0].numpy(), f"S = A3 + U(A2 + U(A1)), Dice {float(dice(total[0, 0], m[0, 0])):.2f}",
-                  kind="map", limit=3.0)]
+    return [
+        Panel(s["blur"], "blurred"),
+        Panel(maps[0][0, 0].numpy(), "A1 (1/4 scale)", kind="map", limit=1.0),
+        Panel(maps[1][0, 0].numpy(), "A2 (1/2 scale)", kind="map", limit=1.0),
+        Panel(maps[2][0, 0].numpy(), "A3 (full scale)", kind="map", limit=1.0),
+        Panel(
+            total[0, 0].numpy(),
+            f"S = A3 + U(A2 + U(A1)), Dice {float(dice(total[0, 0], m[0, 0])):.2f}",
+            kind="map",
+            limit=3.0,
+        ),
+    ]

@@ -10,8 +10,8 @@ from ...book.tables import markdown_table
 from ...book.viz import Panel, to_hwc
 from ...imaging import metrics
 from ...models.bladenet import BladeNet, blur_probability
+from ...models.bladenet_losses import dice
 from ...nn.blocks import parameter_count
-from ...nn.mask_losses import dice
 from .._runs import against_input, blurred_scores, input_table, train_and_score
 from .experiments import (
     CHAPTER,
@@ -43,8 +43,11 @@ def local_scores(model, data, device) -> dict[str, list]:
         iou, f1 = _blur_map_scores(result, mask)
         out["iou"].append(iou)
         out["f1"].append(f1)
-        out["dice"].append(float(dice(result["attention"][0, 0].float().cpu(), torch.from_numpy(mask)))
-                           if isinstance(result, dict) and "attention" in result else None)
+        out["dice"].append(
+            float(dice(result["attention"][0, 0].float().cpu(), torch.from_numpy(mask)))
+            if isinstance(result, dict) and "attention" in result
+            else None
+        )
         motion = item["motion"][0].numpy()
         for name, region in (("small", motion <= MOTION_THRESHOLD), ("large", motion > MOTION_THRESHOLD)):
             scored = region_psnr(output, sharp, region)
@@ -57,8 +60,15 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it) and score it on ``sets``, with :func:`local_scores`
     on the LBS test set; the parameters trained and at the paper's width."""
     local = sets["local (LBS)"]
-    runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets,
-                                  extra=lambda m, dev: local_scores(m, local, dev), train=train_row)
+    runs, model = train_and_score(
+        f"{CHAPTER}:{row}",
+        profile,
+        seeds,
+        device,
+        sets,
+        extra=lambda m, dev: local_scores(m, local, dev),
+        train=train_row,
+    )
     spec = ROWS[row]
     paper = parameter_count(BladeNet(spec.variant, width=64)) if spec.network == "bladenet" else None
     return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
@@ -71,10 +81,19 @@ def rows_table(profile: str) -> str:
     for name, row in ROWS.items():
         exp = EXPERIMENTS[f"{CHAPTER}:{name}"](profile=profile, seed=0, device="cpu", iterations=None)
         frozen = "; ".join(f"phase {k + 1}: {', '.join(p) or 'none'}" for k, p in enumerate(row.phase_frozen))
-        lines.append([f"{CHAPTER}:{name}", row.network + (f" ({row.variant})" if row.variant else ""), row.data,
-                      exp.config.iterations, ", ".join(row.init_from) or "-", frozen or "-"])
-    return markdown_table(["experiment", "network", "training data", "steps", "starts from",
-                           "frozen (parameter prefixes)"], lines)
+        lines.append(
+            [
+                f"{CHAPTER}:{name}",
+                row.network + (f" ({row.variant})" if row.variant else ""),
+                row.data,
+                exp.config.iterations,
+                ", ".join(row.init_from) or "-",
+                frozen or "-",
+            ]
+        )
+    return markdown_table(
+        ["experiment", "network", "training data", "steps", "starts from", "frozen (parameter prefixes)"], lines
+    )
 
 
 def _against_input(res: dict) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
@@ -102,22 +121,35 @@ def blur_map_table(res: dict) -> str:
     runs = res["row"]["runs"]
     share = np.asarray(res["mask_share"])
     rows = []
-    for key, name in (("iou", "LBP, IoU (p > 0.5)"), ("f1", "LBP, F1 (p > 0.5)"),
-                      ("dice", "BSA sum, Dice (code's formula; 0.25 is its best)")):
+    for key, name in (
+        ("iou", "LBP, IoU (p > 0.5)"),
+        ("f1", "LBP, F1 (p > 0.5)"),
+        ("dice", "BSA sum, Dice (code's formula; 0.25 is its best)"),
+    ):
         values = _extra(runs, key)
         if values is not None:
             trivial = {"iou": share, "f1": 2 * share / (1 + share), "dice": None}[key]
             versus = "-" if trivial is None else stats.describe(stats.compare(values, trivial, margin=0.02), unit="")
-            rows.append([name, stats.estimate(stats.interval(values, bounds=(0.0, 1.0))),
-                         f"{trivial.mean():.2f}" if trivial is not None else "-", versus])
-    return markdown_table(["measure (LBS test set)", "BladeNet [95% CI]", "everything-blurred map",
-                           "BladeNet against it (margin 0.02)"], rows)
+            rows.append(
+                [
+                    name,
+                    stats.estimate(stats.interval(values, bounds=(0.0, 1.0))),
+                    f"{trivial.mean():.2f}" if trivial is not None else "-",
+                    versus,
+                ]
+            )
+    return markdown_table(
+        ["measure (LBS test set)", "BladeNet [95% CI]", "everything-blurred map", "BladeNet against it (margin 0.02)"],
+        rows,
+    )
 
 
 def training_summary(res: dict) -> str:
     """The training result in words chosen by the verdicts."""
-    parts = [f"{name}: {stats.describe(stats.compare(values, blurred))}"
-             for name, (values, blurred, _) in _against_input(res).items()]
+    parts = [
+        f"{name}: {stats.describe(stats.compare(values, blurred))}"
+        for name, (values, blurred, _) in _against_input(res).items()
+    ]
     iou = _extra(res["row"]["runs"], "iou")
     tail = f"; LBP's blur map reaches an IoU of {iou.mean():.2f} with the mask" if iou is not None else ""
     return f"against the blurred input, BladeNet is {'; '.join(parts)}{tail}"
@@ -147,8 +179,9 @@ def loss_curves(logs: dict[int, list[dict]], stage_starts: list[int] = ()):
             points = [(e["step"], e[key]) for e in log if key in e]
             if points:
                 ax.plot(*zip(*points), style, markersize=3, linewidth=0.9, label=f"seed {seed}")
-    for ax, title in zip(axes, (f"{rec.split('_')[0].upper()} (both phases)", "LBP cross-entropy (LBS phases)",
-                                "BSA Dice (LBS phases)")):
+    for ax, title in zip(
+        axes, (f"{rec.split('_')[0].upper()} (both phases)", "LBP cross-entropy (LBS phases)", "BSA Dice (LBS phases)")
+    ):
         ax.set_title(title, fontsize=11)
         ax.set_xlabel("step")
         for start in stage_starts:
@@ -167,8 +200,14 @@ def selection_table(res: dict) -> str:
         chosen = [p["psnr"] for p in run["per_image"] if p["preset"] == LODE_SET]
         last = [p["psnr"] for p in run["last"]["per_image"] if p["preset"] == LODE_SET]
         history = run["selection"]["history"]
-        lines.append([run["seed"], f"{run['selection']['best_step']} of {history[-1]['step']}",
-                      f"{np.mean(chosen):.2f}", f"{np.mean(last):.2f}"])
+        lines.append(
+            [
+                run["seed"],
+                f"{run['selection']['best_step']} of {history[-1]['step']}",
+                f"{np.mean(chosen):.2f}",
+                f"{np.mean(last):.2f}",
+            ]
+        )
     return markdown_table(["seed", "step chosen (S3)", "chosen: LODE-proxy PSNR", "last: LODE-proxy PSNR"], lines)
 
 
@@ -178,12 +217,16 @@ def qualitative_panels(model, item: dict, device) -> list[Panel]:
     with torch.no_grad():
         out = model.eval()(item["blur"][None].to(device))
     sharp, blur, restored = to_hwc(item["sharp"]), to_hwc(item["blur"]), to_hwc(out["image"])
-    panels = [Panel(blur, f"blurred {float(metrics.psnr(blur, sharp)):.2f} dB"),
-              Panel(restored, f"BladeNet {float(metrics.psnr(restored, sharp)):.2f} dB"), Panel(sharp, "ground truth"),
-              Panel(item["mask"][0].numpy() > 0.5, "mask M", kind="mask")]
+    panels = [
+        Panel(blur, f"blurred {float(metrics.psnr(blur, sharp)):.2f} dB"),
+        Panel(restored, f"BladeNet {float(metrics.psnr(restored, sharp)):.2f} dB"),
+        Panel(sharp, "ground truth"),
+        Panel(item["mask"][0].numpy() > 0.5, "mask M", kind="mask"),
+    ]
     if "blur_logits" in out:
-        panels.append(Panel(blur_probability(out)[0].float().cpu().numpy(), "LBP blur probability",
-                            kind="map", limit=1.0))
+        panels.append(
+            Panel(blur_probability(out)[0].float().cpu().numpy(), "LBP blur probability", kind="map", limit=1.0)
+        )
     if "attention" in out:
         panels.append(Panel(out["attention"][0, 0].float().cpu().numpy(), "BSA sum S", kind="map", limit=3.0))
     return panels
@@ -194,6 +237,9 @@ def training_result(profile: str, seeds, device: str) -> dict:
     with the blurred input's scores and each LBS test image's mask share."""
     sets = test_sets(profile)
     local = sets["local (LBS)"]
-    return {"row": score_row("full", profile, seeds, device, sets), "blurred": blurred_scores(sets),
-            "mask_share": [float(local[i]["mask"].mean()) for i in range(len(local))],
-            "sets": {name: len(data) for name, data in sets.items()}}
+    return {
+        "row": score_row("full", profile, seeds, device, sets),
+        "blurred": blurred_scores(sets),
+        "mask_share": [float(local[i]["mask"].mean()) for i in range(len(local))],
+        "sets": {name: len(data) for name, data in sets.items()},
+    }

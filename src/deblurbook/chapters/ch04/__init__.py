@@ -29,7 +29,8 @@ from .rows import (
 def headline(profile: str = "small") -> list[str]:
     """The chapter's results so far in a sentence, from ``profile``'s committed files."""
     folder = "ch04_reference-based"
-    return (pages.headline_line(profile, CHAPTER, "matching", f"{folder}/04.01-matching", "Matching",
-                                matching_summary)
-            + pages.headline_line(profile, CHAPTER, "ablations", f"{folder}/04.04-ablations",
-                                  "The reference", ablation_summary))
+    return pages.headline_line(
+        profile, CHAPTER, "matching", f"{folder}/04.01-matching", "Matching", matching_summary
+    ) + pages.headline_line(
+        profile, CHAPTER, "ablations", f"{folder}/04.04-ablations", "The reference", ablation_summary
+    )

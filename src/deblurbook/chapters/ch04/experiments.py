@@ -18,8 +18,12 @@ CHAPTER = "ch04"
 PAPER = {
     "citation": "liu2024reference",
     # Table 1: ResBlocks per group n -> GoPro PSNR, SSIM, parameters (M).
-    "table1": {8: (31.71, 0.951, 7.59), 12: (32.25, 0.955, 10.99), 16: (32.50, 0.958, 14.09),
-               20: (32.19, 0.955, 17.19)},
+    "table1": {
+        8: (31.71, 0.951, 7.59),
+        12: (32.25, 0.955, 10.99),
+        16: (32.50, 0.958, 14.09),
+        20: (32.19, 0.955, 17.19),
+    },
     "table5": {"without SFFM": (32.27, 0.955), "with SFFM": (32.50, 0.958)},
     "table6": {"without reference": (32.12, 0.955), "with reference": (32.50, 0.958)},
     "table7": {"Reference1": (32.51, 0.956), "Reference2": (32.49, 0.956), "Reference3": (32.49, 0.956)},
@@ -33,31 +37,101 @@ PAPER = {
 # 04.01's study finds the truer one (the frozen VGG: the paper's phi [28] is a VGG too, trained on
 # ImageNet, which cannot be fetched here); the NCC of luma blocks matched worse there, and a network
 # trained with a matcher that misses the true cell has little reason to use the reference.
-_COMMON = {"train_presets": ("global", "mixed"), "content": 1.0, "frequency": 0.1, "freq_norm": "l1",
-           "eta_min": 0.0, "matcher": "vgg"}
+_COMMON = {
+    "train_presets": ("global", "mixed"),
+    "content": 1.0,
+    "frequency": 0.1,
+    "freq_norm": "l1",
+    "eta_min": 0.0,
+    "matcher": "vgg",
+}
 # a training matcher's name -> its descriptor (the row of 04.01's study it is: matching.TRAINED)
 MATCHERS = {"ncc": NCCDescriptor, "vgg": VGGFeatures}
 BUDGETS = {
-    "smoke": {**_COMMON, "match_size": (48, 64), "match_scenes": 2, "match_presets": ("global",),
-              "width": 4, "blocks": 1, "crop": 32, "batch": 2, "iterations": 3, "lr": 5e-4, "adversarial": 5e-3,
-              "critic_width": 4, "checkpoint_every": 2, "log_every": 1, "test_size": 48, "test_images": 2,
-              "real_images": 1, "time_size": (64, 96)},
+    "smoke": {
+        **_COMMON,
+        "match_size": (48, 64),
+        "match_scenes": 2,
+        "match_presets": ("global",),
+        "width": 4,
+        "blocks": 1,
+        "crop": 32,
+        "batch": 2,
+        "iterations": 3,
+        "lr": 5e-4,
+        "adversarial": 5e-3,
+        "critic_width": 4,
+        "checkpoint_every": 2,
+        "log_every": 1,
+        "test_size": 48,
+        "test_images": 2,
+        "real_images": 1,
+        "time_size": (64, 96),
+    },
     # widths 16/32/64 and 2 ResBlocks per group (0.85 M), 64x64 crops, batch 8 (the spec's CPU
     # model); about 0.2 s a step on 2 cores: 4 rows x 3 seeds x 1000 steps ~ 40 min
-    "small": {**_COMMON, "match_size": (128, 160), "match_scenes": 12, "match_presets": ("global", "mixed"),
-              "width": 16, "blocks": 2, "crop": 64, "batch": 8, "iterations": 1000, "lr": 5e-4, "adversarial": 0.0,
-              "critic_width": 64, "checkpoint_every": 100, "log_every": 10, "test_size": 128, "test_images": 8,
-              "real_images": 8, "time_size": (720, 1280)},
+    "small": {
+        **_COMMON,
+        "match_size": (128, 160),
+        "match_scenes": 12,
+        "match_presets": ("global", "mixed"),
+        "width": 16,
+        "blocks": 2,
+        "crop": 64,
+        "batch": 8,
+        "iterations": 1000,
+        "lr": 5e-4,
+        "adversarial": 0.0,
+        "critic_width": 64,
+        "checkpoint_every": 100,
+        "log_every": 10,
+        "test_size": 128,
+        "test_images": 8,
+        "real_images": 8,
+        "time_size": (720, 1280),
+    },
     # batch 12, 120x120 crops, Adam 1e-4 with cosine annealing (Sec. 4.1); iterations not stated:
     # the spec's ~500k
-    "paper": {**_COMMON, "match_size": (256, 320), "match_scenes": 50, "match_presets": ("global", "mixed"),
-              "width": 32, "blocks": 16, "crop": 120, "batch": 12, "iterations": 500_000, "lr": 1e-4,
-              "adversarial": 5e-3, "critic_width": 64, "checkpoint_every": 5000, "log_every": 100,
-              "test_size": 256, "test_images": 50, "real_images": 1000, "time_size": (720, 1280)},
+    "paper": {
+        **_COMMON,
+        "match_size": (256, 320),
+        "match_scenes": 50,
+        "match_presets": ("global", "mixed"),
+        "width": 32,
+        "blocks": 16,
+        "crop": 120,
+        "batch": 12,
+        "iterations": 500_000,
+        "lr": 1e-4,
+        "adversarial": 5e-3,
+        "critic_width": 64,
+        "checkpoint_every": 5000,
+        "log_every": 100,
+        "test_size": 256,
+        "test_images": 50,
+        "real_images": 1000,
+        "time_size": (720, 1280),
+    },
 }
 # The budget's settings a training run depends on (its identity); the others only shape the evaluation.
-TRAINING_KEYS = ("train_presets", "content", "frequency", "freq_norm", "eta_min", "matcher", "width", "blocks",
-                 "crop", "batch", "iterations", "lr", "adversarial", "critic_width", "checkpoint_every", "log_every")
+TRAINING_KEYS = (
+    "train_presets",
+    "content",
+    "frequency",
+    "freq_norm",
+    "eta_min",
+    "matcher",
+    "width",
+    "blocks",
+    "crop",
+    "batch",
+    "iterations",
+    "lr",
+    "adversarial",
+    "critic_width",
+    "checkpoint_every",
+    "log_every",
+)
 ROWS = {  # row -> RefDeblurNet keyword arguments (Tables 5 and 6, and the capacity control)
     "full": {},
     "no_sffm": {"sffm": False},
@@ -83,14 +157,27 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     loss = ContentFrequencyLoss(cfg["content"], cfg["frequency"], cfg["freq_norm"], cfg["adversarial"], critic)
     steps = iterations if iterations is not None else cfg["iterations"]
     inputs = ("blur",) if kwargs.get("reference") is False else ("blur", "ref")
-    train_set = SyntheticDataset(cfg["train_presets"], crop=cfg["crop"], length=steps * cfg["batch"] * 8,
-                                 seed=1_000_003 * (seed + 1), signals=("blur", "sharp", "ref"))  # <= 8 DDP ranks
-    config = CosineConfig(iterations=steps, batch=cfg["batch"], lr=cfg["lr"], eta_min=cfg["eta_min"],
-                          checkpoint_every=cfg["checkpoint_every"], log_every=cfg["log_every"], seed=seed,
-                          device=device)
+    train_set = SyntheticDataset(
+        cfg["train_presets"],
+        crop=cfg["crop"],
+        length=steps * cfg["batch"] * 8,
+        seed=1_000_003 * (seed + 1),
+        signals=("blur", "sharp", "ref"),
+    )  # <= 8 DDP ranks
+    config = CosineConfig(
+        iterations=steps,
+        batch=cfg["batch"],
+        lr=cfg["lr"],
+        eta_min=cfg["eta_min"],
+        checkpoint_every=cfg["checkpoint_every"],
+        log_every=cfg["log_every"],
+        seed=seed,
+        device=device,
+    )
     settings = {key: cfg[key] for key in TRAINING_KEYS}
-    return Experiment(f"{CHAPTER}:{row}", model, loss, train_set, inputs, config, {**settings, "row": row,
-                                                                                   "model": kwargs})
+    return Experiment(
+        f"{CHAPTER}:{row}", model, loss, train_set, inputs, config, {**settings, "row": row, "model": kwargs}
+    )
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}

@@ -49,8 +49,9 @@ def matching_accuracy(index: torch.Tensor, found: dict, grid: tuple[int, int]) -
 
 
 @torch.no_grad()
-def match_accuracy(blur: torch.Tensor, ref: torch.Tensor, found: dict, descriptor: torch.nn.Module, centre: bool,
-                   resample: bool) -> float:
+def match_accuracy(
+    blur: torch.Tensor, ref: torch.Tensor, found: dict, descriptor: torch.nn.Module, centre: bool, resample: bool
+) -> float:
     """Eqs. 1-3 between a blurred image and another frame (down-up sampled when ``resample``),
     each (1, 3, H, W), scored against the true correspondences ``found``."""
     query = descriptor(blur)
@@ -63,8 +64,10 @@ def matching_result(profile: str) -> dict:
     """04.01's results: for every descriptor, with and without down-up sampling, and every
     target frame, the accuracy on each test scene; the chance level of the criterion."""
     cfg = budget(profile)
-    size, scenes = tuple(cfg["match_size"]), [(p, 30_000 + k) for p in cfg["match_presets"]
-                                              for k in range(cfg["match_scenes"])]
+    size, scenes = (
+        tuple(cfg["match_size"]),
+        [(p, 30_000 + k) for p in cfg["match_presets"] for k in range(cfg["match_scenes"])],
+    )
     torch.manual_seed(0)  # the random VGG's weights
     descriptors = {name: (factory().eval(), centre) for name, (factory, centre) in DESCRIPTORS.items()}
     found: dict = {}
@@ -87,8 +90,14 @@ def matching_result(profile: str) -> dict:
     if not kept:
         raise ValueError(f"no scene of {scenes} keeps a true correspondence in every target frame at {size}")
     h, w = size[0] // MATCH_FACTOR, size[1] // MATCH_FACTOR
-    return {"accuracy": found, "scenes": kept, "dropped": len(scenes) - len(kept), "size": list(size),
-            "chance": 9 / (h * w), "trained_with": TRAINED[cfg["matcher"]]}
+    return {
+        "accuracy": found,
+        "scenes": kept,
+        "dropped": len(scenes) - len(kept),
+        "size": list(size),
+        "chance": 9 / (h * w),
+        "trained_with": TRAINED[cfg["matcher"]],
+    }
 
 
 def _accuracy(res: dict, name: str, resample: bool, target: str) -> np.ndarray:
@@ -97,13 +106,20 @@ def _accuracy(res: dict, name: str, resample: bool, target: str) -> np.ndarray:
 
 def matching_table(res: dict) -> str:
     """Accuracy (mean over scenes [95% CI]) per descriptor and down-up sampling, per target frame."""
-    rows = [[name, "down-up" if resample else "as is",
-             *[stats.estimate(stats.interval(_accuracy(res, name, resample, t))) for t in TARGETS]]
-            for name in DESCRIPTORS for resample in (True, False)]
+    rows = [
+        [
+            name,
+            "down-up" if resample else "as is",
+            *[stats.estimate(stats.interval(_accuracy(res, name, resample, t))) for t in TARGETS],
+        ]
+        for name in DESCRIPTORS
+        for resample in (True, False)
+    ]
     h, w = res["size"]
     return markdown_table(["descriptor", "reference", *[f"gap {gap}" for gap in TARGETS.values()]], rows) + (
         f"\n\nA match counts when it lands within one cell (4 px) of the true one; chance is "
-        f"{res['chance']:.3f} on a {h}x{w} image. {len(res['scenes'])} test scenes.")
+        f"{res['chance']:.3f} on a {h}x{w} image. {len(res['scenes'])} test scenes."
+    )
 
 
 def resampling_claims(res: dict) -> list[tuple[str, str]]:
@@ -161,12 +177,17 @@ def matching_summary(res: dict) -> str:
     c = stats.compare(with_, without, margin=1.0, min_seeds=1)
     best = best_descriptor(res)
     best_value = stats.interval(100 * _accuracy(res, best, True, "ref"))
-    verdict = ("the best of the three here" if best == name else
-               f"NOT the best here: \"{best}\" finds {stats.estimate(best_value)} % (the budget's matcher should change)")
-    return (f"the descriptor the chapter trains with, \"{name}\", finds the true reference cell (within 4 px) "
-            f"for {stats.estimate(stats.interval(with_))} % of the blurred image's cells against a frame one to "
-            f"one and a half exposures away (chance {100 * res['chance']:.1f} %), {verdict}; down-up sampling "
-            f"the reference changes that by {stats.describe(c, unit='pp')}")
+    verdict = (
+        "the best of the three here"
+        if best == name
+        else f'NOT the best here: "{best}" finds {stats.estimate(best_value)} % (the budget\'s matcher should change)'
+    )
+    return (
+        f'the descriptor the chapter trains with, "{name}", finds the true reference cell (within 4 px) '
+        f"for {stats.estimate(stats.interval(with_))} % of the blurred image's cells against a frame one to "
+        f"one and a half exposures away (chance {100 * res['chance']:.1f} %), {verdict}; down-up sampling "
+        f"the reference changes that by {stats.describe(c, unit='pp')}"
+    )
 
 
 def matcher_note(profile: str) -> str:
@@ -175,18 +196,30 @@ def matcher_note(profile: str) -> str:
     name = TRAINED[budget(profile)["matcher"]]
     res = results.load(profile, CHAPTER, "matching", required=False)
     if res is None:
-        return f"the networks match with \"{name}\" (04.01's study has not been run at `{profile}`)"
+        return f'the networks match with "{name}" (04.01\'s study has not been run at `{profile}`)'
     found = stats.estimate(stats.interval(100 * _accuracy(res, name, True, "ref")))
-    return (f"the networks match with \"{name}\", which finds the true reference cell for {found} % of the "
-            f"blurred image's cells in 04.01's study at `{profile}` (chance {100 * res['chance']:.1f} %); "
-            f"a reference the network cannot locate is one it has no reason to use, so a null result below "
-            f"says as much about this matcher as about references")
+    return (
+        f'the networks match with "{name}", which finds the true reference cell for {found} % of the '
+        f"blurred image's cells in 04.01's study at `{profile}` (chance {100 * res['chance']:.1f} %); "
+        f"a reference the network cannot locate is one it has no reason to use, so a null result below "
+        f"says as much about this matcher as about references"
+    )
 
 
-PAPER_NAMES = {"stem": "conv", "encoder": "RG1-RG3", "downs": "Downsize", "fusions": "SFFM (Eq. 6)",
-               "decoder": "RG4-RG6", "ups": "Upsize", "reduce": "concatenation (1x1 [R])", "out": "output conv",
-               "descriptor": "phi (a VGG)", "ref_encoder": "reference encoder",
-               "blur_branch": "residual blocks for F_blur", "reams": "REAM aggregation (Eq. 5)"}
+PAPER_NAMES = {
+    "stem": "conv",
+    "encoder": "RG1-RG3",
+    "downs": "Downsize",
+    "fusions": "SFFM (Eq. 6)",
+    "decoder": "RG4-RG6",
+    "ups": "Upsize",
+    "reduce": "concatenation (1x1 [R])",
+    "out": "output conv",
+    "descriptor": "phi (a VGG)",
+    "ref_encoder": "reference encoder",
+    "blur_branch": "residual blocks for F_blur",
+    "reams": "REAM aggregation (Eq. 5)",
+}
 
 
 def paper_line() -> dict[str, float]:

@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import torch
 
-from ...book import stats, viz
+from ...book import pages, stats, viz
 from ...book.cost import macs as count_macs
 from ...book.tables import markdown_table
 from ...book.timing import seconds_per_image
@@ -32,11 +32,18 @@ from .._runs import (
 )
 from .experiments import CHAPTER, PAPER, ROWS, budget
 
-ROW_NAMES = {"full": "full model (SFFM + REAMs)", "no_sffm": "w/o SFFM (a ResBlock in its place, Table 5)",
-             "no_reference": "w/o reference modules (Table 6)",
-             "zero_reference": "reference modules fed zeros (capacity control)"}
-SWAP_NAMES = {"same": "same scene, another moment (the engine's ref)", "unrelated": "unrelated scene",
-              "zero": "zero image", "truth": "ground truth (oracle)"}
+ROW_NAMES = {
+    "full": "full model (SFFM + REAMs)",
+    "no_sffm": "w/o SFFM (a ResBlock in its place, Table 5)",
+    "no_reference": "w/o reference modules (Table 6)",
+    "zero_reference": "reference modules fed zeros (capacity control)",
+}
+SWAP_NAMES = {
+    "same": "same scene, another moment (the engine's ref)",
+    "unrelated": "unrelated scene",
+    "zero": "zero image",
+    "truth": "ground truth (oracle)",
+}
 SYNTHETIC_SETS = ("global", "mixed")
 REDS_SET = "REDS frames (real)"
 
@@ -60,8 +67,11 @@ def swap_scores(model, sets: dict, device) -> dict[str, list[float]]:
     :data:`SWAP_NAMES` in place of the one the set gives."""
     found = {}
     for swap in SWAP_NAMES:
-        found[swap] = [p["psnr"] for data in sets.values()
-                       for p in evaluate(model, SwappedReference(data, swap), ("blur", "ref"), device)["per_image"]]
+        found[swap] = [
+            p["psnr"]
+            for data in sets.values()
+            for p in evaluate(model, SwappedReference(data, swap), ("blur", "ref"), device)["per_image"]
+        ]
     return found
 
 
@@ -70,8 +80,10 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     swapped reference); the parameters trained and at the paper's width (n = 16)."""
     extra = (lambda m, dev: swap_scores(m, sets, dev)) if row == "full" else None
     runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets, extra=extra)
-    return {"runs": runs, "parameters": {"trained": parameter_count(model),
-                                         "paper": parameter_count(RefDeblurNet(32, 16, **ROWS[row]))}}
+    return {
+        "runs": runs,
+        "parameters": {"trained": parameter_count(model), "paper": parameter_count(RefDeblurNet(32, 16, **ROWS[row]))},
+    }
 
 
 # 04.03-04.05: the rows trained per seed and scored; the model against its blurred input
@@ -84,21 +96,18 @@ def ablation_result(profile: str, seeds, device: str) -> dict:
     return STUDY.result(ROWS, profile, seeds, device)
 
 
-
-
-
-
-
-
-
-
-
-
 def loss_curves(logs: dict[str, list[dict]]):
     """Eq. 7's terms over training, per seed (log scale)."""
-    return viz.loss_curves(logs, {"l1_image": "L1 (content)", "freq_l1": "0.1 x frequency (Eq. 9)",
-                                   "adversarial": "RaGAN, model", "critic": "RaGAN, critic (Eq. 10)",
-                                   "total": "Eq. 7, total"})
+    return viz.loss_curves(
+        logs,
+        {
+            "l1_image": "L1 (content)",
+            "freq_l1": "0.1 x frequency (Eq. 9)",
+            "adversarial": "RaGAN, model",
+            "critic": "RaGAN, critic (Eq. 10)",
+            "total": "Eq. 7, total",
+        },
+    )
 
 
 def ablation_table(res: dict) -> str:
@@ -111,8 +120,14 @@ def ablation_table(res: dict) -> str:
     for row in (r for r in ROWS if r in rows):  # the loaded file's keys are sorted; keep the rows' order
         values = per_set(rows[row]["runs"])
         params = rows[row]["parameters"]
-        lines.append([ROW_NAMES[row], f"{params['trained']:,}", f"{params['paper']:,}",
-                      *[f"{values[n].mean():.2f}" for n in names]])
+        lines.append(
+            [
+                ROW_NAMES[row],
+                f"{params['trained']:,}",
+                f"{params['paper']:,}",
+                *[f"{values[n].mean():.2f}" for n in names],
+            ]
+        )
     return markdown_table(["row", "parameters (trained)", "parameters (n = 16, width 32)", *names], lines)
 
 
@@ -124,7 +139,7 @@ def _swaps(res: dict) -> dict[str, dict[str, np.ndarray]]:
     for swap in SWAP_NAMES:
         matrix, start = np.asarray([r["extra"][swap] for r in runs]), 0
         for name, n in sizes.items():
-            out.setdefault(swap, {})[name] = matrix[:, start:start + n]
+            out.setdefault(swap, {})[name] = matrix[:, start : start + n]
             start += n
     return out
 
@@ -140,28 +155,48 @@ def swap_table(res: dict) -> str:
             versus = "-" if swap == "same" else stats.difference(stats.compare(values, swaps["same"][name]))
             cells.append(f"{values.mean():.2f} ({versus})")
         lines.append([label, *cells])
-    return markdown_table(["reference at test time", *[f"{n}: PSNR (against same scene)" for n in
-                                                        next(iter(swaps.values()))]], lines)
+    return markdown_table(
+        ["reference at test time", *[f"{n}: PSNR (against same scene)" for n in next(iter(swaps.values()))]], lines
+    )
 
 
 # The paper's words behind each claim (Sec. 4.3), quoted
-QUOTES = {"table5": "\"SFFM obtains gains of 0.23 dB\" (Table 5)",
-          "table6": "\"the PSNR of our method is 0.38 dB higher\" than without the reference modules (Table 6)",
-          "table7": "\"robust even when using reference images of different scenes\": with randomly selected "
-                    "references \"the two metrics are only slightly different\" (Table 7)"}
+QUOTES = {
+    "table5": '"SFFM obtains gains of 0.23 dB" (Table 5)',
+    "table6": '"the PSNR of our method is 0.38 dB higher" than without the reference modules (Table 6)',
+    "table7": '"robust even when using reference images of different scenes": with randomly selected '
+    'references "the two metrics are only slightly different" (Table 7)',
+}
 
 
 def _claims(res: dict, sets) -> list[_runs.Claim]:
     """Tables 5-7's claims and the book's capacity control on ``sets``, paired over seeds and images."""
     rows, swaps, Claim = res["rows"], _swaps(res), _runs.Claim
-    found = [Claim(f"SFFM helps, {t}: {QUOTES['table5']}", versus(rows, "full", "no_sffm", t))
-             for t in sets if "no_sffm" in rows]
-    found += [Claim(f"The reference modules help, {t}: {QUOTES['table6']}", versus(rows, "full", "no_reference", t))
-              for t in sets]
-    found += [Claim(f"The reference's content helps beyond the modules' capacity, {t} (the book's question)",
-                    versus(rows, "full", "zero_reference", t)) for t in sets if "zero_reference" in rows]
-    found += [Claim(f"An unrelated reference does as well as the same scene's, {t}: {QUOTES['table7']}",
-                    stats.compare(swaps["unrelated"][t], swaps["same"][t]), stats.CLAIM_SAME) for t in sets]
+    found = [
+        Claim(f"SFFM helps, {t}: {QUOTES['table5']}", versus(rows, "full", "no_sffm", t))
+        for t in sets
+        if "no_sffm" in rows
+    ]
+    found += [
+        Claim(f"The reference modules help, {t}: {QUOTES['table6']}", versus(rows, "full", "no_reference", t))
+        for t in sets
+    ]
+    found += [
+        Claim(
+            f"The reference's content helps beyond the modules' capacity, {t} (the book's question)",
+            versus(rows, "full", "zero_reference", t),
+        )
+        for t in sets
+        if "zero_reference" in rows
+    ]
+    found += [
+        Claim(
+            f"An unrelated reference does as well as the same scene's, {t}: {QUOTES['table7']}",
+            stats.compare(swaps["unrelated"][t], swaps["same"][t]),
+            stats.CLAIM_SAME,
+        )
+        for t in sets
+    ]
     return found
 
 
@@ -174,11 +209,13 @@ def ablation_summary(res: dict) -> str:
     """04.04's result in words chosen by the verdicts (on `mixed` scenes)."""
     rows, t = res["rows"], "mixed"
     swaps = _swaps(res)
-    return (f"on `mixed` scenes, the full model against no SFFM is "
-            f"{stats.describe(versus(rows, 'full', 'no_sffm', t))}; against no reference modules, "
-            f"{stats.describe(versus(rows, 'full', 'no_reference', t))}; against the same modules fed zeros, "
-            f"{stats.describe(versus(rows, 'full', 'zero_reference', t))}; a same-scene reference against an "
-            f"unrelated one at test time, {stats.describe(stats.compare(swaps['same'][t], swaps['unrelated'][t]))}")
+    return (
+        f"on `mixed` scenes, the full model against no SFFM is "
+        f"{stats.describe(versus(rows, 'full', 'no_sffm', t))}; against no reference modules, "
+        f"{stats.describe(versus(rows, 'full', 'no_reference', t))}; against the same modules fed zeros, "
+        f"{stats.describe(versus(rows, 'full', 'zero_reference', t))}; a same-scene reference against an "
+        f"unrelated one at test time, {stats.describe(stats.compare(swaps['same'][t], swaps['unrelated'][t]))}"
+    )
 
 
 RESULT_ROWS = ("full", "no_reference")
@@ -191,8 +228,15 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
     the model without reference modules is the ratio's baseline."""
     cfg, dev = budget(profile), resolve(device)
     h, w = cfg["time_size"]
-    found: dict = {"size": [h, w], "width": cfg["width"], "blocks": cfg["blocks"], "seconds": {},
-                   "parameters": {}, "macs": {}, "device": describe(dev)}
+    found: dict = {
+        "size": [h, w],
+        "width": cfg["width"],
+        "blocks": cfg["blocks"],
+        "seconds": {},
+        "parameters": {},
+        "macs": {},
+        "device": describe(dev),
+    }
     for row in RESULT_ROWS:
         factory = partial(RefDeblurNet, cfg["width"], cfg["blocks"], **ROWS[row])
         inputs = 1 if ROWS[row].get("reference") is False else 2
@@ -205,14 +249,19 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
 def results_result(profile: str, seeds, device: str) -> dict:
     """04.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets (the full
     model also with each swapped reference), the blurred input's scores and the time per image."""
-    return {**STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
-            "timing": time_per_image(profile, device)}
+    return {
+        **STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
+        "timing": time_per_image(profile, device),
+    }
 
 
 def paper_tables() -> str:
     """Tables 5-7 of the paper, quoted (GoPro PSNR / SSIM)."""
-    lines = [[f"Table {t[-1]}", name, f"{v[0]:.2f} / {v[1]:.3f}"] for t in ("table5", "table6", "table7")
-             for name, v in PAPER[t].items()]
+    lines = [
+        [f"Table {t[-1]}", name, f"{v[0]:.2f} / {v[1]:.3f}"]
+        for t in ("table5", "table6", "table7")
+        for name, v in PAPER[t].items()
+    ]
     return markdown_table(["table", "row (the paper's)", "GoPro PSNR / SSIM"], lines)
 
 
@@ -227,8 +276,14 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
     rows = res["rows"]
     full = per_set(rows["full"]["runs"])
     blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])
-    gains = [_runs.Claim(f"The full model improves on its blurred input, {t} (the book's question)",
-                         stats.compare(full[t], blurred[t][0]), gated=False) for t in blurred]
+    gains = [
+        _runs.Claim(
+            f"The full model improves on its blurred input, {t} (the book's question)",
+            stats.compare(full[t], blurred[t][0]),
+            gated=False,
+        )
+        for t in blurred
+    ]
     return STUDY.read(res, gains + _claims(res, list(blurred)))
 
 
@@ -239,17 +294,20 @@ def results_summary(res: dict) -> str:
     blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])[REDS_SET][0]
     swaps = _swaps(res)
     same = stats.compare(swaps["same"][REDS_SET], swaps["unrelated"][REDS_SET])
-    return (f"on real REDS frames, the full model against its blurred input is "
-            f"{stats.describe(stats.compare(full, blurred))}; against no reference modules, "
-            f"{stats.describe(versus(rows, 'full', 'no_reference', REDS_SET))}; the previous sharp frame against "
-            f"an unrelated one as reference, {stats.describe(same)}")
+    return (
+        f"on real REDS frames, the full model against its blurred input is "
+        f"{stats.describe(stats.compare(full, blurred))}; against no reference modules, "
+        f"{stats.describe(versus(rows, 'full', 'no_reference', REDS_SET))}; the previous sharp frame against "
+        f"an unrelated one as reference, {stats.describe(same)}"
+    )
 
 
 def timing_table(res: dict) -> str:
     """Parameters, multiply-accumulates and seconds per image, with the ratio to no reference."""
     t = res["timing"]
-    return _runs.timing_table(t, RESULT_ROWS, ROW_NAMES, "no_reference", f"width {t['width']}, n = {t['blocks']}",
-                              "no reference")
+    return _runs.timing_table(
+        t, RESULT_ROWS, ROW_NAMES, "no_reference", f"width {t['width']}, n = {t['blocks']}", "no reference"
+    )
 
 
 @torch.no_grad()
@@ -258,8 +316,11 @@ def comparison_figure(model, item: dict, device):
     ground-truth references, and the ground truth, PSNR in the titles, with zoomed crops."""
     blur, sharp = to_hwc(item["blur"]), to_hwc(item["sharp"])
     images = [("blurred", blur)]
-    for label, ref in (("same-scene ref", item["ref"]), ("unrelated ref", item["other_ref"]),
-                       ("oracle ref", item["sharp"])):
+    for label, ref in (
+        ("same-scene ref", item["ref"]),
+        ("unrelated ref", item["other_ref"]),
+        ("oracle ref", item["sharp"]),
+    ):
         images.append((label, to_hwc(model.eval()(item["blur"][None].to(device), ref[None].to(device))["image"])))
     images.append(("ground truth", sharp))
     return viz.comparison_figure(images, sharp)
@@ -275,23 +336,34 @@ def matched_figure(model, item: dict, device):
     h, w = blur.shape[-2:]
     grid = tuple(out["confidence"].shape[-2:])
     moved = transfer(pad_to_multiple(ref, MATCH_FACTOR)[0].float(), out["index"], grid, MATCH_FACTOR)[..., :h, :w]
-    confidence = torch.nn.functional.interpolate(out["confidence"].float(), scale_factor=MATCH_FACTOR,
-                                                 mode="nearest")[0, 0, :h, :w]
-    return viz.figure([viz.Panel(to_hwc(item["blur"]), "blurred input"), viz.Panel(to_hwc(item["ref"]), "reference"),
-                       viz.Panel(to_hwc(moved.clamp(0, 1)), "matched reference patches (Eq. 4)"),
-                       viz.Panel(confidence.cpu().numpy(), "confidence C (Eq. 3)", kind="map", limit=1.0),
-                       viz.Panel(to_hwc(item["sharp"]), "ground truth")], columns=5, width=2.4)
+    confidence = torch.nn.functional.interpolate(out["confidence"].float(), scale_factor=MATCH_FACTOR, mode="nearest")[
+        0, 0, :h, :w
+    ]
+    return viz.figure(
+        [
+            viz.Panel(to_hwc(item["blur"]), "blurred input"),
+            viz.Panel(to_hwc(item["ref"]), "reference"),
+            viz.Panel(to_hwc(moved.clamp(0, 1)), "matched reference patches (Eq. 4)"),
+            viz.Panel(confidence.cpu().numpy(), "confidence C (Eq. 3)", kind="map", limit=1.0),
+            viz.Panel(to_hwc(item["sharp"]), "ground truth"),
+        ],
+        columns=5,
+        width=2.4,
+    )
 
 
-RESULT_FIGURES = {"comparison-mixed": "a `mixed` test scene, the full model of seed 0 with three references",
-                  "comparison-reds": "a real REDS frame, the full model of seed 0 with three references",
-                  "matched-reds": "the same REDS frame: the reference patches the full model of seed 0 matched, "
-                                  "and its confidence"}
+RESULT_FIGURES = {
+    "comparison-mixed": "a `mixed` test scene, the full model of seed 0 with three references",
+    "comparison-reds": "a real REDS frame, the full model of seed 0 with three references",
+    "matched-reds": "the same REDS frame: the reference patches the full model of seed 0 matched, and its confidence",
+}
 
 
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the full model of ``seed``."""
-    _, trainer = train_experiment(f"{CHAPTER}:full", profile, seed=seed, device=device, progress=False)
+    _, trainer = train_experiment(
+        f"{CHAPTER}:full", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
+    )
     sets = test_sets(profile, extended=True)
     found = {}
     for key, name in (("comparison-mixed", "mixed"), ("comparison-reds", REDS_SET)):

@@ -28,7 +28,8 @@ from .rows import (
 
 def headline(profile: str = "small") -> list[str]:
     """The chapter's results so far in a sentence, from ``profile``'s committed files."""
-    return (pages.headline_line(profile, CHAPTER, "network", "ch05_sgenet/05.02-the-network-and-its-cost",
-                                "The runtime claim", runtime_summary)
-            + pages.headline_line(profile, CHAPTER, "ablations", "ch05_sgenet/05.04-ablations",
-                                  "The lost ablations", ablation_summary))
+    return pages.headline_line(
+        profile, CHAPTER, "network", "ch05_sgenet/05.02-the-network-and-its-cost", "The runtime claim", runtime_summary
+    ) + pages.headline_line(
+        profile, CHAPTER, "ablations", "ch05_sgenet/05.04-ablations", "The lost ablations", ablation_summary
+    )

@@ -27,13 +27,18 @@ CHAPTER = "ch05"
 # runtime (s at 720x1280, "released code, same environment", an RTX 3090), parameters (M).
 PAPER = {
     "citation": "sgenet",
-    "table1": {"DeepDeblur": (29.23, 0.916, 25.73, 0.873, None, 11.7), "SRN": (30.26, 0.934, 28.36, 0.915, None, 6.8),
-               "PSS-NSC": (30.92, 0.942, 29.11, 0.913, None, 2.84),
-               "DMPHN": (31.20, 0.945, 29.09, 0.924, 0.026, 21.7), "DBGAN": (31.10, 0.942, 28.94, 0.915, 0.225, 11.5),
-               "MT-RNN": (31.15, 0.945, 29.15, 0.918, 0.050, 2.6), "SAPHNet": (31.85, 0.948, 29.98, 0.930, None, None),
-               "MIMO-UNet(+)": (32.45, 0.957, 29.99, 0.930, 0.018, 16.1),
-               "MPRNet": (32.66, 0.959, 30.96, 0.939, 0.208, 20.1),
-               "SGENet": (32.96, 0.961, 30.71, 0.937, 0.017, 19.5)},
+    "table1": {
+        "DeepDeblur": (29.23, 0.916, 25.73, 0.873, None, 11.7),
+        "SRN": (30.26, 0.934, 28.36, 0.915, None, 6.8),
+        "PSS-NSC": (30.92, 0.942, 29.11, 0.913, None, 2.84),
+        "DMPHN": (31.20, 0.945, 29.09, 0.924, 0.026, 21.7),
+        "DBGAN": (31.10, 0.942, 28.94, 0.915, 0.225, 11.5),
+        "MT-RNN": (31.15, 0.945, 29.15, 0.918, 0.050, 2.6),
+        "SAPHNet": (31.85, 0.948, 29.98, 0.930, None, None),
+        "MIMO-UNet(+)": (32.45, 0.957, 29.99, 0.930, 0.018, 16.1),
+        "MPRNet": (32.66, 0.959, 30.96, 0.939, 0.208, 20.1),
+        "SGENet": (32.96, 0.961, 30.71, 0.937, 0.017, 19.5),
+    },
     "speedup_claimed": 6.82,  # "6.82x faster than MPRNet" (Sec. 4.2.1)
 }
 # Not the paper's: NVIDIA's published dense FP32 peak of the GeForce RTX 3090 (35.6 TFLOP/s, boost clock).
@@ -43,23 +48,73 @@ RTX3090_FP32 = 35.6e12
 # both stages and three scales), Adam with cosine annealing to 1e-7 (the paper), flips (the loader).
 _COMMON = {"train_presets": ("global", "mixed"), "edge": 0.05, "eta_min": 1e-7}
 BUDGETS = {
-    "smoke": {**_COMMON, "time_widths": (8, 10, 12), "time_size": (64, 96), "widths": (4, 5, 6), "rdms": 1,
-              "crop": 32, "batch": 2, "iterations": 3, "lr": 5e-4, "checkpoint_every": 2, "log_every": 1,
-              "test_size": 48, "test_images": 2, "real_images": 1},
+    "smoke": {
+        **_COMMON,
+        "time_widths": (8, 10, 12),
+        "time_size": (64, 96),
+        "widths": (4, 5, 6),
+        "rdms": 1,
+        "crop": 32,
+        "batch": 2,
+        "iterations": 3,
+        "lr": 5e-4,
+        "checkpoint_every": 2,
+        "log_every": 1,
+        "test_size": 48,
+        "test_images": 2,
+        "real_images": 1,
+    },
     # the spec's CPU widths (16, 20, 24) with one RDM per side (0.31 M); about 0.5 s a step of 4 crops
     # of 48 on 2 cores: 4 rows x 3 seeds x 400 steps ~ 35 min
-    "small": {**_COMMON, "time_widths": (16, 20, 24), "time_size": (720, 1280), "widths": (16, 20, 24),
-              "rdms": 1, "crop": 48, "batch": 4, "iterations": 400, "lr": 5e-4, "checkpoint_every": 50,
-              "log_every": 10, "test_size": 128, "test_images": 8, "real_images": 8},
+    "small": {
+        **_COMMON,
+        "time_widths": (16, 20, 24),
+        "time_size": (720, 1280),
+        "widths": (16, 20, 24),
+        "rdms": 1,
+        "crop": 48,
+        "batch": 4,
+        "iterations": 400,
+        "lr": 5e-4,
+        "checkpoint_every": 50,
+        "log_every": 10,
+        "test_size": 128,
+        "test_images": 8,
+        "real_images": 8,
+    },
     # 3,000 epochs of 2,103 GoPro pairs, 256x256 crops, Adam 2e-4 (the spec's [R] for the garbled
     # text), batch 16 (not stated)
-    "paper": {**_COMMON, "time_widths": (96, 120, 144), "time_size": (720, 1280), "widths": (96, 120, 144),
-              "rdms": 2, "crop": 256, "batch": 16, "iterations": 396_000, "lr": 2e-4, "checkpoint_every": 5000,
-              "log_every": 100, "test_size": 256, "test_images": 50, "real_images": 1000},
+    "paper": {
+        **_COMMON,
+        "time_widths": (96, 120, 144),
+        "time_size": (720, 1280),
+        "widths": (96, 120, 144),
+        "rdms": 2,
+        "crop": 256,
+        "batch": 16,
+        "iterations": 396_000,
+        "lr": 2e-4,
+        "checkpoint_every": 5000,
+        "log_every": 100,
+        "test_size": 256,
+        "test_images": 50,
+        "real_images": 1000,
+    },
 }
 # The budget's settings a training run depends on (its identity); the others only shape the evaluation.
-TRAINING_KEYS = ("train_presets", "edge", "eta_min", "widths", "rdms", "crop", "batch", "iterations", "lr",
-                 "checkpoint_every", "log_every")
+TRAINING_KEYS = (
+    "train_presets",
+    "edge",
+    "eta_min",
+    "widths",
+    "rdms",
+    "crop",
+    "batch",
+    "iterations",
+    "lr",
+    "checkpoint_every",
+    "log_every",
+)
 ROWS = {  # row -> (SGENet keyword arguments, which outputs the loss supervises)
     "full": ({}, "all"),
     "final_only": ({}, "final"),  # CEM without side supervision: its images are never told to be sharp
@@ -81,21 +136,40 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     model = SGENet(tuple(cfg["widths"]), rdms=cfg["rdms"], **kwargs)
     loss = StageScaleCharbonnierEdge(cfg["edge"], supervised=supervised)
     steps = iterations if iterations is not None else cfg["iterations"]
-    train_set = SyntheticDataset(cfg["train_presets"], crop=cfg["crop"], length=steps * cfg["batch"] * 8,
-                                 seed=1_000_003 * (seed + 1))  # <= 8 DDP ranks
-    config = CosineConfig(iterations=steps, batch=cfg["batch"], lr=cfg["lr"], eta_min=cfg["eta_min"],
-                          checkpoint_every=cfg["checkpoint_every"], log_every=cfg["log_every"], seed=seed,
-                          device=device)
+    train_set = SyntheticDataset(
+        cfg["train_presets"], crop=cfg["crop"], length=steps * cfg["batch"] * 8, seed=1_000_003 * (seed + 1)
+    )  # <= 8 DDP ranks
+    config = CosineConfig(
+        iterations=steps,
+        batch=cfg["batch"],
+        lr=cfg["lr"],
+        eta_min=cfg["eta_min"],
+        checkpoint_every=cfg["checkpoint_every"],
+        log_every=cfg["log_every"],
+        seed=seed,
+        device=device,
+    )
     settings = {key: cfg[key] for key in TRAINING_KEYS}
-    return Experiment(f"{CHAPTER}:{row}", model, loss, train_set, ("blur",), config,
-                      {**settings, "row": row, "model": kwargs, "supervised": supervised})
+    return Experiment(
+        f"{CHAPTER}:{row}",
+        model,
+        loss,
+        train_set,
+        ("blur",),
+        config,
+        {**settings, "row": row, "model": kwargs, "supervised": supervised},
+    )
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
 
 
-KINDS = {RDM: "RDM (dilated residual modules)", CEM: "CEM (Eq. 1 and its guidance)", CSAM: "CSAM (Eqs. 5-7)",
-         CAB: "CAB (each stage's input)"}
+KINDS = {
+    RDM: "RDM (dilated residual modules)",
+    CEM: "CEM (Eq. 1 and its guidance)",
+    CSAM: "CSAM (Eqs. 5-7)",
+    CAB: "CAB (each stage's input)",
+}
 
 
 def parameters_by_kind(model: nn.Module) -> dict[str, int]:
@@ -123,14 +197,19 @@ def parameter_table() -> str:
 FRAME = (1, 3, 720, 1280)
 # Other chapters' networks that count on the meta device (the flow and reference networks use
 # operations the meta device cannot run).
-COMPARED = {"SGENet (ch05, 96/120/144)": SGENet, "MTDN (ch06, width 32)": MTDN,
-            "BladeNet (ch03, width 64)": partial(BladeNet, "full", width=64)}
+COMPARED = {
+    "SGENet (ch05, 96/120/144)": SGENet,
+    "MTDN (ch06, width 32)": MTDN,
+    "BladeNet (ch03, width 64)": partial(BladeNet, "full", width=64),
+}
 
 
 def cost_table() -> str:
     """Parameters and multiply-accumulates per 720x1280 frame of :data:`COMPARED`."""
-    rows = [[name, f"{parameter_count(factory()):,}", f"{macs(factory, FRAME) / 1e9:,.0f}"]
-            for name, factory in COMPARED.items()]
+    rows = [
+        [name, f"{parameter_count(factory()):,}", f"{macs(factory, FRAME) / 1e9:,.0f}"]
+        for name, factory in COMPARED.items()
+    ]
     return markdown_table(["network", "parameters", "GMAC per 720x1280 frame"], rows)
 
 
@@ -141,8 +220,13 @@ def runtime_argument() -> dict[str, float]:
     count = macs(SGENet, FRAME)
     t1 = PAPER["table1"]
     need = required_throughput(count, t1["SGENet"][4])
-    return {"gmac": count / 1e9, "tflops_needed": need / 1e12, "times_peak": need / RTX3090_FP32,
-            "speedup_from_table": t1["MPRNet"][4] / t1["SGENet"][4], "speedup_claimed": PAPER["speedup_claimed"]}
+    return {
+        "gmac": count / 1e9,
+        "tflops_needed": need / 1e12,
+        "times_peak": need / RTX3090_FP32,
+        "speedup_from_table": t1["MPRNet"][4] / t1["SGENet"][4],
+        "speedup_claimed": PAPER["speedup_claimed"],
+    }
 
 
 @torch.no_grad()
@@ -154,10 +238,14 @@ def time_both_ways(profile: str, device: str = "auto") -> dict:
     h, w = cfg["time_size"]
     widths = tuple(cfg["time_widths"])
     model = SGENet(widths)
-    return {"widths": list(widths), "size": [h, w], "device": describe(dev),
-            "synchronised": seconds_per_image(model, (h, w), dev, repeats=3),
-            "unsynchronised": seconds_per_image(model, (h, w), dev, repeats=3, synchronise=False),
-            "gmac": macs(partial(SGENet, widths), (1, 3, h, w)) / 1e9}
+    return {
+        "widths": list(widths),
+        "size": [h, w],
+        "device": describe(dev),
+        "synchronised": seconds_per_image(model, (h, w), dev, repeats=3),
+        "unsynchronised": seconds_per_image(model, (h, w), dev, repeats=3, synchronise=False),
+        "gmac": macs(partial(SGENet, widths), (1, 3, h, w)) / 1e9,
+    }
 
 
 def network_result(profile: str, device: str = "auto") -> dict:
@@ -172,15 +260,24 @@ def timing_table(res: dict) -> str:
     h, w = t["size"]
     return markdown_table(
         ["SGENet widths", f"GMAC per {h}x{w}", "synchronised (s)", "not synchronised (s)", "device"],
-        [[", ".join(map(str, t["widths"])), f"{t['gmac']:,.0f}" if t["gmac"] >= 10 else f"{t['gmac']:.3g}",
-          f"{t['synchronised']:.3f}",
-          f"{t['unsynchronised']:.3f}", device]])
+        [
+            [
+                ", ".join(map(str, t["widths"])),
+                f"{t['gmac']:,.0f}" if t["gmac"] >= 10 else f"{t['gmac']:.3g}",
+                f"{t['synchronised']:.3f}",
+                f"{t['unsynchronised']:.3f}",
+                device,
+            ]
+        ],
+    )
 
 
 def runtime_summary(res: dict) -> str:
     """The runtime argument in words, from the counted MACs."""
     r = res["runtime"]
-    return (f"one 720x1280 frame costs {r['gmac'] / 1e3:.2f} TMAC (counted by torch.utils.flop_counter), so the "
-            f"paper's 0.017 s would need {r['tflops_needed']:.0f} TFLOP/s, {r['times_peak']:.1f} times the RTX "
-            f"3090's FP32 peak; its own table gives MPRNet {r['speedup_from_table']:.1f} times SGENet's time, "
-            f"where the text says {r['speedup_claimed']}")
+    return (
+        f"one 720x1280 frame costs {r['gmac'] / 1e3:.2f} TMAC (counted by torch.utils.flop_counter), so the "
+        f"paper's 0.017 s would need {r['tflops_needed']:.0f} TFLOP/s, {r['times_peak']:.1f} times the RTX "
+        f"3090's FP32 peak; its own table gives MPRNet {r['speedup_from_table']:.1f} times SGENet's time, "
+        f"where the text says {r['speedup_claimed']}"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...book import stats
+from ...book import pages, stats
 from ...book.tables import markdown_table
 from ...book.viz import figure, to_hwc
 from ...models.sgenet import SGENet
@@ -21,12 +21,18 @@ def guidance(model: SGENet, blur: torch.Tensor) -> dict:
     channels, (h, w) in [0, 1]); per scale fine to coarse, CSAM's softmax weights of its three
     inputs (the stage's own features, the first stage's encoder, its CEM; mean over channels)."""
     found: dict = {"attention": [], "csam": []}
-    hooks = [cem.attention.register_forward_hook(lambda m, i, o: found["attention"].append(o.mean(1)[0].cpu()))
-             for stage in model.stages for cem in stage.cems]
+    hooks = [
+        cem.attention.register_forward_hook(lambda m, i, o: found["attention"].append(o.mean(1)[0].cpu()))
+        for stage in model.stages
+        for cem in stage.cems
+    ]
     for stage in model.stages:
         for csam in getattr(stage, "csams", []):
-            hooks.append(csam.register_forward_hook(
-                lambda m, i, o: found["csam"].append(m.weights(*i).mean(2)[:, 0, 0, 0].cpu())))
+            hooks.append(
+                csam.register_forward_hook(
+                    lambda m, i, o: found["csam"].append(m.weights(*i).mean(2)[:, 0, 0, 0].cpu())
+                )
+            )
     try:
         out = model.eval()(blur)
     finally:
@@ -34,7 +40,7 @@ def guidance(model: SGENet, blur: torch.Tensor) -> dict:
             h.remove()
     found["images"] = out["stages"]
     sizes = [tuple(image.shape[-2:]) for stage in out["stages"] for image in stage]  # the unpadded sizes
-    found["attention"] = [a[: h, : w] for a, (h, w) in zip(found["attention"], sizes)]
+    found["attention"] = [a[:h, :w] for a, (h, w) in zip(found["attention"], sizes)]
     return found
 
 
@@ -46,12 +52,15 @@ def guidance_figure(found: dict, blur: torch.Tensor, sharp: torch.Tensor):
 
     scales = len(found["images"][0])
     names = [f"1/{2 ** (scales - 1 - s)}" for s in range(scales)]
-    panels = [Panel(to_hwc(blur), "blurred"), Panel(to_hwc(sharp), "ground truth"),
-              Panel((blur - sharp).abs().amax(0).numpy(), "|blurred - ground truth|", kind="map")]
+    panels = [
+        Panel(to_hwc(blur), "blurred"),
+        Panel(to_hwc(sharp), "ground truth"),
+        Panel((blur - sharp).abs().amax(0).numpy(), "|blurred - ground truth|", kind="map"),
+    ]
     for r, images in enumerate(found["images"]):
         panels += [Panel(to_hwc(image.clamp(0, 1)), f"stage {r + 1}: I at {n}") for n, image in zip(names, images)]
     for r in range(len(found["images"])):
-        maps = found["attention"][r * scales:(r + 1) * scales]
+        maps = found["attention"][r * scales : (r + 1) * scales]
         panels += [Panel(a.numpy(), f"stage {r + 1}: A at {n}", kind="map", limit=1.0) for n, a in zip(names, maps)]
     return figure(panels, columns=scales, width=2.4)
 
@@ -66,7 +75,9 @@ def guidance_result(profile: str, seeds, device: str) -> dict:
     data = test_sets(profile)["mixed"]
     found: dict = {"csam": {}, "attention_vs_blur": {}}
     for s in seeds:
-        _, trainer = train_experiment(f"{CHAPTER}:full", profile, seed=s, device=device, progress=False)
+        _, trainer = train_experiment(
+            f"{CHAPTER}:full", profile, seed=s, device=device, progress=pages.shows_progress(profile)
+        )
         weights, corr = [], []
         for i in range(len(data)):
             item = data[i]
@@ -74,8 +85,12 @@ def guidance_result(profile: str, seeds, device: str) -> dict:
             weights.append(torch.stack(g["csam"]).numpy())
             where = (item["blur"] - item["sharp"]).abs().amax(0).flatten().numpy()
             scales = len(g["images"][0])
-            corr.append([float(np.corrcoef(g["attention"][r * scales + scales - 1].flatten().numpy(), where)[0, 1])
-                         for r in range(len(g["images"]))])
+            corr.append(
+                [
+                    float(np.corrcoef(g["attention"][r * scales + scales - 1].flatten().numpy(), where)[0, 1])
+                    for r in range(len(g["images"]))
+                ]
+            )
         found["csam"][str(s)] = np.mean(weights, 0).tolist()
         found["attention_vs_blur"][str(s)] = corr
     return found
@@ -84,12 +99,14 @@ def guidance_result(profile: str, seeds, device: str) -> dict:
 def csam_table(res: dict) -> str:
     """CSAM's weights per scale and input, mean over seeds and images."""
     w = np.mean([np.asarray(v) for v in res["csam"].values()], 0)  # (scales, inputs)
-    scales = [f"1/{2 ** k}" for k in range(w.shape[0])]
+    scales = [f"1/{2**k}" for k in range(w.shape[0])]
     return markdown_table(["scale", *CSAM_INPUTS], [[n, *[f"{x:.3f}" for x in row]] for n, row in zip(scales, w)])
 
 
 def guidance_summary(res: dict) -> str:
     """05.01's finding in words: does the final stage's attention follow the blur?"""
     corr = np.asarray([np.asarray(v)[:, -1] for v in res["attention_vs_blur"].values()])  # (seeds, images)
-    return (f"the last stage's full-scale attention map correlates with where the image is blurred by "
-            f"{stats.estimate(stats.interval(corr))} (Pearson r over pixels; mean over seeds and images)")
+    return (
+        f"the last stage's full-scale attention map correlates with where the image is blurred by "
+        f"{stats.estimate(stats.interval(corr))} (Pearson r over pixels; mean over seeds and images)"
+    )

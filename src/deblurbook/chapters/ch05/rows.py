@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ...book import stats, viz
+from ...book import pages, stats, viz
 from ...book.tables import markdown_table
 from ...book.viz import to_hwc
 from ...data.datasets import PairDataset
@@ -25,9 +25,12 @@ from .._runs import (
 )
 from .experiments import CHAPTER, PAPER, ROWS, budget, runtime_argument, time_both_ways
 
-ROW_NAMES = {"full": "SGENet (CEM supervised, CSAM, two stages)",
-             "final_only": "CEM without side supervision (the last image alone)",
-             "sum_fusion": "CSAM replaced by a sum (MPRNet's fusion)", "one_stage": "one stage"}
+ROW_NAMES = {
+    "full": "SGENet (CEM supervised, CSAM, two stages)",
+    "final_only": "CEM without side supervision (the last image alone)",
+    "sum_fusion": "CSAM replaced by a sum (MPRNet's fusion)",
+    "one_stage": "one stage",
+}
 SYNTHETIC_SETS = ("global", "mixed")
 
 
@@ -39,8 +42,10 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     sets = {name: synthetic_test_set(name, (size, size), count) for name in SYNTHETIC_SETS}
     if extended:
         frames = [pair for clip in reds_clips().values() for pair in clip]
-        sets |= {"GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
-                 "REDS frames (real)": PairDataset(frames[: cfg["real_images"]])}
+        sets |= {
+            "GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
+            "REDS frames (real)": PairDataset(frames[: cfg["real_images"]]),
+        }
     return sets
 
 
@@ -48,8 +53,10 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it) and score it on ``sets``; its parameters trained and
     at the paper's widths."""
     runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets)
-    return {"runs": runs, "parameters": {"trained": parameter_count(model),
-                                         "paper": parameter_count(SGENet(**ROWS[row][0]))}}
+    return {
+        "runs": runs,
+        "parameters": {"trained": parameter_count(model), "paper": parameter_count(SGENet(**ROWS[row][0]))},
+    }
 
 
 # 05.03-05.05: the rows trained per seed and scored; the model against its blurred input
@@ -60,16 +67,6 @@ training_result, training_table, training_summary = STUDY.training_result, STUDY
 def ablation_result(profile: str, seeds, device: str) -> dict:
     """05.04's results: every row of :data:`ROWS` for each seed on the test sets."""
     return STUDY.result(ROWS, profile, seeds, device)
-
-
-
-
-
-
-
-
-
-
 
 
 def loss_curves(logs: dict[str, list[dict]]):
@@ -92,27 +89,44 @@ def ablation_table(res: dict) -> str:
     lines = []
     for row in (r for r in ROWS if r in rows):  # the loaded file's keys are sorted; keep the rows' order
         gains, params = _gains(res, row), rows[row]["parameters"]
-        lines.append([ROW_NAMES[row], f"{params['trained']:,}", f"{params['paper']:,}",
-                      *[stats.estimate(stats.interval(gains[n])) for n in names]])
-    return markdown_table(["row", "parameters (trained)", "parameters (96/120/144)",
-                           *[f"{n}: gain over input (dB)" for n in names]], lines)
+        lines.append(
+            [
+                ROW_NAMES[row],
+                f"{params['trained']:,}",
+                f"{params['paper']:,}",
+                *[stats.estimate(stats.interval(gains[n])) for n in names],
+            ]
+        )
+    return markdown_table(
+        ["row", "parameters (trained)", "parameters (96/120/144)", *[f"{n}: gain over input (dB)" for n in names]],
+        lines,
+    )
 
 
 # What the paper says of the parts the rows remove (its ablation section is lost from the text:
 # its tables cannot be quoted, so the claims come from the introduction and Sec. 3)
-QUOTES = {"final_only": "the book's question (supervised guidance is the paper's first contribution; its ablation "
-                        "table is lost)",
-          "sum_fusion": "\"simple summation or concatenation across stages ... affecting the overall restoration "
-                        "performance\" (Sec. 1; its ablation table is lost)",
-          "one_stage": "the book's question (the paper's ablation table is lost)"}
-CLAIMS = {"final_only": "Supervising CEM's images helps", "sum_fusion": "CSAM beats MPRNet's sum",
-          "one_stage": "The second stage helps"}
+QUOTES = {
+    "final_only": "the book's question (supervised guidance is the paper's first contribution; its ablation "
+    "table is lost)",
+    "sum_fusion": '"simple summation or concatenation across stages ... affecting the overall restoration '
+    'performance" (Sec. 1; its ablation table is lost)',
+    "one_stage": "the book's question (the paper's ablation table is lost)",
+}
+CLAIMS = {
+    "final_only": "Supervising CEM's images helps",
+    "sum_fusion": "CSAM beats MPRNet's sum",
+    "one_stage": "The second stage helps",
+}
 
 
 def _claims(res: dict, sets) -> list[_runs.Claim]:
     rows = res["rows"]
-    return [_runs.Claim(f"{CLAIMS[other]}, {t}: {QUOTES[other]}", versus(rows, "full", other, t))
-            for other in CLAIMS if other in rows for t in sets]
+    return [
+        _runs.Claim(f"{CLAIMS[other]}, {t}: {QUOTES[other]}", versus(rows, "full", other, t))
+        for other in CLAIMS
+        if other in rows
+        for t in sets
+    ]
 
 
 def claims(res: dict) -> list[tuple[str, str]]:
@@ -124,10 +138,12 @@ def claims(res: dict) -> list[tuple[str, str]]:
 def ablation_summary(res: dict) -> str:
     """05.04's result in words chosen by the verdicts (on `mixed` scenes)."""
     rows, t = res["rows"], "mixed"
-    return (f"on `mixed` scenes, SGENet against CEM without side supervision is "
-            f"{stats.describe(versus(rows, 'full', 'final_only', t))}; against a sum in CSAM's place, "
-            f"{stats.describe(versus(rows, 'full', 'sum_fusion', t))}; against one stage, "
-            f"{stats.describe(versus(rows, 'full', 'one_stage', t))}")
+    return (
+        f"on `mixed` scenes, SGENet against CEM without side supervision is "
+        f"{stats.describe(versus(rows, 'full', 'final_only', t))}; against a sum in CSAM's place, "
+        f"{stats.describe(versus(rows, 'full', 'sum_fusion', t))}; against one stage, "
+        f"{stats.describe(versus(rows, 'full', 'one_stage', t))}"
+    )
 
 
 RESULT_ROWS = ("full", "sum_fusion")
@@ -136,15 +152,20 @@ RESULT_ROWS = ("full", "sum_fusion")
 def results_result(profile: str, seeds, device: str) -> dict:
     """05.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets, the blurred
     input's scores, and this machine's time per image both ways."""
-    return {**STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
-            "timing": time_both_ways(profile, device), "runtime": runtime_argument()}
+    return {
+        **STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
+        "timing": time_both_ways(profile, device),
+        "runtime": runtime_argument(),
+    }
 
 
 def paper_table() -> str:
     """Table 1 of the paper, quoted: GoPro and HIDE PSNR / SSIM, runtime, parameters."""
     cell = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
-    rows = [[name, f"{g:.2f} / {gs:.3f}", f"{h:.2f} / {hs:.3f}", cell(t, ".3f"), cell(m, "g")]
-            for name, (g, gs, h, hs, t, m) in PAPER["table1"].items()]
+    rows = [
+        [name, f"{g:.2f} / {gs:.3f}", f"{h:.2f} / {hs:.3f}", cell(t, ".3f"), cell(m, "g")]
+        for name, (g, gs, h, hs, t, m) in PAPER["table1"].items()
+    ]
     return markdown_table(["method (the paper's)", "GoPro", "HIDE", "runtime (s)", "parameters (M)"], rows)
 
 
@@ -159,14 +180,26 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
     rows = res["rows"]
     full = per_set(rows["full"]["runs"])
     blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])
-    gains = [_runs.Claim(f"SGENet improves on its blurred input, {t} (the book's question)",
-                         stats.compare(full[t], blurred[t][0]), gated=False) for t in blurred]
+    gains = [
+        _runs.Claim(
+            f"SGENet improves on its blurred input, {t} (the book's question)",
+            stats.compare(full[t], blurred[t][0]),
+            gated=False,
+        )
+        for t in blurred
+    ]
     found = STUDY.read(res, gains + _claims(res, list(blurred)))
     r = res["runtime"]
-    found += [(f"'{r['speedup_claimed']}x faster than MPRNet' (Sec. 4.2.1)",
-               f"inconsistent with the paper's own Table 1: {r['speedup_from_table']:.1f}x"),
-              (f"{PAPER['table1']['SGENet'][4]} s per 720x1280 frame on an RTX 3090, synchronised",
-               f"implausible: it needs {r['tflops_needed']:.0f} TFLOP/s, {r['times_peak']:.1f}x the card's FP32 peak")]
+    found += [
+        (
+            f"'{r['speedup_claimed']}x faster than MPRNet' (Sec. 4.2.1)",
+            f"inconsistent with the paper's own Table 1: {r['speedup_from_table']:.1f}x",
+        ),
+        (
+            f"{PAPER['table1']['SGENet'][4]} s per 720x1280 frame on an RTX 3090, synchronised",
+            f"implausible: it needs {r['tflops_needed']:.0f} TFLOP/s, {r['times_peak']:.1f}x the card's FP32 peak",
+        ),
+    ]
     return found
 
 
@@ -176,11 +209,14 @@ def results_summary(res: dict) -> str:
     full = per_set(rows["full"]["runs"])
     blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])
     return "SGENet against its blurred input on the real samples: " + "; ".join(
-        f"{t}, {stats.describe(stats.compare(full[t], blurred[t][0]))}" for t in blurred if t.endswith("(real)"))
+        f"{t}, {stats.describe(stats.compare(full[t], blurred[t][0]))}" for t in blurred if t.endswith("(real)")
+    )
 
 
-RESULT_FIGURES = {"comparison-gopro": "a real GoPro crop, SGENet and the sum-fusion variant of seed 0, zoomed",
-                  "comparison-reds": "a real REDS frame, SGENet and the sum-fusion variant of seed 0, zoomed"}
+RESULT_FIGURES = {
+    "comparison-gopro": "a real GoPro crop, SGENet and the sum-fusion variant of seed 0, zoomed",
+    "comparison-reds": "a real REDS frame, SGENet and the sum-fusion variant of seed 0, zoomed",
+}
 
 
 @torch.no_grad()
@@ -196,10 +232,15 @@ def comparison_figure(models: dict[str, nn.Module], item: dict, device):
 
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
-    trainers = {ROW_NAMES[row].split(" (")[0]: train_experiment(f"{CHAPTER}:{row}", profile, seed=seed,
-                                                                device=device, progress=False)[1]
-                for row in RESULT_ROWS}
+    trainers = {
+        ROW_NAMES[row].split(" (")[0]: train_experiment(
+            f"{CHAPTER}:{row}", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
+        )[1]
+        for row in RESULT_ROWS
+    }
     models, dev = {k: t.model for k, t in trainers.items()}, next(iter(trainers.values())).device
     sets = test_sets(profile, extended=True)
-    return {"comparison-gopro": comparison_figure(models, sets["GoPro crops (real)"][0], dev),
-            "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev)}
+    return {
+        "comparison-gopro": comparison_figure(models, sets["GoPro crops (real)"][0], dev),
+        "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev),
+    }

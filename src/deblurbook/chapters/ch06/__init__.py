@@ -24,7 +24,13 @@ from .rows import ablation_summary
 def headline(profile: str = "small") -> list[str]:
     """The chapter's results in a sentence or two, from ``profile``'s committed files."""
     folder = "ch06_two-way-multi-scale"
-    return (pages.headline_line(profile, CHAPTER, "ablations", f"{folder}/06.04-ablations", "The two-way decoder",
-                                ablation_summary)
-            + pages.headline_line(profile, CHAPTER, "results", f"{folder}/06.05-results",
-                                  "On Levin kernels wider than any seen in training", _levin_summary))
+    return pages.headline_line(
+        profile, CHAPTER, "ablations", f"{folder}/06.04-ablations", "The two-way decoder", ablation_summary
+    ) + pages.headline_line(
+        profile,
+        CHAPTER,
+        "results",
+        f"{folder}/06.05-results",
+        "On Levin kernels wider than any seen in training",
+        _levin_summary,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...book import stats
+from ...book import pages, stats
 from ...book.tables import markdown_table
 from ...book.viz import Panel, figure, to_hwc
 from ...core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
@@ -55,14 +55,19 @@ def branch_statistics(parts: dict[str, np.ndarray]) -> dict:
     from scipy import ndimage
 
     blur, sharp = parts["blur"], parts["sharp"]
-    changes = {"image branch (image - blur)": parts["image"] - blur, "residual branch": parts["residual"],
-               "true change (sharp - blur)": sharp - blur}
+    changes = {
+        "image branch (image - blur)": parts["image"] - blur,
+        "residual branch": parts["residual"],
+        "true change (sharp - blur)": sharp - blur,
+    }
     lap = lambda x: np.stack([ndimage.laplace(x[..., c]) for c in range(x.shape[-1])], -1)  # noqa: E731
     edges = np.hypot(*np.gradient(sharp.mean(-1)))
-    return {"bands": {k: band_energy(v).tolist() for k, v in changes.items()},
-            "laplacian_ratio": float((lap(parts["residual"]) ** 2).mean() / (lap(parts["image"]) ** 2).mean()),
-            "corr_true": {k: _corr(v, changes["true change (sharp - blur)"]) for k, v in list(changes.items())[:2]},
-            "corr_edges": {k: _corr(np.abs(v).sum(-1), edges) for k, v in list(changes.items())[:2]}}
+    return {
+        "bands": {k: band_energy(v).tolist() for k, v in changes.items()},
+        "laplacian_ratio": float((lap(parts["residual"]) ** 2).mean() / (lap(parts["image"]) ** 2).mean()),
+        "corr_true": {k: _corr(v, changes["true change (sharp - blur)"]) for k, v in list(changes.items())[:2]},
+        "corr_edges": {k: _corr(np.abs(v).sum(-1), edges) for k, v in list(changes.items())[:2]},
+    }
 
 
 def branch_result(profile: str, seeds, device: str, test: str = "global") -> dict:
@@ -70,9 +75,12 @@ def branch_result(profile: str, seeds, device: str, test: str = "global") -> dic
     data = test_sets(profile)[test]
     per_seed = {}
     for s in seeds:
-        _, trainer = train_experiment(f"{CHAPTER}:two_way", profile, seed=s, device=device, progress=False)
-        per_seed[str(s)] = [branch_statistics(branches(trainer.model, data[i], trainer.device))
-                            for i in range(len(data))]
+        _, trainer = train_experiment(
+            f"{CHAPTER}:two_way", profile, seed=s, device=device, progress=pages.shows_progress(profile)
+        )
+        per_seed[str(s)] = [
+            branch_statistics(branches(trainer.model, data[i], trainer.device)) for i in range(len(data))
+        ]
     return {"test": test, "per_seed": per_seed, "residual": bool(budget(profile)["residual"])}
 
 
@@ -83,15 +91,30 @@ def _branch_values(res: dict, pick) -> np.ndarray:
 def branch_table(res: dict) -> str:
     """The branch statistics as means with 95% intervals over seeds and images."""
     keys = ("image branch (image - blur)", "residual branch")
-    rows = [["Laplacian energy, residual branch / image branch's picture",
-             stats.estimate(stats.interval(_branch_values(res, lambda s: s["laplacian_ratio"])))]]
-    rows += [[f"correlation with sharp - blur: {k}",
-              stats.estimate(stats.interval(_branch_values(res, lambda s, k=k: s["corr_true"][k])))] for k in keys]
-    rows += [[f"correlation of |change| with the sharp image's edges: {k}",
-              stats.estimate(stats.interval(_branch_values(res, lambda s, k=k: s["corr_edges"][k])))] for k in keys]
+    rows = [
+        [
+            "Laplacian energy, residual branch / image branch's picture",
+            stats.estimate(stats.interval(_branch_values(res, lambda s: s["laplacian_ratio"]))),
+        ]
+    ]
+    rows += [
+        [
+            f"correlation with sharp - blur: {k}",
+            stats.estimate(stats.interval(_branch_values(res, lambda s, k=k: s["corr_true"][k]))),
+        ]
+        for k in keys
+    ]
+    rows += [
+        [
+            f"correlation of |change| with the sharp image's edges: {k}",
+            stats.estimate(stats.interval(_branch_values(res, lambda s, k=k: s["corr_edges"][k]))),
+        ]
+        for k in keys
+    ]
     images = sum(len(v) for v in res["per_seed"].values())
-    return markdown_table(["quantity", f"mean [95% CI] ({len(res['per_seed'])} seeds, {images} image-runs, "
-                                       f"`{res['test']}`)"], rows)
+    return markdown_table(
+        ["quantity", f"mean [95% CI] ({len(res['per_seed'])} seeds, {images} image-runs, `{res['test']}`)"], rows
+    )
 
 
 def branch_summary(res: dict) -> str:
@@ -100,9 +123,11 @@ def branch_summary(res: dict) -> str:
     image, residual = "image branch (image - blur)", "residual branch"
     ratio = stats.interval(_branch_values(res, lambda s: s["laplacian_ratio"]))
     corr = {k: stats.interval(_branch_values(res, lambda s, k=k: s["corr_true"][k])) for k in (image, residual)}
-    return (f"the residual branch carries {stats.estimate(ratio)} times the Laplacian energy of the image "
-            f"branch's picture; the change each branch makes correlates with the true change sharp - blur at "
-            f"{stats.estimate(corr[image])} (image branch) and {stats.estimate(corr[residual])} (residual branch)")
+    return (
+        f"the residual branch carries {stats.estimate(ratio)} times the Laplacian energy of the image "
+        f"branch's picture; the change each branch makes correlates with the true change sharp - blur at "
+        f"{stats.estimate(corr[image])} (image branch) and {stats.estimate(corr[residual])} (residual branch)"
+    )
 
 
 def band_figure(res: dict):
@@ -115,8 +140,7 @@ def band_figure(res: dict):
     for name in names:
         values = _branch_values(res, lambda s, n=name: np.asarray(s["bands"][n])).reshape(-1, len(BANDS) - 1)
         ax.plot(range(len(BANDS) - 1), values.mean(0), marker="o", label=name)
-    ax.set_xticks(range(len(BANDS) - 1), [f"{lo:.3g}-{hi:.3g}" for lo, hi in zip(BANDS[:-1], BANDS[1:])],
-                  fontsize=8)
+    ax.set_xticks(range(len(BANDS) - 1), [f"{lo:.3g}-{hi:.3g}" for lo, hi in zip(BANDS[:-1], BANDS[1:])], fontsize=8)
     ax.set_xlabel("radial frequency band (cycles per pixel)")
     ax.set_ylabel("mean square per band")
     ax.set_yscale("log")
@@ -139,8 +163,11 @@ def scales_figure(model: MTDN, item: dict, device):
         previous = blurred if k == 0 else resize_bilinear(out["scales"][k - 1], size)
         picture = out["up"][k] + (blurred if model.residual else 0)
         label = f"1/{2 ** (len(out['scales']) - 1 - k)}"
-        panels += [Panel(to_hwc(blurred), f"{label}: blurred"), Panel(to_hwc(previous), "previous estimate"),
-                   Panel(to_hwc(picture), "image branch"),
-                   Panel(to_hwc(out["down"][k] + 0.5) if out["down"] else np.full((*size, 3), 0.5),
-                         "residual branch + 0.5"), Panel(to_hwc(estimate), "estimate (sum)")]
+        panels += [
+            Panel(to_hwc(blurred), f"{label}: blurred"),
+            Panel(to_hwc(previous), "previous estimate"),
+            Panel(to_hwc(picture), "image branch"),
+            Panel(to_hwc(out["down"][k] + 0.5) if out["down"] else np.full((*size, 3), 0.5), "residual branch + 0.5"),
+            Panel(to_hwc(estimate), "estimate (sum)"),
+        ]
     return figure(panels, columns=5, width=2.4)

@@ -28,46 +28,119 @@ CHAPTER = "ch06"
 PAPER = {
     "citation": "cheng2021twoway",
     # Table 1: GoPro test set, PSNR / SSIM.
-    "table1": {"Nah et al.": (29.08, 0.914), "Tao et al. (SRN)": (30.10, 0.924), "DeblurGAN": (28.70, 0.958),
-               "DeblurGAN-v2": (28.17, 0.925), "Ours w/o TWNNet": (30.18, 0.926), "Ours": (30.56, 0.933)},
+    "table1": {
+        "Nah et al.": (29.08, 0.914),
+        "Tao et al. (SRN)": (30.10, 0.924),
+        "DeblurGAN": (28.70, 0.958),
+        "DeblurGAN-v2": (28.17, 0.925),
+        "Ours w/o TWNNet": (30.18, 0.926),
+        "Ours": (30.56, 0.933),
+    },
     # Table 2: Köhler et al.'s benchmark (4 images x 12 recorded shakes), PSNR / SSIM.
-    "table2": {"Xu et al.": (29.96, 0.876), "Pan et al.": (30.20, 0.888), "Nah et al.": (26.48, 0.807),
-               "Tao et al. (SRN)": (26.75, 0.837), "DeblurGAN": (26.10, 0.816), "DeblurGAN-v2": (26.36, 0.820),
-               "Ours": (26.80, 0.840)},
+    "table2": {
+        "Xu et al.": (29.96, 0.876),
+        "Pan et al.": (30.20, 0.888),
+        "Nah et al.": (26.48, 0.807),
+        "Tao et al. (SRN)": (26.75, 0.837),
+        "DeblurGAN": (26.10, 0.816),
+        "DeblurGAN-v2": (26.36, 0.820),
+        "Ours": (26.80, 0.840),
+    },
     "training": {"lr": 1e-4, "power": 0.3, "epochs": 4000, "crop": 256, "alphas": (1.0, 1.0, 5.0)},
 }
 # The readings of the parameter count at width 32 in the spec written for this chapter from the paper (by
 # arithmetic; the spec is not part of the book);
 # the paper gives none. The first three are models this module builds.
-SPEC_READINGS = {"MTDN (the recommended reading)": 3_911_398, "w/o two-way (one decoder)": 2_584_035,
-                 "one decoder, 6 ResBlocks per level (capacity control)": 3_746_595,
-                 "3x3 transposed convolutions": 3_770_000, "branches split after the 1/4-scale ResBlocks": 3_030_000,
-                 "with SRN's ConvLSTM": 5_090_000, "weights not shared across scales": 11_730_000,
-                 "SRN's 5x5 kernels": 10_270_000}
+SPEC_READINGS = {
+    "MTDN (the recommended reading)": 3_911_398,
+    "w/o two-way (one decoder)": 2_584_035,
+    "one decoder, 6 ResBlocks per level (capacity control)": 3_746_595,
+    "3x3 transposed convolutions": 3_770_000,
+    "branches split after the 1/4-scale ResBlocks": 3_030_000,
+    "with SRN's ConvLSTM": 5_090_000,
+    "weights not shared across scales": 11_730_000,
+    "SRN's 5x5 kernels": 10_270_000,
+}
 
 # The CPU budgets add a global skip (MTDN's ``residual``): in a trial of 600 steps at width 8 the paper's form
 # ended 1-7 dB below the blurred input on every test set, the skip slightly above it on shake blur. They train
 # on shake blur and the engine's `global` scenes in alternate steps: trained on shake blur alone, the same trial
 # ended 1.3 dB below its input on `global` (26.73 dB mixed, 25.78 shake alone, input 27.09).
-_COMMON = {"lr": 1e-4, "power": 0.3, "train_extents": (3.0, 11.0), "alphas": (1.0, 1.0, 5.0), "residual": True,
-           "train_data": ("shake", "global")}
+_COMMON = {
+    "lr": 1e-4,
+    "power": 0.3,
+    "train_extents": (3.0, 11.0),
+    "alphas": (1.0, 1.0, 5.0),
+    "residual": True,
+    "train_data": ("shake", "global"),
+}
 BUDGETS = {
-    "smoke": {**_COMMON, "width": 4, "crop": 32, "batch": 2, "iterations": 3, "checkpoint_every": 2, "log_every": 1,
-              "test_size": 48, "test_images": 2, "levin_images": 1, "real_images": 1, "time_width": 4,
-              "time_size": (64, 96)},
+    "smoke": {
+        **_COMMON,
+        "width": 4,
+        "crop": 32,
+        "batch": 2,
+        "iterations": 3,
+        "checkpoint_every": 2,
+        "log_every": 1,
+        "test_size": 48,
+        "test_images": 2,
+        "levin_images": 1,
+        "real_images": 1,
+        "time_width": 4,
+        "time_size": (64, 96),
+    },
     # about 0.14 s per step of width 8 at 64x64, batch 8, on 2 cores: 4 rows x 3 seeds x 1600 steps ~ 45 min
-    "small": {**_COMMON, "lr": 5e-4, "width": 8, "crop": 64, "batch": 8, "iterations": 1600, "checkpoint_every": 100,
-              "log_every": 10, "test_size": 128, "test_images": 8, "levin_images": 2, "real_images": 8,
-              "time_width": 32, "time_size": (720, 1280)},
+    "small": {
+        **_COMMON,
+        "lr": 5e-4,
+        "width": 8,
+        "crop": 64,
+        "batch": 8,
+        "iterations": 1600,
+        "checkpoint_every": 100,
+        "log_every": 10,
+        "test_size": 128,
+        "test_images": 8,
+        "levin_images": 2,
+        "real_images": 8,
+        "time_width": 32,
+        "time_size": (720, 1280),
+    },
     # 4000 epochs of 2,103 GoPro pairs at batch 16 (the batch is SRN's default; the paper does not say)
-    "paper": {**_COMMON, "residual": False, "width": 32, "crop": 256, "batch": 16, "iterations": 524_000,
-              "checkpoint_every": 5000, "log_every": 100, "test_size": 256, "test_images": 50, "levin_images": 4,
-              "real_images": 1000, "time_width": 32, "time_size": (720, 1280)},
+    "paper": {
+        **_COMMON,
+        "residual": False,
+        "width": 32,
+        "crop": 256,
+        "batch": 16,
+        "iterations": 524_000,
+        "checkpoint_every": 5000,
+        "log_every": 100,
+        "test_size": 256,
+        "test_images": 50,
+        "levin_images": 4,
+        "real_images": 1000,
+        "time_width": 32,
+        "time_size": (720, 1280),
+    },
 }
 
 # The budget's settings a training run depends on (its identity); the others only shape the evaluation.
-TRAINING_KEYS = ("lr", "power", "train_extents", "alphas", "residual", "train_data", "width", "crop", "batch",
-                 "iterations", "checkpoint_every", "log_every")
+TRAINING_KEYS = (
+    "lr",
+    "power",
+    "train_extents",
+    "alphas",
+    "residual",
+    "train_data",
+    "width",
+    "crop",
+    "batch",
+    "iterations",
+    "checkpoint_every",
+    "log_every",
+)
 
 ROWS = {  # row -> (MTDN keyword arguments, loss weights coarse to fine or None for the budget's)
     "two_way": ({}, None),
@@ -86,9 +159,10 @@ def _train_set(cfg: dict, steps: int, seed: int) -> Dataset:
     """Uniform shake blur with kernels ``train_extents`` px wide and, in alternate steps, the engine's
     dynamic scenes (``train_data``; the spec's "some non-uniform blends", GoPro's kind of blur)."""
     length, first = steps * cfg["batch"] * 8, 1_000_003 * (seed + 1)  # enough items for <= 8 DDP ranks
-    sources = {"shake": lambda: ShakeDataset(crop=cfg["crop"], length=length, seed=first,
-                                             extents=cfg["train_extents"]),
-               "global": lambda: SyntheticDataset("global", crop=cfg["crop"], length=length, seed=first + 1)}
+    sources = {
+        "shake": lambda: ShakeDataset(crop=cfg["crop"], length=length, seed=first, extents=cfg["train_extents"]),
+        "global": lambda: SyntheticDataset("global", crop=cfg["crop"], length=length, seed=first + 1),
+    }
     chosen = [sources[name]() for name in cfg["train_data"]]
     return chosen[0] if len(chosen) == 1 else AlternatingPhases(chosen, cfg["batch"], phase_steps=1)
 
@@ -102,12 +176,27 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     loss = ScaleWeightedMSE(alphas or cfg["alphas"])
     steps = iterations if iterations is not None else cfg["iterations"]
     train_set = _train_set(cfg, steps, seed)
-    config = TrainConfig(iterations=steps, batch=cfg["batch"], lr=cfg["lr"], schedule="poly", power=cfg["power"],
-                         checkpoint_every=cfg["checkpoint_every"], log_every=cfg["log_every"], seed=seed,
-                         device=device)
+    config = TrainConfig(
+        iterations=steps,
+        batch=cfg["batch"],
+        lr=cfg["lr"],
+        schedule="poly",
+        power=cfg["power"],
+        checkpoint_every=cfg["checkpoint_every"],
+        log_every=cfg["log_every"],
+        seed=seed,
+        device=device,
+    )
     settings = {key: cfg[key] for key in TRAINING_KEYS}
-    return Experiment(f"{CHAPTER}:{row}", model, loss, train_set, ("blur",), config,
-                      {**settings, "row": row, "model": kwargs, "loss_alphas": list(alphas or cfg["alphas"])})
+    return Experiment(
+        f"{CHAPTER}:{row}",
+        model,
+        loss,
+        train_set,
+        ("blur",),
+        config,
+        {**settings, "row": row, "model": kwargs, "loss_alphas": list(alphas or cfg["alphas"])},
+    )
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
@@ -122,13 +211,17 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     size, count = cfg["test_size"], cfg["test_images"]
     rng = np.random.default_rng(6)
     seen = [shake_kernel(rng.uniform(*cfg["train_extents"]), rng) for _ in range(4)]
-    sets = {"global": synthetic_test_set("global", (size, size), count),
-            SEEN_SET: ShakeTestSet(seen, size, max(1, count // len(seen))),
-            LEVIN_SET: ShakeTestSet(levin_kernels(), size, cfg["levin_images"])}
+    sets = {
+        "global": synthetic_test_set("global", (size, size), count),
+        SEEN_SET: ShakeTestSet(seen, size, max(1, count // len(seen))),
+        LEVIN_SET: ShakeTestSet(levin_kernels(), size, cfg["levin_images"]),
+    }
     if extended:
         frames = [pair for clip in reds_clips().values() for pair in clip]
-        sets |= {"GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
-                 "REDS frames (real)": PairDataset(frames[: cfg["real_images"]])}
+        sets |= {
+            "GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
+            "REDS frames (real)": PairDataset(frames[: cfg["real_images"]]),
+        }
     return sets
 
 
@@ -138,31 +231,50 @@ SEEN_SET, LEVIN_SET = "shake, training widths", "shake, Levin kernels"
 def layer_table(model: MTDN) -> list[dict[str, object]]:
     """The network's blocks as rows: part, block, channels out, scale within one pass, parameters."""
     rows = []
-    parts = [("encoder", model.encoder)] + [(name, part) for name, part in (("up (image) branch", model.up),
-                                                                             ("down (residual) branch", model.down))
-                                            if part is not None]
+    parts = [("encoder", model.encoder)] + [
+        (name, part)
+        for name, part in (("up (image) branch", model.up), ("down (residual) branch", model.down))
+        if part is not None
+    ]
     for name, part in parts:
         if isinstance(part, Encoder):
-            blocks = [(f"level {k + 1}", level, 2 ** k) for k, level in enumerate(part.levels)]
+            blocks = [(f"level {k + 1}", level, 2**k) for k, level in enumerate(part.levels)]
         else:
             assert isinstance(part, Decoder)
-            blocks = [("bottom ResBlocks", part.bottom, 4), ("up x2 + ResBlocks", [part.ups[0], part.levels[0]], 2),
-                      ("up x2 + ResBlocks", [part.ups[1], part.levels[1]], 1), ("output conv", part.out, 1)]
+            blocks = [
+                ("bottom ResBlocks", part.bottom, 4),
+                ("up x2 + ResBlocks", [part.ups[0], part.levels[0]], 2),
+                ("up x2 + ResBlocks", [part.ups[1], part.levels[1]], 1),
+                ("output conv", part.out, 1),
+            ]
         for block_name, block, scale in blocks:
             modules = block if isinstance(block, list) else [block]
-            convs = [m for b in modules for m in b.modules()
-                     if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
-            rows.append({"part": name, "block": block_name, "out channels": convs[-1].out_channels,
-                         "scale": f"1/{scale}", "parameters": sum(parameter_count(b) for b in modules)})
+            convs = [
+                m for b in modules for m in b.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))
+            ]
+            rows.append(
+                {
+                    "part": name,
+                    "block": block_name,
+                    "out channels": convs[-1].out_channels,
+                    "scale": f"1/{scale}",
+                    "parameters": sum(parameter_count(b) for b in modules),
+                }
+            )
     return rows
 
 
 def parameter_table(width: int = 32) -> str:
     """The spec's readings beside the counts of the models built here at ``width``."""
-    built = {"MTDN (the recommended reading)": MTDN(width), "w/o two-way (one decoder)": MTDN(width, two_way=False),
-             "one decoder, 6 ResBlocks per level (capacity control)": MTDN(width, two_way=False, decoder_blocks=6)}
-    rows = [[name, f"{parameter_count(built[name]):,}" if name in built else "-", f"{count / 1e6:.2f} M"]
-            for name, count in SPEC_READINGS.items()]
+    built = {
+        "MTDN (the recommended reading)": MTDN(width),
+        "w/o two-way (one decoder)": MTDN(width, two_way=False),
+        "one decoder, 6 ResBlocks per level (capacity control)": MTDN(width, two_way=False, decoder_blocks=6),
+    }
+    rows = [
+        [name, f"{parameter_count(built[name]):,}" if name in built else "-", f"{count / 1e6:.2f} M"]
+        for name, count in SPEC_READINGS.items()
+    ]
     return markdown_table(["reading", f"built here (width {width})", "the spec's arithmetic"], rows)
 
 

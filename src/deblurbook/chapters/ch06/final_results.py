@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...book import stats, viz
+from ...book import pages, stats, viz
 from ...book.tables import markdown_table
 from ...book.timing import seconds_per_image
 from ...book.viz import to_hwc
@@ -56,8 +56,14 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
         seconds[row] = seconds_per_image(model, (h, w), dev)
         counts[row] = parameter_count(model)
         macs_[row] = macs(cfg["time_width"], (h, w), **ROWS[row][0])
-    return {"size": [h, w], "width": cfg["time_width"], "seconds": seconds, "parameters": counts, "macs": macs_,
-            "device": describe(dev)}
+    return {
+        "size": [h, w],
+        "width": cfg["time_width"],
+        "seconds": seconds,
+        "parameters": counts,
+        "macs": macs_,
+        "device": describe(dev),
+    }
 
 
 def results_result(profile: str, seeds, device: str) -> dict:
@@ -72,8 +78,9 @@ def paper_tables() -> str:
     t1, t2 = PAPER["table1"], PAPER["table2"]
     names = list(dict.fromkeys([*t1, *t2]))
     cell = lambda t, n: f"{t[n][0]:.2f} / {t[n][1]:.3f}" if n in t else "-"  # noqa: E731
-    return markdown_table(["method (the paper's)", "Table 1: GoPro", "Table 2: Köhler"],
-                          [[n, cell(t1, n), cell(t2, n)] for n in names])
+    return markdown_table(
+        ["method (the paper's)", "Table 1: GoPro", "Table 2: Köhler"], [[n, cell(t1, n), cell(t2, n)] for n in names]
+    )
 
 
 def results_table(res: dict) -> str:
@@ -84,8 +91,12 @@ def results_table(res: dict) -> str:
     names = list(blurred)
     lines = [["blurred input", *[f"{blurred[n][0].mean():.2f} / {blurred[n][1].mean():.3f}" for n in names]]]
     for method, per in res["baselines"].items():
-        lines.append([method, *[f"{np.mean(per[n]['psnr']):.2f} / {np.mean(per[n]['ssim']):.3f}" if n in per
-                                else "-" for n in names]])
+        lines.append(
+            [
+                method,
+                *[f"{np.mean(per[n]['psnr']):.2f} / {np.mean(per[n]['ssim']):.3f}" if n in per else "-" for n in names],
+            ]
+        )
     for row in RESULT_ROWS:
         psnr, ssim = _runs.per_set(rows[row]["runs"]), _runs.per_set(rows[row]["runs"], "ssim")
         lines.append([ROW_NAMES[row], *[f"{psnr[n].mean():.2f} / {ssim[n].mean():.3f}" for n in names]])
@@ -93,9 +104,13 @@ def results_table(res: dict) -> str:
 
 
 # How a verdict bears on "the classical method beats the network" (the book's question: see below).
-CLASSICAL_WINS = {"lower": "supported", "higher": "contradicted",
-                  "equivalent": "contradicted (no difference that matters)", "inconclusive": "inconclusive",
-                  "no claim": "no claim (fewer than 3 seeds)"}
+CLASSICAL_WINS = {
+    "lower": "supported",
+    "higher": "contradicted",
+    "equivalent": "contradicted (no difference that matters)",
+    "inconclusive": "inconclusive",
+    "no claim": "no claim (fewer than 3 seeds)",
+}
 
 
 def results_claims(res: dict) -> list[tuple[str, str]]:
@@ -107,15 +122,31 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
         for test in SHAKE_SETS:
             # not like with like: the paper's classical methods on Köhler's set are blind (they estimate the
             # kernel); the book's are given the true kernel, an upper bound on what a blind method can do
-            found.append(_runs.Claim(f"{method}, non-blind (given the true kernel), beats MTDN, {test} (the book's "
-                                     "question; Table 2's classical methods are blind)",
-                                     stats.compare(two_way[test], per[test]["psnr"]), CLASSICAL_WINS))
+            found.append(
+                _runs.Claim(
+                    f"{method}, non-blind (given the true kernel), beats MTDN, {test} (the book's "
+                    "question; Table 2's classical methods are blind)",
+                    stats.compare(two_way[test], per[test]["psnr"]),
+                    CLASSICAL_WINS,
+                )
+            )
     blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
-    found += [_runs.Claim(f"MTDN improves on its blurred input, {test} (the book's question)",
-                          stats.compare(two_way[test], blurred[test][0]), gated=False) for test in blurred]
+    found += [
+        _runs.Claim(
+            f"MTDN improves on its blurred input, {test} (the book's question)",
+            stats.compare(two_way[test], blurred[test][0]),
+            gated=False,
+        )
+        for test in blurred
+    ]
     real = [test for test in blurred if test.endswith("(real)")]
-    found += [_runs.Claim(f"Two-way over the image branch alone, {test} (Table 1's claim on other data)",
-                          _runs.versus(rows, "two_way", "single", test)) for test in real]
+    found += [
+        _runs.Claim(
+            f"Two-way over the image branch alone, {test} (Table 1's claim on other data)",
+            _runs.versus(rows, "two_way", "single", test),
+        )
+        for test in real
+    ]
     return STUDY.read(res, found)
 
 
@@ -125,19 +156,23 @@ def results_summary(res: dict) -> str:
     rows = res["rows"]
     two_way = _runs.per_set(rows["two_way"]["runs"])
     blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
-    real = "; ".join(f"{test}, {stats.describe(stats.compare(two_way[test], blurred[test][0]))}"
-                     for test in blurred if test.endswith("(real)"))
+    real = "; ".join(
+        f"{test}, {stats.describe(stats.compare(two_way[test], blurred[test][0]))}"
+        for test in blurred
+        if test.endswith("(real)")
+    )
     rl = next(k for k in res["baselines"] if k.startswith("Richardson"))
     versus = stats.compare(two_way[LEVIN_SET], res["baselines"][rl][LEVIN_SET]["psnr"])
-    return (f"MTDN against its blurred input on the real samples: {real}; against Richardson-Lucy given the "
-            f"true kernel on the Levin set: {stats.describe(versus)}")
+    return (
+        f"MTDN against its blurred input on the real samples: {real}; against Richardson-Lucy given the "
+        f"true kernel on the Levin set: {stats.describe(versus)}"
+    )
 
 
 def timing_table(res: dict) -> str:
     """Parameters, multiply-accumulates and seconds per image, with the ratio to the image branch alone."""
     t = res["timing"]
-    return _runs.timing_table(t, ("single", "two_way"), ROW_NAMES, "single", f"width {t['width']}",
-                              "the image branch")
+    return _runs.timing_table(t, ("single", "two_way"), ROW_NAMES, "single", f"width {t['width']}", "the image branch")
 
 
 @torch.no_grad()
@@ -153,22 +188,29 @@ def comparison_figure(models: dict[str, MTDN], item: dict, device, kernel: np.nd
     return viz.comparison_figure(images, sharp)
 
 
-RESULT_FIGURES = {"comparison-levin": "a test image blurred by the widest Levin kernel, networks of seed 0, "
-                                      "with zoomed crops",
-                  "comparison-reds": "a real REDS frame, networks of seed 0, with zoomed crops"}
+RESULT_FIGURES = {
+    "comparison-levin": "a test image blurred by the widest Levin kernel, networks of seed 0, with zoomed crops",
+    "comparison-reds": "a real REDS frame, networks of seed 0, with zoomed crops",
+}
 
 
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
     short = {"single": "image branch only", "two_way": "MTDN"}
-    trainers = {short[row]: train_experiment(f"{CHAPTER}:{row}", profile, seed=seed, device=device,
-                                             progress=False)[1] for row in RESULT_ROWS[::-1]}
+    trainers = {
+        short[row]: train_experiment(
+            f"{CHAPTER}:{row}", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
+        )[1]
+        for row in RESULT_ROWS[::-1]
+    }
     models, dev = {label: t.model for label, t in trainers.items()}, next(iter(trainers.values())).device
     sets = test_sets(profile, extended=True)
     levin = sets[LEVIN_SET]
     widest = max(range(len(levin.kernels)), key=lambda k: levin.kernels[k].shape[0])
-    return {"comparison-levin": comparison_figure(models, levin[widest], dev, levin.kernel(widest)),
-            "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev)}
+    return {
+        "comparison-levin": comparison_figure(models, levin[widest], dev, levin.kernel(widest)),
+        "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev),
+    }
 
 
 def _levin_summary(final: dict) -> str:

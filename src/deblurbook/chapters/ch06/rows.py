@@ -34,22 +34,22 @@ def scale_psnr(model: MTDN, data, device) -> dict[str, list[float]]:
 def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it), score it on ``sets`` and each scale on the
     training-width shake set; the parameters trained and at the paper's width."""
-    runs, model = _runs.train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets,
-                                  extra=lambda m, dev: scale_psnr(m, sets[SEEN_SET], dev))
+    runs, model = _runs.train_and_score(
+        f"{CHAPTER}:{row}", profile, seeds, device, sets, extra=lambda m, dev: scale_psnr(m, sets[SEEN_SET], dev)
+    )
     kwargs = ROWS[row][0]
-    return {"runs": runs, "parameters": {"trained": parameter_count(model),
-                                         "paper": parameter_count(MTDN(32, **kwargs))}}
+    return {
+        "runs": runs,
+        "parameters": {"trained": parameter_count(model), "paper": parameter_count(MTDN(32, **kwargs))},
+    }
 
 
-
-
-
-
-
-
-ROW_NAMES = {"two_way": "MTDN (two-way)", "single": "w/o two-way (image branch alone)",
-             "single_matched": "one decoder, 6 ResBlocks per level (capacity control)",
-             "alpha_equal": "MTDN, alpha = (1, 1, 1)"}
+ROW_NAMES = {
+    "two_way": "MTDN (two-way)",
+    "single": "w/o two-way (image branch alone)",
+    "single_matched": "one decoder, 6 ResBlocks per level (capacity control)",
+    "alpha_equal": "MTDN, alpha = (1, 1, 1)",
+}
 
 
 # 06.03-06.05: the rows trained per seed and scored; the model against its blurred input
@@ -60,10 +60,6 @@ training_result, training_table, training_summary = STUDY.training_result, STUDY
 def ablation_result(profile: str, seeds, device: str) -> dict:
     """06.04's results: every row of :data:`ROWS` for each seed on the test sets."""
     return STUDY.result(ROWS, profile, seeds, device)
-
-
-
-
 
 
 def loss_curves(logs: dict[str, list[dict]]):
@@ -83,8 +79,14 @@ def ablation_table(res: dict) -> str:
     for row in (r for r in ROWS if r in rows):  # the loaded file's keys are sorted; keep the rows' order
         data = rows[row]
         values = _runs.per_set(data["runs"])
-        lines.append([ROW_NAMES[row], f"{data['parameters']['trained']:,}", f"{data['parameters']['paper']:,}",
-                      *[f"{values[n].mean():.2f}" for n in names]])
+        lines.append(
+            [
+                ROW_NAMES[row],
+                f"{data['parameters']['trained']:,}",
+                f"{data['parameters']['paper']:,}",
+                *[f"{values[n].mean():.2f}" for n in names],
+            ]
+        )
     return markdown_table(["row", "parameters (trained)", "parameters (width 32)", *names], lines)
 
 
@@ -106,14 +108,32 @@ def _claims(res: dict, sets) -> list[_runs.Claim]:
     """Table 1's claim and the book's two controls on ``sets`` (rows the file lacks are left out)."""
     rows, t1 = res["rows"], PAPER["table1"]
     gain = t1["Ours"][0] - t1["Ours w/o TWNNet"][0]
-    asked = [("single", (f"Two-way over the image branch alone, {{}}: Table 1 gives \"Ours\" {gain:+.2f} dB over "
-                         "\"Ours w/o TWNNet\" on GoPro (the text only says it gives that row)")),
-             ("single_matched", ("Two-way over one decoder of about its size, {} (the book's question: the design, "
-                                 "not the size)")),
-             ("alpha_equal", ("alpha = (1, 1, 5) over (1, 1, 1) at full resolution, {} (the book's question: the "
-                              "paper gives the weights without an ablation)"))]
-    return [_runs.Claim(words.format(test), _runs.versus(rows, "two_way", other, test))
-            for other, words in asked if other in rows for test in sets]
+    asked = [
+        (
+            "single",
+            (
+                f'Two-way over the image branch alone, {{}}: Table 1 gives "Ours" {gain:+.2f} dB over '
+                '"Ours w/o TWNNet" on GoPro (the text only says it gives that row)'
+            ),
+        ),
+        (
+            "single_matched",
+            ("Two-way over one decoder of about its size, {} (the book's question: the design, not the size)"),
+        ),
+        (
+            "alpha_equal",
+            (
+                "alpha = (1, 1, 5) over (1, 1, 1) at full resolution, {} (the book's question: the "
+                "paper gives the weights without an ablation)"
+            ),
+        ),
+    ]
+    return [
+        _runs.Claim(words.format(test), _runs.versus(rows, "two_way", other, test))
+        for other, words in asked
+        if other in rows
+        for test in sets
+    ]
 
 
 def claims(res: dict) -> list[tuple[str, str]]:
@@ -125,7 +145,9 @@ def claims(res: dict) -> list[tuple[str, str]]:
 def ablation_summary(res: dict) -> str:
     """06.04's result in words chosen by the verdicts (on the `global` set, Table 1's analogue)."""
     rows = res["rows"]
-    return (f"on `global` scenes, two-way against the image branch alone is "
-            f"{stats.describe(_runs.versus(rows, 'two_way', 'single', 'global'))}; against one decoder of about its "
-            f"size, {stats.describe(_runs.versus(rows, 'two_way', 'single_matched', 'global'))}; alpha = (1, 1, 5) "
-            f"against (1, 1, 1), {stats.describe(_runs.versus(rows, 'two_way', 'alpha_equal', 'global'))}")
+    return (
+        f"on `global` scenes, two-way against the image branch alone is "
+        f"{stats.describe(_runs.versus(rows, 'two_way', 'single', 'global'))}; against one decoder of about its "
+        f"size, {stats.describe(_runs.versus(rows, 'two_way', 'single_matched', 'global'))}; alpha = (1, 1, 5) "
+        f"against (1, 1, 1), {stats.describe(_runs.versus(rows, 'two_way', 'alpha_equal', 'global'))}"
+    )

@@ -2,7 +2,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from deblurbook.nn.mask_losses import DiceLoss, MaskCrossEntropy, Reconstruction, dice
+from deblurbook.models.bladenet_losses import DiceLoss, MaskCrossEntropy, dice
+from deblurbook.nn.losses import Reconstruction
 
 
 def test_dice_is_the_authors_formula():
