@@ -128,16 +128,6 @@ def test_each_network_trains_fast_only_where_its_gradients_match_float32(net):
     assert float((grads[1] - grads[0]).norm() / grads[0].norm()) < 0.05
 
 
-def test_real_sets_are_clustered_by_frame_and_clip():
-    sets = ch07.test_sets("smoke")
-    found = ch07.cluster_labels(sets)
-    assert set(found[ch07.GOPRO_SET]) == {"frame 000047"}
-    assert len(found[ch07.REDS_SET]) == len(sets[ch07.REDS_SET])
-    assert found["mixed"] == [f"scene {k}" for k in range(len(sets["mixed"]))]
-    reds = ch07.ClipInputs(ch07.reds_clips())
-    assert len(set(ch07.cluster_labels({ch07.REDS_SET: reds})[ch07.REDS_SET])) == 2  # two clips
-
-
 def test_shipping_from_validation_makes_the_best_single_frame_network_the_default(empty_root):
     from deblurbook.training import shipped
 

@@ -2,6 +2,7 @@ import numpy as np
 import torch
 
 from deblurbook.book import stats
+from deblurbook.chapters import _runs
 from deblurbook.chapters._runs import Claim, blurred_per_set, blurred_scores, per_set, read_claims, read_with_floor
 from deblurbook.imaging import metrics
 
@@ -73,3 +74,41 @@ def test_over_the_floor_the_claims_are_read_as_one_holm_family():
     corrected = stats.holm(comparisons)
     assert read_claims(_claims(res))[0][1] == stats.judge(corrected[0])
     assert corrected[0].low < comparisons[0].low  # the family widened the interval
+
+
+def test_real_sets_are_clustered_by_sequence_in_every_form_the_chapters_use():
+    from deblurbook.chapters import ch07
+    from deblurbook.data.datasets import FrameSequenceDataset, PairDataset
+    from deblurbook.data.real import gopro_crops, reds_clips
+
+    sets = ch07.test_sets("smoke")
+    found = _runs.cluster_labels(sets)
+    assert set(found[ch07.GOPRO_SET]) == {"sequence GOPR0372_07_00"}  # crops of one frame: one unit
+    assert len(found[ch07.REDS_SET]) == len(sets[ch07.REDS_SET])
+    assert found["mixed"] == [f"scene {k}" for k in range(len(sets["mixed"]))]
+    frames = [pair for clip in reds_clips().values() for pair in clip]
+    for reds in (ch07.ClipInputs(reds_clips()), FrameSequenceDataset(reds_clips()), PairDataset(frames)):
+        assert len(set(_runs.cluster_labels({"reds": reds})["reds"])) == 2  # two clips
+    assert len(_runs.cluster_labels({"gopro": PairDataset(gopro_crops())})["gopro"]) == len(gopro_crops())
+
+
+def test_frames_of_two_clips_are_two_units_not_thirty_images():
+    """Thirty frames of two clips, the model +1 dB on one clip and +0 on the other: read image by
+    image that is a sure gain; resampled by clip (two units) it is inconclusive."""
+    rng = np.random.default_rng(0)
+    base = 25 + rng.normal(0, 1, 30)
+    clips = ["sequence a"] * 15 + ["sequence b"] * 15
+    runs = [
+        {
+            "per_image": [
+                {"preset": "reds", "cluster": c, "psnr": float(b + (c == "sequence a") + rng.normal(0, 0.05))}
+                for b, c in zip(base, clips)
+            ]
+        }
+        for _ in range(3)
+    ]
+    values = _runs.per_set(runs)["reds"]
+    assert _runs.set_clusters(runs) == {"reds": clips}
+    assert stats.compare(values, base).verdict == "higher"
+    by_clip = _runs.compare_on(runs, "reds", values, base)
+    assert by_clip.clusters == 2 and by_clip.verdict == "inconclusive"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from torch import nn
+from torch.utils.data import Subset
 
 from ..book import pages, stats
 from ..book.tables import markdown_table
@@ -20,11 +21,49 @@ from ..training import experiments
 from ..training.evaluate import evaluate
 
 
+def _pair_clusters(data) -> list[str] | None:
+    """The independent unit of each image of a set read from disk: a pair's sequence (crops of one
+    GoPro frame, consecutive REDS frames of one clip are not independent images); None for a set
+    of generated scenes."""
+    if isinstance(data, Subset):
+        inner = _pair_clusters(data.dataset)
+        return None if inner is None else [inner[i] for i in data.indices]
+    if hasattr(data, "pairs"):
+        return [f"sequence {p.group}" if p.group else f"image {p.blur.name}" for p in data.pairs]
+    if hasattr(data, "clips") and hasattr(data, "index"):  # a frame and its neighbours, by clip
+        return [f"sequence {clip}" for clip, _ in data.index]
+    if hasattr(data, "frames"):
+        return _pair_clusters(data.frames)
+    if hasattr(data, "kernels") and hasattr(data, "images"):  # each image blurred with every kernel in turn
+        return [f"image {i // len(data.kernels)}" for i in range(len(data))]
+    return None
+
+
+def cluster_labels(sets: dict) -> dict[str, list[str]]:
+    """Per test set, the cluster (independent unit) of each image: every generated scene is its own;
+    images read from disk belong to their sequence (:mod:`deblurbook.book.stats` resamples clusters)."""
+    return {name: _pair_clusters(data) or [f"scene {k}" for k in range(len(data))] for name, data in sets.items()}
+
+
 def _score(model: nn.Module, sets: dict, inputs, device) -> list[dict]:
-    per_image = []
+    per_image, clusters = [], cluster_labels(sets)
     for name, data in sets.items():
-        per_image += [{**p, "preset": name} for p in evaluate(model, data, inputs, device)["per_image"]]
+        scored = evaluate(model, data, inputs, device)["per_image"]
+        per_image += [{**p, "preset": name, "cluster": c} for p, c in zip(scored, clusters[name], strict=True)]
     return per_image
+
+
+def set_clusters(runs: list[dict]) -> dict[str, list[str] | None]:
+    """Per test set, the cluster of each image as the runs recorded it (None: not recorded)."""
+    found: dict[str, list] = {}
+    for p in runs[0]["per_image"]:
+        found.setdefault(p["preset"], []).append(p.get("cluster"))
+    return {name: None if None in labels else labels for name, labels in found.items()}
+
+
+def compare_on(runs: list[dict], test: str, values, reference, **kwargs) -> stats.Comparison:
+    """:func:`~deblurbook.book.stats.compare` on test set ``test`` of ``runs``, resampling its clusters."""
+    return stats.compare(values, reference, clusters=set_clusters(runs).get(test), **kwargs)
 
 
 def _mean(per_image: list[dict], key: str) -> float:
@@ -127,8 +166,8 @@ def input_table(blurred: dict[str, list[float]], runs: list[dict], label: str) -
             name,
             values.shape[1],
             f"{base.mean():.2f} / {base_ssim:.3f}",
-            f"{stats.estimate(stats.interval(values))} / {ssim[name].mean():.3f}",
-            stats.describe(stats.compare(values, base)),
+            f"{stats.estimate(stats.interval(values, clusters=set_clusters(runs)[name]))} / {ssim[name].mean():.3f}",
+            stats.describe(compare_on(runs, name, values, base)),
         ]
         for name, (values, base, base_ssim) in against_input(blurred, runs).items()
     ]
@@ -158,7 +197,7 @@ def rows_result(score_row: Callable[[str, dict], dict], rows, sets: dict) -> dic
 def against_input_summary(blurred: dict[str, list[float]], runs: list[dict], label: str) -> str:
     """A row against its blurred input on each test set, in words chosen by the verdicts."""
     said = [
-        f"{name}: {stats.describe(stats.compare(values, base))}"
+        f"{name}: {stats.describe(compare_on(runs, name, values, base))}"
         for name, (values, base, _) in against_input(blurred, runs).items()
     ]
     return f"{label} against its blurred input, " + "; ".join(said)
@@ -176,7 +215,7 @@ def training_logs(experiment: str, profile: str, seeds, device: str) -> dict[str
 
 def versus(rows: dict, a: str, b: str, test: str) -> stats.Comparison:
     """Row ``a`` against row ``b`` on test set ``test``, paired over seeds and images."""
-    return stats.compare(per_set(rows[a]["runs"])[test], per_set(rows[b]["runs"])[test])
+    return compare_on(rows[a]["runs"], test, per_set(rows[a]["runs"])[test], per_set(rows[b]["runs"])[test])
 
 
 def scores_table(res: dict, rows, names: dict[str, str]) -> str:
@@ -200,7 +239,7 @@ FLOOR_DB = 1.0  # a model that beats its input by less on its own training distr
 def own_distribution_gain(blurred: dict[str, list[float]], runs: list[dict], sets) -> stats.Comparison:
     """A row's PSNR gain over the blurred input on the test sets of its own training distribution
     (``sets``: names of engine sets of the presets it trained on), images of those sets pooled,
-    paired over seeds and images."""
+    paired over seeds and images (every generated scene is its own cluster)."""
     split = against_input(blurred, runs)
     missing = [name for name in sets if name not in split]
     if missing:
@@ -339,6 +378,15 @@ class RowStudy:
     def training_summary(self, res: dict) -> str:
         """The model against its blurred input on each test set, in words chosen by the verdicts."""
         return against_input_summary(res["blurred"], res["rows"][self.main_row]["runs"], self.main_label)
+
+    def input_claims(self, res: dict, label: str) -> list[Claim]:
+        """The main row against its blurred input on every test set (the book's question; not gated:
+        it is the floor's own question on every set), resampling each set's clusters."""
+        runs = res["rows"][self.main_row]["runs"]
+        return [
+            Claim(f"{label}, {t} (the book's question)", compare_on(runs, t, values, base), gated=False)
+            for t, (values, base, _) in against_input(res["blurred"], runs).items()
+        ]
 
     def read(self, res: dict, claims: list[Claim]) -> list[tuple[str, str]]:
         """``claims`` read as one family under the main row's floor (:func:`read_with_floor`)."""

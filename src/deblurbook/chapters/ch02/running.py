@@ -13,7 +13,7 @@ from ...imaging import baselines, metrics
 from ...models.flow_deblur import VARIANTS, FlowDeblurNet
 from ...nn.blocks import parameter_count
 from ...training.evaluate import evaluate
-from .._runs import train_and_score
+from .._runs import cluster_labels, train_and_score
 from .experiments import CHAPTER, budget
 
 
@@ -90,8 +90,9 @@ def rl_with_tvl1_flow(item: dict, iterations: int) -> np.ndarray:
 
 def score_table2(trained: list, sets: dict, rl_iterations: int, limit: int | None = None) -> dict:
     """Per test set and image: the blurred input, RL with TV-L1 flow kernels, and each
-    trained ``(experiment, trainer)`` (one per seed), PSNR and SSIM."""
-    table = {}
+    trained ``(experiment, trainer)`` (one per seed), PSNR and SSIM, and each image's cluster
+    (its clip for the REDS frames: :func:`~deblurbook.chapters._runs.cluster_labels`)."""
+    table, clusters = {}, cluster_labels(sets)
     for name, data in sets.items():
         count = len(data) if limit is None else min(limit, len(data))
         items = [data[i] for i in range(count)]
@@ -110,5 +111,6 @@ def score_table2(trained: list, sets: dict, rl_iterations: int, limit: int | Non
             "rl_ssim": [metrics.ssim(r, s) for r, s in zip(rl, sharp)],
             "ours_psnr": [[p["psnr"] for p in run] for run in ours],
             "ours_ssim": [[p["ssim"] for p in run] for run in ours],
+            "clusters": clusters[name][:count],
         }
     return table

@@ -25,6 +25,7 @@ from ...training.experiments import train_experiment
 from .. import _runs
 from .._runs import (
     blurred_per_set,
+    compare_on,
     per_set,
     scores_table,
     train_and_score,
@@ -147,12 +148,12 @@ def _swaps(res: dict) -> dict[str, dict[str, np.ndarray]]:
 def swap_table(res: dict) -> str:
     """Table 7's question on the trained full model: each reference at test time (mean PSNR) and,
     paired over seeds and images, against the same-scene reference."""
-    swaps = _swaps(res)
+    swaps, runs = _swaps(res), res["rows"]["full"]["runs"]
     lines = []
     for swap, label in SWAP_NAMES.items():
         cells = []
         for name, values in swaps[swap].items():
-            versus = "-" if swap == "same" else stats.difference(stats.compare(values, swaps["same"][name]))
+            versus = "-" if swap == "same" else stats.difference(compare_on(runs, name, values, swaps["same"][name]))
             cells.append(f"{values.mean():.2f} ({versus})")
         lines.append([label, *cells])
     return markdown_table(
@@ -192,7 +193,7 @@ def _claims(res: dict, sets) -> list[_runs.Claim]:
     found += [
         Claim(
             f"An unrelated reference does as well as the same scene's, {t}: {QUOTES['table7']}",
-            stats.compare(swaps["unrelated"][t], swaps["same"][t]),
+            compare_on(rows["full"]["runs"], t, swaps["unrelated"][t], swaps["same"][t]),
             stats.CLAIM_SAME,
         )
         for t in sets
@@ -214,7 +215,8 @@ def ablation_summary(res: dict) -> str:
         f"{stats.describe(versus(rows, 'full', 'no_sffm', t))}; against no reference modules, "
         f"{stats.describe(versus(rows, 'full', 'no_reference', t))}; against the same modules fed zeros, "
         f"{stats.describe(versus(rows, 'full', 'zero_reference', t))}; a same-scene reference against an "
-        f"unrelated one at test time, {stats.describe(stats.compare(swaps['same'][t], swaps['unrelated'][t]))}"
+        f"unrelated one at test time, "
+        f"{stats.describe(compare_on(rows['full']['runs'], t, swaps['same'][t], swaps['unrelated'][t]))}"
     )
 
 
@@ -273,18 +275,8 @@ def results_table(res: dict) -> str:
 def results_claims(res: dict) -> list[tuple[str, str]]:
     """The full model against its input and Tables 6-7's claims on every set (one family, under
     the floor)."""
-    rows = res["rows"]
-    full = per_set(rows["full"]["runs"])
-    blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])
-    gains = [
-        _runs.Claim(
-            f"The full model improves on its blurred input, {t} (the book's question)",
-            stats.compare(full[t], blurred[t][0]),
-            gated=False,
-        )
-        for t in blurred
-    ]
-    return STUDY.read(res, gains + _claims(res, list(blurred)))
+    gains = STUDY.input_claims(res, "The full model improves on its blurred input")
+    return STUDY.read(res, gains + _claims(res, list(per_set(res["rows"]["full"]["runs"]))))
 
 
 def results_summary(res: dict) -> str:
@@ -293,10 +285,11 @@ def results_summary(res: dict) -> str:
     full = per_set(rows["full"]["runs"])[REDS_SET]
     blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])[REDS_SET][0]
     swaps = _swaps(res)
-    same = stats.compare(swaps["same"][REDS_SET], swaps["unrelated"][REDS_SET])
+    runs = rows["full"]["runs"]
+    same = compare_on(runs, REDS_SET, swaps["same"][REDS_SET], swaps["unrelated"][REDS_SET])
     return (
         f"on real REDS frames, the full model against its blurred input is "
-        f"{stats.describe(stats.compare(full, blurred))}; against no reference modules, "
+        f"{stats.describe(compare_on(runs, REDS_SET, full, blurred))}; against no reference modules, "
         f"{stats.describe(versus(rows, 'full', 'no_reference', REDS_SET))}; the previous sharp frame against "
         f"an unrelated one as reference, {stats.describe(same)}"
     )

@@ -18,6 +18,7 @@ from ...training.experiments import train_experiment
 from .. import _runs
 from .._runs import (
     blurred_per_set,
+    compare_on,
     per_set,
     scores_table,
     train_and_score,
@@ -177,18 +178,8 @@ def results_table(res: dict) -> str:
 def results_claims(res: dict) -> list[tuple[str, str]]:
     """SGENet against its input and against MPRNet's fusion on every set (paired, one family under
     the floor), and the runtime claims checked by arithmetic."""
-    rows = res["rows"]
-    full = per_set(rows["full"]["runs"])
-    blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])
-    gains = [
-        _runs.Claim(
-            f"SGENet improves on its blurred input, {t} (the book's question)",
-            stats.compare(full[t], blurred[t][0]),
-            gated=False,
-        )
-        for t in blurred
-    ]
-    found = STUDY.read(res, gains + _claims(res, list(blurred)))
+    gains = STUDY.input_claims(res, "SGENet improves on its blurred input")
+    found = STUDY.read(res, gains + _claims(res, list(per_set(res["rows"]["full"]["runs"]))))
     r = res["runtime"]
     found += [
         (
@@ -208,8 +199,9 @@ def results_summary(res: dict) -> str:
     rows = res["rows"]
     full = per_set(rows["full"]["runs"])
     blurred = blurred_per_set(res["blurred"], rows["full"]["runs"])
+    runs = rows["full"]["runs"]
     return "SGENet against its blurred input on the real samples: " + "; ".join(
-        f"{t}, {stats.describe(stats.compare(full[t], blurred[t][0]))}" for t in blurred if t.endswith("(real)")
+        f"{t}, {stats.describe(compare_on(runs, t, full[t], blurred[t][0]))}" for t in blurred if t.endswith("(real)")
     )
 
 

@@ -117,7 +117,8 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
     """The paper's Table 2 finding and the chapter's questions, paired, read as one family under
     the floor."""
     rows, found = res["rows"], []
-    two_way = _runs.per_set(rows["two_way"]["runs"])
+    runs = rows["two_way"]["runs"]
+    two_way = _runs.per_set(runs)
     for method, per in res["baselines"].items():
         for test in SHAKE_SETS:
             # not like with like: the paper's classical methods on Köhler's set are blind (they estimate the
@@ -126,20 +127,12 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
                 _runs.Claim(
                     f"{method}, non-blind (given the true kernel), beats MTDN, {test} (the book's "
                     "question; Table 2's classical methods are blind)",
-                    stats.compare(two_way[test], per[test]["psnr"]),
+                    _runs.compare_on(runs, test, two_way[test], per[test]["psnr"]),
                     CLASSICAL_WINS,
                 )
             )
-    blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
-    found += [
-        _runs.Claim(
-            f"MTDN improves on its blurred input, {test} (the book's question)",
-            stats.compare(two_way[test], blurred[test][0]),
-            gated=False,
-        )
-        for test in blurred
-    ]
-    real = [test for test in blurred if test.endswith("(real)")]
+    found += STUDY.input_claims(res, "MTDN improves on its blurred input")
+    real = [test for test in two_way if test.endswith("(real)")]
     found += [
         _runs.Claim(
             f"Two-way over the image branch alone, {test} (Table 1's claim on other data)",
@@ -153,16 +146,16 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
 def results_summary(res: dict) -> str:
     """06.05's result in words chosen by the verdicts: MTDN against its input on the real samples,
     and against Richardson-Lucy given the true kernel on the Levin set."""
-    rows = res["rows"]
-    two_way = _runs.per_set(rows["two_way"]["runs"])
-    blurred = _runs.blurred_per_set(res["blurred"], rows["two_way"]["runs"])
+    runs = res["rows"]["two_way"]["runs"]
+    two_way = _runs.per_set(runs)
+    blurred = _runs.blurred_per_set(res["blurred"], runs)
     real = "; ".join(
-        f"{test}, {stats.describe(stats.compare(two_way[test], blurred[test][0]))}"
+        f"{test}, {stats.describe(_runs.compare_on(runs, test, two_way[test], blurred[test][0]))}"
         for test in blurred
         if test.endswith("(real)")
     )
     rl = next(k for k in res["baselines"] if k.startswith("Richardson"))
-    versus = stats.compare(two_way[LEVIN_SET], res["baselines"][rl][LEVIN_SET]["psnr"])
+    versus = _runs.compare_on(runs, LEVIN_SET, two_way[LEVIN_SET], res["baselines"][rl][LEVIN_SET]["psnr"])
     return (
         f"MTDN against its blurred input on the real samples: {real}; against Richardson-Lucy given the "
         f"true kernel on the Levin set: {stats.describe(versus)}"
@@ -215,6 +208,6 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
 
 def _levin_summary(final: dict) -> str:
     rl = next(k for k in final["baselines"] if k.startswith("Richardson"))
-    two_way = _runs.per_set(final["rows"]["two_way"]["runs"])[LEVIN_SET]
-    c = stats.compare(two_way, final["baselines"][rl][LEVIN_SET]["psnr"])
+    runs = final["rows"]["two_way"]["runs"]
+    c = _runs.compare_on(runs, LEVIN_SET, _runs.per_set(runs)[LEVIN_SET], final["baselines"][rl][LEVIN_SET]["psnr"])
     return f"MTDN against Richardson-Lucy given the true kernel: {stats.describe(c)}"

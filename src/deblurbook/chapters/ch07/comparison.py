@@ -69,24 +69,8 @@ def comparison_result(profile: str, seeds, device: str) -> dict:
         "sets": {n: len(d) for n, d in sets.items()},
         "sizes": list(budget(profile)["sizes"]),
         "presets": list(budget(profile)["presets"]),
-        "clusters": cluster_labels(sets),
+        "clusters": _runs.cluster_labels(sets),
     }
-
-
-def cluster_labels(sets: dict) -> dict[str, list[str]]:
-    """Per test set, the independent unit each image belongs to: every synthetic scene is its own;
-    the bundled GoPro crops are all crops of one frame; REDS frames belong to their clip."""
-    found = {}
-    for name, data in sets.items():
-        if name == GOPRO_SET:
-            found[name] = ["frame 000047"] * len(data)
-        elif name == REDS_SET:
-            clips = data.dataset.frames.index if isinstance(data, torch.utils.data.Subset) else data.frames.index
-            indices = data.indices if isinstance(data, torch.utils.data.Subset) else range(len(data))
-            found[name] = [f"clip {clips[k][0]}" for k in indices]
-        else:
-            found[name] = [f"scene {k}" for k in range(len(data))]
-    return found
 
 
 def clusters_of(res: dict, test: str) -> list[str] | None:
