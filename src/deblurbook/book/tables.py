@@ -3,7 +3,7 @@ tables by the book: ``nb_render_markdown_format: myst``)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 
 def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -20,6 +20,11 @@ def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
 def claims_table(claims: Sequence[tuple[str, str]], heading: str = "this run") -> str:
     """The paper's claims beside what the results say about each."""
     return markdown_table(("claim of the paper", heading), claims)
+
+
+def reference_claims(claims: Callable[[dict], Sequence[tuple[str, str]]]) -> Callable[[dict], str]:
+    """A results page's view of its reference run's claims: ``claims(res)`` as a :func:`claims_table`."""
+    return lambda res: claims_table(claims(res), "the reference run")
 
 
 def parts_table(model, paper_names: dict[str, str] | None = None) -> str:

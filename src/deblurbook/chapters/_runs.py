@@ -16,6 +16,8 @@ from torch.utils.data import Subset
 from ..book import pages, stats
 from ..book.tables import markdown_table
 from ..core import atomic
+from ..data.datasets import PairDataset
+from ..data.real import gopro_crops, reds_clips
 from ..imaging import metrics
 from ..training import experiments
 from ..training.evaluate import evaluate
@@ -37,6 +39,16 @@ def _pair_clusters(data) -> list[str] | None:
     if hasattr(data, "kernels") and hasattr(data, "images"):  # each image blurred with every kernel in turn
         return [f"image {i // len(data.kernels)}" for i in range(len(data))]
     return None
+
+
+GOPRO_SET, REDS_SET = "GoPro crops (real)", "REDS frames (real)"
+
+
+def real_sets(count: int) -> dict:
+    """The bundled real samples as blurred/sharp pairs (evaluation only): up to ``count`` GoPro crops
+    (of one frame) and ``count`` REDS frames (of two clips, in clip order)."""
+    frames = [pair for clip in reds_clips().values() for pair in clip]
+    return {GOPRO_SET: PairDataset(gopro_crops()[:count]), REDS_SET: PairDataset(frames[:count])}
 
 
 def cluster_labels(sets: dict) -> dict[str, list[str]]:

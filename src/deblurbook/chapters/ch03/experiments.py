@@ -11,8 +11,7 @@ import torch
 
 from ...core import profiles
 from ...data.alternating import AlternatingPhases
-from ...data.datasets import PairDataset, SyntheticDataset
-from ...data.real import gopro_crops, reds_clips
+from ...data.datasets import SyntheticDataset
 from ...data.testsets import synthetic_test_set
 from ...imaging import metrics
 from ...models.bladenet import BladeNet, BladeNetLoss, LBPAlone, blur_probability
@@ -22,6 +21,7 @@ from ...training.experiments import Experiment
 from ...training.selection import VALIDATION_SEED, validation_psnr
 from ...training.stages import train_staged
 from ...training.trainer import TrainConfig
+from .._runs import real_sets
 
 CHAPTER = "ch03"
 
@@ -372,10 +372,5 @@ def test_sets(profile: str, extended: bool = False) -> dict:
         "global": synthetic_test_set("global", (size, size), count),
     }
     if extended:
-        frames = [pair for clip in reds_clips().values() for pair in clip]
-        sets |= {
-            "mixed": synthetic_test_set("mixed", (size, size), count),
-            "GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
-            "REDS frames (real)": PairDataset(frames[: cfg["real_images"]]),
-        }
+        sets |= {"mixed": synthetic_test_set("mixed", (size, size), count), **real_sets(cfg["real_images"])}
     return sets

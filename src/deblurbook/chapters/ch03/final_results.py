@@ -14,7 +14,7 @@ from ...book.viz import Panel, box_around, comparison_panels, figure, to_hwc
 from ...core.device import describe, resolve
 from ...models.bladenet import BladeNet, blur_probability
 from ...nn.blocks import parameter_count
-from .._runs import blurred_per_set, blurred_scores, per_set
+from .._runs import GOPRO_SET, REDS_SET, blurred_per_set, blurred_scores, per_set
 from .ablations import _NO_WORSE, _versus, read
 from .experiments import CHAPTER, LODE_SET, PAPER, budget, test_sets, train_row
 from .network import VARIANT_NAMES
@@ -31,7 +31,7 @@ RESULT_ROWS = {
     "unet_plus": ("U-Net+, fine-tuned on the LODE proxy", "SDNet, fine-tuned on LODE", ("table5", "SDNet")),
     "plus": ("BladeNet+, fine-tuned on the LODE proxy", "BladeNet+, fine-tuned on LODE", ("table2", "BladeNet+")),
 }
-REAL_SETS = ("GoPro crops (real)", "REDS frames (real)")
+REAL_SETS = (GOPRO_SET, REDS_SET)
 
 
 def paper_value(where: tuple[str, str]) -> tuple[float, float]:
@@ -245,5 +245,5 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
     sets = test_sets(profile, extended=True)
     return {
         "comparison-local": comparison_figure(models, sets[LODE_SET][0], dev),
-        "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev),
+        "comparison-reds": comparison_figure(models, sets[REDS_SET][0], dev),
     }

@@ -24,6 +24,7 @@ from ...training.evaluate import evaluate
 from ...training.experiments import train_experiment
 from .. import _runs
 from .._runs import (
+    REDS_SET,
     blurred_per_set,
     compare_on,
     per_set,
@@ -46,7 +47,6 @@ SWAP_NAMES = {
     "truth": "ground truth (oracle)",
 }
 SYNTHETIC_SETS = ("global", "mixed")
-REDS_SET = "REDS frames (real)"
 
 
 def test_sets(profile: str, extended: bool = False) -> dict:

@@ -9,17 +9,18 @@ from torch import nn
 from ...book import pages, stats, viz
 from ...book.tables import markdown_table
 from ...book.viz import to_hwc
-from ...data.datasets import PairDataset
-from ...data.real import gopro_crops, reds_clips
 from ...data.testsets import synthetic_test_set
 from ...models.sgenet import SGENet
 from ...nn.blocks import parameter_count
 from ...training.experiments import train_experiment
 from .. import _runs
 from .._runs import (
+    GOPRO_SET,
+    REDS_SET,
     blurred_per_set,
     compare_on,
     per_set,
+    real_sets,
     scores_table,
     train_and_score,
     versus,
@@ -42,11 +43,7 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     size, count = cfg["test_size"], cfg["test_images"]
     sets = {name: synthetic_test_set(name, (size, size), count) for name in SYNTHETIC_SETS}
     if extended:
-        frames = [pair for clip in reds_clips().values() for pair in clip]
-        sets |= {
-            "GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
-            "REDS frames (real)": PairDataset(frames[: cfg["real_images"]]),
-        }
+        sets |= real_sets(cfg["real_images"])
     return sets
 
 
@@ -233,6 +230,6 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
     models, dev = {k: t.model for k, t in trainers.items()}, next(iter(trainers.values())).device
     sets = test_sets(profile, extended=True)
     return {
-        "comparison-gopro": comparison_figure(models, sets["GoPro crops (real)"][0], dev),
-        "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev),
+        "comparison-gopro": comparison_figure(models, sets[GOPRO_SET][0], dev),
+        "comparison-reds": comparison_figure(models, sets[REDS_SET][0], dev),
     }

@@ -8,7 +8,6 @@ import torch
 from ...book import pages, stats
 from ...book.tables import markdown_table
 from ...book.viz import Panel, figure, to_hwc
-from ...core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
 from ...models.two_way import MTDN
 from ...nn.scale_losses import resize_bilinear
 from ...training.experiments import train_experiment

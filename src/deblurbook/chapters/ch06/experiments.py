@@ -10,10 +10,10 @@ from torch.utils.data import Dataset
 
 from ...book.cost import macs as count_macs
 from ...book.tables import markdown_table
-from ...core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
+from ...core import profiles
 from ...data.alternating import AlternatingPhases
-from ...data.datasets import PairDataset, SyntheticDataset
-from ...data.real import gopro_crops, levin_kernels, reds_clips
+from ...data.datasets import SyntheticDataset
+from ...data.real import levin_kernels
 from ...data.shake import ShakeDataset, ShakeTestSet, shake_kernel
 from ...data.testsets import synthetic_test_set
 from ...models.two_way import MTDN, Decoder, Encoder
@@ -21,6 +21,7 @@ from ...nn.blocks import parameter_count
 from ...nn.scale_losses import ScaleWeightedMSE
 from ...training.experiments import Experiment
 from ...training.trainer import TrainConfig
+from .._runs import real_sets
 
 CHAPTER = "ch06"
 
@@ -217,11 +218,7 @@ def test_sets(profile: str, extended: bool = False) -> dict:
         LEVIN_SET: ShakeTestSet(levin_kernels(), size, cfg["levin_images"]),
     }
     if extended:
-        frames = [pair for clip in reds_clips().values() for pair in clip]
-        sets |= {
-            "GoPro crops (real)": PairDataset(gopro_crops()[: cfg["real_images"]]),
-            "REDS frames (real)": PairDataset(frames[: cfg["real_images"]]),
-        }
+        sets |= real_sets(cfg["real_images"])
     return sets
 
 

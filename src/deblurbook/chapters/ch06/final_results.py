@@ -9,7 +9,6 @@ from ...book import pages, stats, viz
 from ...book.tables import markdown_table
 from ...book.timing import seconds_per_image
 from ...book.viz import to_hwc
-from ...core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
 from ...core.device import describe, resolve
 from ...imaging import metrics
 from ...imaging.baselines import richardson_lucy, wiener
@@ -17,6 +16,7 @@ from ...models.two_way import MTDN
 from ...nn.blocks import parameter_count
 from ...training.experiments import train_experiment
 from .. import _runs
+from .._runs import REDS_SET
 from .experiments import CHAPTER, LEVIN_SET, PAPER, ROWS, SEEN_SET, budget, macs, test_sets
 from .rows import ROW_NAMES, STUDY
 
@@ -202,7 +202,7 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
     widest = max(range(len(levin.kernels)), key=lambda k: levin.kernels[k].shape[0])
     return {
         "comparison-levin": comparison_figure(models, levin[widest], dev, levin.kernel(widest)),
-        "comparison-reds": comparison_figure(models, sets["REDS frames (real)"][0], dev),
+        "comparison-reds": comparison_figure(models, sets[REDS_SET][0], dev),
     }
 
 

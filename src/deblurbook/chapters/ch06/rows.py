@@ -7,7 +7,6 @@ import torch
 
 from ...book import stats, viz
 from ...book.tables import markdown_table
-from ...core import profiles, results  # noqa: F401 (unused; in the runs' code digest: dropping it retrains)
 from ...imaging import metrics
 from ...models.two_way import MTDN
 from ...nn.blocks import parameter_count

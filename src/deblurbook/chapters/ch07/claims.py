@@ -76,10 +76,11 @@ CLAIMS = [
 ]
 
 
-def claims(res: dict, size: str = "1M") -> list[tuple[str, str]]:
+def claims(res: dict, size: str | None = None) -> list[tuple[str, str]]:
     """Each claim of :data:`CLAIMS`, per rival and set, paired over seeds and images at ``size``
-    (rivals not trained at the profile are left out; a claim resting on a network that beats its
-    input by under the floor where it trained gets no verdict)."""
+    (default: the result's last size; rivals not trained at the profile are left out; a claim
+    resting on a network that beats its input by under the floor where it trained gets no verdict)."""
+    size = size or res["sizes"][-1]
     rows = []
     for claim in CLAIMS:
         mine = _scores(res, row_name(claim.net, size))

@@ -15,12 +15,12 @@ from ...data.real import gopro_crops, reds_clips
 from ...data.testsets import synthetic_test_set
 from ...nn.blocks import parameter_count
 from .. import _runs
+from .._runs import GOPRO_SET, REDS_SET
 from .experiments import ALL, CHAPTER, NETWORKS, SIZE_NAMES, VARIANTS, budget, row_name
 
 # ---------------------------------------------------------------- the test sets (07.01, 07.02)
 
 SYNTHETIC_SETS = ("global", "local", "mixed")
-GOPRO_SET, REDS_SET = "GoPro crops (real)", "REDS frames (real)"
 
 
 def test_sets(profile: str) -> dict:
