@@ -30,6 +30,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
+from deblurbook import chapters
 from deblurbook.book.timing import time_call
 from deblurbook.core import atomic, profiles
 from deblurbook.core.device import bf16_supported, describe, resolve
@@ -87,7 +88,8 @@ def measure(name: str, profile: str, device: torch.device, seconds: float, max_s
     timed = steps - warmup
     rate = timed / stepped if stepped else float("nan")
     chapter = name.split(":")[0]
-    runs = sum(n.startswith(chapter + ":") for n in experiments.names()) * len(profiles.get(profile).seeds)
+    seeds = chapters.module_of(chapter).budget(profile)["seeds"]  # the chapter's: `paper` asks three for claims
+    runs = sum(n.startswith(chapter + ":") for n in experiments.names()) * len(seeds)
     return {"experiment": name, "batch": cfg.batch, "crop": getattr(exp.train_set, "crop", None),
             "iterations": cfg.iterations, "amp": str(dtype).replace("torch.", "") if amp else "float32",
             "workers": workers, "timed_steps": timed, "steps_per_second": rate,

@@ -136,7 +136,9 @@ def test_results_pages_say_what_profile_they_show(nb):
     path, data = nb
     code = "\n".join(_source(c) for c in data["cells"] if c["cell_type"] == "code")
     if "results.save(" in code:
-        assert "pages.banner(profile)" in code, f"{path}: a results page opens with pages.banner(profile)"
+        assert "pages.banner(profile, device)" in code, (
+            f"{path}: a results page opens with pages.banner(profile, device)"
+        )
 
 
 def test_prose_types_no_measured_number(nb):

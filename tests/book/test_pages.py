@@ -6,9 +6,11 @@ from pathlib import Path  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
 from deblurbook.book import pages  # noqa: E402
 from deblurbook.core import results  # noqa: E402
+from deblurbook.core.device import DeviceUnavailable  # noqa: E402
 
 
 @pytest.fixture
@@ -84,7 +86,7 @@ def test_a_page_run_at_a_reference_profile_does_not_show_that_profiles_old_files
     pages.banner("smoke")
     assert [p for p, _ in pages.references("ch09", "numbers")] == ["small"]
     assert pages.no_reference_text() == "(no reference results committed yet)"
-    pages.banner("paper")  # the GPU reproduction is a reference, not a smoke run (issue 26)
+    pages.banner("paper", "cpu")  # the GPU reproduction is a reference, not a smoke run (issue 26)
     assert "are reference results of the book" in out[-1]
 
 
@@ -114,3 +116,11 @@ def test_the_chapters_layer_installs_the_stale_check():
     from deblurbook.chapters._runs import stale_runs
 
     assert pages._stale_check is stale_runs
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the machine without a GPU")
+def test_a_page_at_the_gpu_profile_stops_at_its_banner_without_a_gpu(monkeypatch):
+    shown(monkeypatch)
+    with pytest.raises(DeviceUnavailable, match="paper"):
+        pages.banner("paper")
+    pages.banner("paper", "cpu")  # asked for explicitly

@@ -9,8 +9,9 @@ TRAINING_CHAPTERS = [m for m in chapters.modules() if getattr(m, "EXPERIMENTS", 
 
 
 @pytest.mark.parametrize("module", TRAINING_CHAPTERS, ids=lambda m: m.CHAPTER)
-def test_the_reference_profile_trains_every_ablation_row_with_three_seeds(module):
-    assert len(module.budget("small")["seeds"]) >= 3  # fewer make no claim (deblurbook.book.stats)
+def test_the_reference_profiles_train_every_ablation_row_with_three_seeds(module):
+    for profile in ("small", "paper"):  # fewer make no claim (deblurbook.book.stats)
+        assert len(module.budget(profile)["seeds"]) >= 3, profile
 
 
 @pytest.mark.parametrize("module", chapters.modules(), ids=lambda m: m.CHAPTER)

@@ -71,3 +71,9 @@ def test_the_command_trains_seeds_in_parallel_processes(empty_root):
         timeout=120,
     )
     assert bad.returncode == 2 and "need --out" in bad.stderr
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the machine without a GPU")
+def test_the_gpu_profile_is_refused_on_a_cpu_unless_asked_for(empty_root, capsys):
+    assert cli.main(["--experiment", "ch07:unet-1M", "--profile", "paper"]) == 2
+    assert "sees no CUDA GPU" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from typing import Callable, Iterator
 from IPython.display import Image, Markdown, display
 
 from ..core import atomic
+from ..core.device_policy import require_device
 from ..core.paths import repo_root, results_dir
 from ..core.results import load
 
@@ -52,9 +53,12 @@ def shows_progress(profile: str) -> bool:
     return profile != "smoke"
 
 
-def banner(profile: str) -> None:
-    """Record the page's profile; at a profile that is not a reference, say so at the top."""
+def banner(profile: str, device: str = "auto") -> None:
+    """Record the page's profile; at a profile that is not a reference, say so at the top. A
+    profile sized for GPUs stops here when ``device`` is ``"auto"`` and there is none
+    (:func:`~deblurbook.core.device_policy.require_device`)."""
     global _page_profile
+    require_device(profile, device)
     _page_profile = profile
     if profile in REFERENCE_PROFILES:
         display(

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..core import atomic, profiles
 from ..core.device import CHOICES as DEVICE_CHOICES
+from ..core.device_policy import require_device
 from ..core.locks import LockedError, hold
 from ..core.paths import real_data_dir, repo_root
 from ..core.provenance import READS_VARIABLE, sha256_file
@@ -260,6 +261,7 @@ def run(
         from ..core.device import resolve
 
         resolve("cuda")  # fail before any notebook runs, not inside the first one
+    require_device(profile, device)
     root = root or repo_root()
     todo = notebooks(root, chapter)
     if not todo:

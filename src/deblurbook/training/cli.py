@@ -20,6 +20,7 @@ another run (other experiment, profile, seed, settings or code) is refused.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import os
 import subprocess
@@ -29,11 +30,13 @@ import torch
 
 from ..core.checkpoints import CheckpointError
 from ..core.device import DeviceUnavailable
+from ..core.device_policy import require_device
 from ..core.locks import LockedError, hold
 from ..core.paths import build_dir
 from . import experiments
 from .trainer import RunMismatchError, Trainer
 
+WORKER_VARIABLE = "DEBLURBOOK_TRAIN_WORKER"  # set in the processes that --jobs starts
 CLEAR_ERRORS = (ValueError, FileNotFoundError, LockedError, RunMismatchError, CheckpointError, DeviceUnavailable)
 
 
@@ -57,16 +60,18 @@ def seed_list(text: str) -> list[int]:
     return seeds
 
 
-def train_book_runs(names: list[str], profile: str, seeds: list[int], device: str) -> list[str]:
+def train_book_runs(names: list[str], profile: str, seeds: list[int], device: str, progress: bool = False) -> list[str]:
     """Train each (experiment, seed) into the book's run folder, every row's seed 0 first; a
-    run that another process holds is skipped. Returns what this process trained or loaded."""
+    run that another process holds is skipped. Returns what this process trained or loaded.
+    ``progress``: each run's bar (steps per second, time left)."""
     done = []
+    ranks = int(os.environ.get("WORLD_SIZE", "1"))  # under torchrun every rank trains the same run
     for seed in seeds:
         for name in names:
             claim = build_dir() / "runs" / profile / ".claims" / f"{name.replace(':', '-')}-seed{seed}"
             try:
-                with hold(claim, f"{name} seed {seed} at {profile}"):
-                    experiments.train_experiment(name, profile, seed=seed, device=device, progress=False)
+                with hold(claim, f"{name} seed {seed} at {profile}") if ranks == 1 else contextlib.nullcontext():
+                    experiments.train_experiment(name, profile, seed=seed, device=device, progress=progress)
             except LockedError:
                 continue
             print(f"train: {name} seed {seed} at {profile} ready", flush=True)
@@ -76,7 +81,7 @@ def train_book_runs(names: list[str], profile: str, seeds: list[int], device: st
 
 def _in_processes(argv: list[str], jobs: int) -> int:
     """``jobs`` copies of this command with ``--jobs 1``, each on its share of the cores."""
-    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // jobs))}
+    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // jobs)), WORKER_VARIABLE: "1"}
     command = [sys.executable, "-m", "deblurbook", "train", *argv, "--jobs", "1"]
     workers = [subprocess.Popen(command, env=env) for _ in range(jobs)]
     return max(w.wait() for w in workers)
@@ -117,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError("--iterations and --no-resume need --out (the book's runs keep their budget)")
             if args.jobs > 1:
                 return _in_processes(_without_jobs(argv), args.jobs)
-            train_book_runs(names, args.profile, seeds, args.device)
+            require_device(args.profile, args.device)
+            # one process shows its runs' progress bars; the workers of --jobs print a line per run
+            train_book_runs(names, args.profile, seeds, args.device, progress=WORKER_VARIABLE not in os.environ)
         except CLEAR_ERRORS as err:
             print(f"train: {err}", file=sys.stderr)
             return 2
@@ -125,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.iterations is not None and args.iterations < 1:
             raise ValueError(f"--iterations must be positive, got {args.iterations}")
+        require_device(args.profile, args.device)
         exp = experiments.build(
             args.experiment, args.profile, seed=args.seed, device=args.device, iterations=args.iterations
         )

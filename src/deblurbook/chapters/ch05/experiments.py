@@ -20,6 +20,7 @@ from ...nn.blocks import parameter_count
 from ...nn.edge_losses import StageScaleCharbonnierEdge
 from ...training.cosine import CosineConfig
 from ...training.experiments import Experiment
+from .._runs import CLAIM_SEEDS
 
 CHAPTER = "ch05"
 
@@ -86,6 +87,7 @@ BUDGETS = {
     # text), batch 16 (not stated)
     "paper": {
         **_COMMON,
+        "seeds": CLAIM_SEEDS,
         "time_widths": (96, 120, 144),
         "time_size": (720, 1280),
         "widths": (96, 120, 144),

@@ -21,7 +21,7 @@ from ...nn.blocks import parameter_count
 from ...nn.scale_losses import ScaleWeightedMSE
 from ...training.experiments import Experiment
 from ...training.trainer import TrainConfig
-from .._runs import real_sets
+from .._runs import CLAIM_SEEDS, real_sets
 
 CHAPTER = "ch06"
 
@@ -111,6 +111,7 @@ BUDGETS = {
     # 4000 epochs of 2,103 GoPro pairs at batch 16 (the batch is SRN's default; the paper does not say)
     "paper": {
         **_COMMON,
+        "seeds": CLAIM_SEEDS,
         "residual": False,
         "width": 32,
         "crop": 256,
