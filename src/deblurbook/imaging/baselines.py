@@ -74,7 +74,7 @@ def patchwise_richardson_lucy(
     """RL with spatially varying kernels: one kernel per half-overlapping patch.
 
     Each ``patch`` x ``patch`` tile (stride ``patch // 2``) is deconvolved with
-    the Eq. 12 kernel of the flow at its centre, and the tiles are blended with
+    the kernel of Zhang et al.'s Eq. 12 for the flow at its centre, and the tiles are blended with
     a Hann window. ``flow`` is HxWx2 (frame-to-frame), ``duty`` the duty cycle.
     """
     image = _check(image)

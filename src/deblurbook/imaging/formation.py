@@ -120,8 +120,8 @@ def flow_to_kernel(flow: np.ndarray, duty: float = 1.0, oversample: int = 16, si
 
     During an exposure of ``duty`` times the frame interval a pixel with flow
     ``(Fp, Fq)`` moves by ``duty * (Fp, Fq)``, so its kernel is the line
-    ``delta(Fq p - Fp q) / r`` of Eq. 12. We centre it on the middle of the
-    exposure (the ground truth is the middle frame; Eq. 10 integrates from the
+    ``delta(Fq p - Fp q) / r`` of Zhang et al.'s Eq. 12. We centre it on the middle of the
+    exposure (the ground truth is the middle frame; Zhang et al.'s Eq. 10 integrates from the
     start instead) and normalise it to sum 1, anti-aliased as
     :func:`motion_kernel` is.
 

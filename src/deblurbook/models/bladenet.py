@@ -6,19 +6,19 @@ authors' code, komejisatori/BladeNet) is two bilinear U-Nets:
 * :class:`LBP`, Local Blur Perception: a U-Net predicting, per pixel, two
   logits (sharp, blurred); the blur probability is ``softmax(logits)[:, 1]``.
 * :class:`DeblurUNet`, the deblurring U-Net, fed the blurred RGB image and
-  LBP's two channels (Eq. 1; logits as in the code, probabilities on request,
+  LBP's two channels (LODE Eq. 1; logits as in the code, probabilities on request,
   the paper's "probability map"). With ``attention`` its last three up blocks
   are :class:`BSAUp`, each holding a :class:`BSA` (Blur-guided Spatial
-  Attention, Eqs. 2-3); the three attention maps are summed at full
+  Attention, LODE Eqs. 2-3); the three attention maps are summed at full
   resolution (:func:`attention_sum`) and supervised with the blur mask
-  (Eq. 4).
+  (LODE Eq. 4).
 
 :class:`BladeNet` joins them and builds the variants of Table 4: ``none``
 (BladeNet-, a plain U-Net), ``lbp``, ``bsa`` and ``full`` (LBP + BSA). At the
 paper's width (64) the parameter counts are LBP 17,267,458, deblurring net
 with BSA 23,511,110 and BladeNet 40,778,568 (the paper: 40.8 M).
 :class:`LBPAlone` is LBP trained by itself (the code's second stage).
-:class:`BladeNetLoss` is Eq. 5.
+:class:`BladeNetLoss` is LODE Eq. 5.
 
 Images are (N, 3, H, W) in [0, 1], any H, W (padded to a multiple of 16 and
 cropped back); the output goes through a sigmoid, as in the code (no
@@ -83,7 +83,7 @@ class Up(nn.Module):
 
 
 class BSA(nn.Module):
-    """Blur-guided Spatial Attention: ``A = sigmoid(conv7x7(x))`` (Eq. 2), ``x * A`` (Eq. 3).
+    """Blur-guided Spatial Attention: ``A = sigmoid(conv7x7(x))`` (LODE Eq. 2), ``x * A`` (LODE Eq. 3).
 
     ``x`` (N, C, H, W) -> (``x * A`` (N, C, H, W), ``A`` (N, 1, H, W) in (0, 1)).
     """
@@ -151,7 +151,7 @@ class LBP(nn.Module):
 
 
 def attention_sum(maps: list[torch.Tensor]) -> torch.Tensor:
-    """Eq. 4's sum S = A3 + U(A2 + U(A1)), U = bilinear x2 (then padded to the finer map).
+    """LODE Eq. 4's sum S = A3 + U(A2 + U(A1)), U = bilinear x2 (then padded to the finer map).
 
     ``maps``: coarse to fine, (N, 1, h_k, w_k); returns (N, 1, H, W) in [0, 3].
     """
@@ -208,7 +208,7 @@ class BladeNet(nn.Module):
 
     ``forward(blur)`` with ``blur`` (N, 3, H, W) in [0, 1] returns a dict:
     ``image`` (N, 3, H, W) (in (0, 1) without ``residual``); with LBP ``blur_logits`` (N, 2, H, W);
-    with BSA ``attention`` (N, 1, H, W) in [0, 3] (Eq. 4's sum) and
+    with BSA ``attention`` (N, 1, H, W) in [0, 3] (LODE Eq. 4's sum) and
     ``attention_maps`` (the three maps, coarse to fine).
     """
 
@@ -266,7 +266,7 @@ def blur_probability(output: dict) -> torch.Tensor:
 
 
 class BladeNetLoss(nn.Module):
-    """Eq. 5: ``l_rec * L_rec + l_lbp * CE(LBP, M) + l_bsa * Dice(S, M)`` (1.0, 0.25, 0.01).
+    """LODE Eq. 5: ``l_rec * L_rec + l_lbp * CE(LBP, M) + l_bsa * Dice(S, M)`` (1.0, 0.25, 0.01).
 
     The reconstruction term is L1 (the code; ``norm="mse"`` for the paper's
     MSE). The mask terms apply only when the batch has a ``mask`` (LBS data)

@@ -10,7 +10,7 @@ authors' released Caffe prototxt):
   variant RNN weights at three scales (``rnnw1..3``: 3x3 conv + tanh, four
   blocks of channels, one per RNN direction).
 * :class:`DeblurNet`: a U-Net whose encoder runs the RNNs (:class:`SpatialRNN`,
-  Eq. 13) on its features at 1/2, 1/4 and 1/8 scale, with no activation in
+  Zhang et al.'s Eq. 13) on its features at 1/2, 1/4 and 1/8 scale, with no activation in
   the encoder (sparse features stop an RNN from propagating, Sec. III-B).
 
 :class:`FlowDeblurNet` joins them and builds the ablations of Table IV.
@@ -88,7 +88,7 @@ WEIGHT_ORDER = ("left_to_right", "top_to_bottom", "right_to_left", "bottom_to_to
 
 
 class SpatialRNN(nn.Module):
-    """Four one-directional spatially variant RNNs (Eq. 13), outputs concatenated.
+    """Four one-directional spatially variant RNNs (Zhang et al.'s Eq. 13), outputs concatenated.
 
     ``x``: (N, C, H, W) features; ``weights``: (N, 4C, H, W) in [-1, 1], four
     blocks of C channels in :data:`WEIGHT_ORDER`. Returns (N, 4C, H, W), the
@@ -180,7 +180,7 @@ class FlowNetS(nn.Module):
 class DeblurLayout:
     """Where the RNNs sit and how the flow network's weights enter."""
 
-    fuse: str = "rnn"  # "rnn" (Eq. 13), "concat" (concatenate the weights), "none"
+    fuse: str = "rnn"  # "rnn" (Zhang et al.'s Eq. 13), "concat" (concatenate the weights), "none"
     rnn_in_decoder: bool = False
 
 
@@ -250,7 +250,7 @@ class FlowDeblurNet(nn.Module):
     ``no_rnn``          "w/o RNNs": no RNNs and no flow network, one frame in
     ``concat_weights``  "concat RNN weights": weights concatenated to the features
     ``single_image``    "w/o flow": the flow network sees only the first frame
-    ``no_flow_loss``    "w/o flow losses": the full model (the loss drops Eq. 14's flow term)
+    ``no_flow_loss``    "w/o flow losses": the full model (the loss drops Zhang et al.'s Eq. 14's flow term)
     ``rnn_in_decoder``  "RNNs in decoder": the same RNNs after the decoder's layers
     ``bidirectional``   "bidirection flows": three frames in, forward and backward flow
 
@@ -409,14 +409,14 @@ def layer_table(model: FlowDeblurNet) -> list[dict[str, object]]:
 
 
 class FlowDeblurLoss(nn.Module):
-    """Eq. 14: the multi-scale warping loss on the flows plus the image MSE.
+    """Zhang et al.'s Eq. 14: the multi-scale warping loss on the flows plus the image MSE.
 
     ``balance="pixels"`` (the default) weighs the terms as the authors' code
     does: its ``L2Loss.m`` sums squared errors (``sum(dt.^2)/2/bz``) for the
     image and for each flow scale alike, so relative to the image term a flow
     scale counts by its share of the pixels (1/16 at 1/4 scale down to 1/4096
     at 1/64). ``balance="mean"`` averages every term per pixel, which weighs
-    the flow scales 16x to 4096x more (the book's first reading of Eq. 14).
+    the flow scales 16x to 4096x more (the book's first reading of Zhang et al.'s Eq. 14).
     ``flow_weight=0`` gives the "w/o flow losses" ablation; models without a
     flow (no ``flows`` in the output) get the image term only. The logged
     ``warp_s*`` parts are the unweighted per-pixel means.

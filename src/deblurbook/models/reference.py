@@ -15,7 +15,7 @@ figures are unreadable, so the layout follows the text and
   encoder's features and the :class:`REAM` output are concatenated and
   reduced by a 1x1 convolution [R]; a 3x3 convolution to the image and the
   blurred input added (the global skip).
-* **Matching** (Eqs. 1-3), once per image: a descriptor ``phi`` of the blurred
+* **Matching** (Liu et al.'s Eqs. 1-3), once per image: a descriptor ``phi`` of the blurred
   image and of the reference down- and up-sampled (x4 bicubic [R]: "to reduce
   the domain gap"), 3x3 patches, cosine similarity, argmax and max
   (:mod:`deblurbook.nn.matching`, in blocks: the full matrix of a 720x1280
@@ -23,7 +23,7 @@ figures are unreadable, so the layout follows the text and
   can be downloaded here, so the default is :class:`NCCDescriptor`, a
   parameter-free normalised cross-correlation of 4x4 luma blocks [R];
   :class:`VGGFeatures` loads torchvision-format VGG19 weights from a file.
-* **REAM** (Eqs. 4-5), at scales 1, 1/2, 1/4: the reference's features
+* **REAM** (Liu et al.'s Eqs. 4-5), at scales 1, 1/2, 1/4: the reference's features
   (:class:`ReferenceEncoder`, three groups, the second and third with stride 2)
   moved by the index map, then ``conv([F_blur, B_F]) * conv(C) + F_blur``.
   ``F_blur`` comes from "residual blocks applied to I_Blur": a branch of its
@@ -88,7 +88,7 @@ class VGGFeatures(nn.Module):
     Its layers are named as torchvision's ``vgg19().features`` (``0``, ``2``, ``5``, ``7``,
     ``10``), so :meth:`from_file` loads a torchvision state dict (``features.*`` keys) saved by
     the user; without one the weights are random (a frozen random network, the spec's second
-    descriptor). Cosine similarity without centring, as Eq. 1."""
+    descriptor). Cosine similarity without centring, as Liu et al.'s Eq. 1."""
 
     centre = False
     MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -134,7 +134,7 @@ class VGGFeatures(nn.Module):
 
 
 class SFFM(nn.Module):
-    """Spatial Feature Fusion Module (Eq. 6): ``gamma * F + beta``.
+    """Spatial Feature Fusion Module (Liu et al.'s Eq. 6): ``gamma * F + beta``.
 
     ``feature`` (N, C, h, w) after a Downsize; ``blur`` (N, 3, H, W) the blurred input, resized
     bilinearly to (h, w). Four 3x3 convolutions 3 -> C/4 -> C/2 -> C/2 -> C-3 with ReLU [R], the
@@ -187,11 +187,11 @@ class ReferenceEncoder(nn.Module):
 
 
 class REAM(nn.Module):
-    """Reference Extraction and Aggregation Module, the aggregation of Eq. 5:
+    """Reference Extraction and Aggregation Module, the aggregation of Liu et al.'s Eq. 5:
     ``conv([F_blur, B_F]) * conv(C) + F_blur`` with 3x3 convolutions 2c -> c and 1 -> c [R].
 
     ``blur_feature`` and ``moved`` (N, c, h, w): the blurred image's features and the reference
-    features moved by the index map (Eq. 4, :func:`~deblurbook.nn.matching.transfer`);
+    features moved by the index map (Liu et al.'s Eq. 4, :func:`~deblurbook.nn.matching.transfer`);
     ``confidence`` (N, 1, H', W') on the matching grid, resized bilinearly to (h, w)."""
 
     def __init__(self, channels: int):
@@ -209,7 +209,7 @@ class RefDeblurNet(nn.Module):
 
     ``forward(blur, ref)``: (N, 3, H, W) each, in [0, 1] -> ``{"image": (N, 3, H, W)}`` plus, with
     references, ``"index"`` (N, H/4 * W/4) and ``"confidence"`` (N, 1, H/4, W/4), the matching of
-    Eqs. 2-3 on the (padded) quarter-size grid. ``blocks``: ResBlocks per group (16 in the
+    Liu et al.'s Eqs. 2-3 on the (padded) quarter-size grid. ``blocks``: ResBlocks per group (16 in the
     paper's model; Table 1 sweeps 8-20). ``descriptor``: the matching features ``phi``
     (default :class:`NCCDescriptor`). ``chunk``: block size of the matching search.
     ``zero_reference``: every reference module kept but fed zeros whatever ``ref`` is given
@@ -267,7 +267,7 @@ class RefDeblurNet(nn.Module):
             self.reams = nn.ModuleList([REAM(w), REAM(2 * w), REAM(4 * w)])
 
     def match(self, blur: torch.Tensor, ref: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Eqs. 1-3 between ``phi(blur)`` and ``phi(down_up(ref))``: (confidence (N, 1, h, w), index
+        """Liu et al.'s Eqs. 1-3 between ``phi(blur)`` and ``phi(down_up(ref))``: (confidence (N, 1, h, w), index
         (N, h * w)) on the matching grid, in float32."""
         with torch.autocast(blur.device.type, enabled=False):
             query_features = self.descriptor(blur.float())

@@ -4,11 +4,11 @@ Two encoder-decoder stages (three scales each, 96/120/144 channels, no
 weights shared) in the manner of MPRNet (swz30/MPRNet), with two modules of
 the paper's own:
 
-* **CEM** (contextual-aware enhancement, Sec. 3.2, Eq. 1) at every decoder
+* **CEM** (contextual-aware enhancement, Sec. 3.2, SGENet Eq. 1) at every decoder
   scale: it predicts a residual image ``R_s``, adds the blurred image at that
-  scale (``I_s = B_s + R_s``, supervised by Eq. 2), and turns the prediction
+  scale (``I_s = B_s + R_s``, supervised by SGENet Eq. 2), and turns the prediction
   into an attention map that recalibrates the features passed on;
-* **CSAM** (cross-stage selective aggregation, Sec. 3.3, Eqs. 5-7) between
+* **CSAM** (cross-stage selective aggregation, Sec. 3.3, SGENet Eqs. 5-7) between
   the stages: the second stage's encoder features and two inputs from the
   first stage are summed, pooled, passed through a small MLP, and re-weighted
   by a softmax over the three inputs (MIRNet's selective kernel fusion).
@@ -81,12 +81,12 @@ class RDM(nn.Module):
 
 
 class CEM(nn.Module):
-    """Contextual-aware enhancement module (Sec. 3.2; Eq. 1 is step 3).
+    """Contextual-aware enhancement module (Sec. 3.2; SGENet Eq. 1 is step 3).
 
     ``forward(feature, blur, up=None)``: ``feature`` (N, C, h, w) from the decoder's RDMs, ``blur``
     the blurred image at (h, w), ``up`` (N, C, h, w) the coarser scale's upsampled output (none at
     the coarsest). Steps [R]: ``F_ms = ReLU(conv3x3([feature, up]))``; ``R = conv3x3(F_ms)`` (3
-    channels); ``I = blur + R`` (Eq. 1); ``A = sigmoid(conv3x3(I))``; ``F_r = conv3x3(R)``;
+    channels); ``I = blur + R`` (SGENet Eq. 1); ``A = sigmoid(conv3x3(I))``; ``F_r = conv3x3(R)``;
     ``G = F_ms + A * conv1x1([F_r, F_ms])``. Returns (G (N, C, h, w), I (N, 3, h, w))."""
 
     def __init__(self, channels: int, with_up: bool = True):
@@ -109,9 +109,9 @@ class CEM(nn.Module):
 
 
 class CSAM(nn.Module):
-    """Cross-stage selective aggregation (Eqs. 5-7): ``S = sum_i F_i`` (Eq. 5), ``w = GAP(S)``
-    (Eq. 6), ``z = PReLU(conv1x1(w))`` to ``d = max(C/8, 4)`` channels, one 1x1 convolution per
-    input back to C, a softmax over the inputs, ``Y = sum_i a_i * F_i`` (Eq. 7).
+    """Cross-stage selective aggregation (SGENet Eqs. 5-7): ``S = sum_i F_i`` (SGENet Eq. 5), ``w = GAP(S)``
+    (SGENet Eq. 6), ``z = PReLU(conv1x1(w))`` to ``d = max(C/8, 4)`` channels, one 1x1 convolution per
+    input back to C, a softmax over the inputs, ``Y = sum_i a_i * F_i`` (SGENet Eq. 7).
     ``forward(*features)``: each (N, C, H, W) -> (N, C, H, W)."""
 
     def __init__(self, channels: int, inputs: int = 3):

@@ -2,7 +2,7 @@
 
 An SRN-style coarse-to-fine network (Tao et al., jiangsutx/SRN-Deblur): three
 scales at ratio 0.5 run one network with one set of weights (the paper's
-Eq. 1 has a single theta). At scale k it sees the blurred image resized to
+Cheng et al.'s Eq. 1 has a single theta). At scale k it sees the blurred image resized to
 that scale beside the previous scale's estimate, upsampled, with no gradient
 through it (the coarsest scale is seeded with its own blurred image). The
 network is an :class:`Encoder` (a convolution and three ResBlocks per level,
@@ -10,7 +10,7 @@ network is an :class:`Encoder` (a convolution and three ResBlocks per level,
 bottleneck: :class:`UpNet`, the image branch, adds the encoder's features at
 each level (skip connections), and :class:`DownNet`, the residual branch,
 has none ("restored from a blank image"); each ends in its own linear
-convolution and the two outputs are added (Eq. 1). ``two_way=False`` keeps
+convolution and the two outputs are added (Cheng et al.'s Eq. 1). ``two_way=False`` keeps
 the image branch alone (the paper's "w/o TWNNet").
 
 Layer details follow SRN's code (the paper's Fig. 1 is missing): 3x3
@@ -19,7 +19,7 @@ convolutions down, 4x4 stride-2 transposed convolutions (then ReLU) up, skips
 added, Xavier-uniform weights and zero biases. At width 32 the counts are
 3,911,398 parameters (two-way) and 2,584,035 (one decoder); the paper gives
 none (``../shared/specs/ch06-two-way.md`` lists other readings).
-:class:`~deblurbook.nn.scale_losses.ScaleWeightedMSE` is Eq. 2.
+:class:`~deblurbook.nn.scale_losses.ScaleWeightedMSE` is Cheng et al.'s Eq. 2.
 
 Images are (N, 3, H, W) in [0, 1], any H, W (padded to a multiple of 16:
 the coarsest scale is downsampled twice more; cropped back). Outputs are not

@@ -2,9 +2,9 @@
 
 With a critic ``C`` (raw scores, no sigmoid) and ``D_Ra(a, b) = sigmoid(C(a) - mean C(b))``:
 
-* discriminator, Eq. 10 of the reference-based deblurring paper:
+* discriminator, Liu et al.'s Eq. 10 of the reference-based deblurring paper:
   ``L_D = -log D_Ra(real, fake) - log(1 - D_Ra(fake, real))``;
-* generator, Eq. 11: ``L_G = -log(1 - D_Ra(real, fake)) - log D_Ra(fake, real)``;
+* generator, Liu et al.'s Eq. 11: ``L_G = -log(1 - D_Ra(real, fake)) - log D_Ra(fake, real)``;
 
 each written with ``binary_cross_entropy_with_logits`` (numerically stable),
 means over the batch. :class:`VGGStyleDiscriminator` is ESRGAN's critic
@@ -25,7 +25,7 @@ def _relativistic(real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor,
 
 
 def discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    """Eq. 10 from the critic's raw scores of real and generated images."""
+    """Liu et al.'s Eq. 10 from the critic's raw scores of real and generated images."""
     real, fake = _relativistic(real_scores, fake_scores)
     return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(
         fake, torch.zeros_like(fake)
@@ -33,7 +33,7 @@ def discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> 
 
 
 def generator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    """Eq. 11: the labels of Eq. 10 swapped."""
+    """Liu et al.'s Eq. 11: the labels of Liu et al.'s Eq. 10 swapped."""
     real, fake = _relativistic(real_scores, fake_scores)
     return F.binary_cross_entropy_with_logits(real, torch.zeros_like(real)) + F.binary_cross_entropy_with_logits(
         fake, torch.ones_like(fake)
@@ -64,8 +64,8 @@ class VGGStyleDiscriminator(nn.Module):
 
 
 class RelativisticGeneratorLoss(nn.Module):
-    """``weight * L_G`` (Eq. 11) on the model's image against the sharp one, with the critic it is
-    measured by; :meth:`critic_loss` is the critic's own Eq. 10 on the detached image. The real
+    """``weight * L_G`` (Liu et al.'s Eq. 11) on the model's image against the sharp one, with the critic it is
+    measured by; :meth:`critic_loss` is the critic's own Liu et al.'s Eq. 10 on the detached image. The real
     images' scores are constants for the model (ESRGAN's form)."""
 
     def __init__(

@@ -1,12 +1,12 @@
 """Dense patch matching between two feature maps, without the full similarity matrix.
 
-Reference-based restoration (TTSR's scheme, and Liu et al.'s REAM, Eqs. 1-4)
+Reference-based restoration (TTSR's scheme, and Liu et al.'s REAM, Liu et al.'s Eqs. 1-4)
 unfolds two feature maps into 3x3 patches, normalises each patch vector,
 and for every query patch ``i`` finds the reference patch ``j`` of highest
-cosine similarity ``R_ij`` (Eq. 1): the index map ``P_i = argmax_j R_ij``
-(Eq. 2) and the confidence ``C_i = max_j R_ij`` (Eq. 3). Reference features
+cosine similarity ``R_ij`` (Liu et al.'s Eq. 1): the index map ``P_i = argmax_j R_ij``
+(Liu et al.'s Eq. 2) and the confidence ``C_i = max_j R_ij`` (Liu et al.'s Eq. 3). Reference features
 are then unfolded at each scale, the patch ``P_i`` taken for every position
-``i``, and folded back (Eq. 4: :func:`transfer`).
+``i``, and folded back (Liu et al.'s Eq. 4: :func:`transfer`).
 
 The full matrix ``R`` has ``N_query x N_ref`` entries: 57,600 x 57,600 for a
 720x1280 frame matched at a quarter of its size, 13.3 GB in float32, the
@@ -54,7 +54,7 @@ def _check(query: torch.Tensor, ref: torch.Tensor) -> None:
 
 
 def match_full(query: torch.Tensor, ref: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eqs. 1-3 through the whole (B, N_ref, N_query) similarity matrix: (confidence, index).
+    """Liu et al.'s Eqs. 1-3 through the whole (B, N_ref, N_query) similarity matrix: (confidence, index).
     The reference for :func:`match_chunked`; its memory grows with N_ref * N_query."""
     _check(query, ref)
     similarity = torch.bmm(ref.float().transpose(1, 2), query.float())
@@ -82,7 +82,7 @@ def _search(query: torch.Tensor, ref: torch.Tensor, query_chunk: int, ref_chunk:
 def match_chunked(
     query: torch.Tensor, ref: torch.Tensor, query_chunk: int = 4096, ref_chunk: int = 4096
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eqs. 1-3 in blocks of ``query_chunk`` x ``ref_chunk`` similarities: (confidence, index),
+    """Liu et al.'s Eqs. 1-3 in blocks of ``query_chunk`` x ``ref_chunk`` similarities: (confidence, index),
     the indices those of :func:`match_full`; the confidence recomputed from the chosen reference
     vectors, with gradients."""
     _check(query, ref)
@@ -97,7 +97,7 @@ def match_chunked(
 def transfer(
     ref_features: torch.Tensor, index: torch.Tensor, query_size: tuple[int, int], factor: int = 1
 ) -> torch.Tensor:
-    """Eq. 4: the reference features moved to the query's positions by ``index``.
+    """Liu et al.'s Eq. 4: the reference features moved to the query's positions by ``index``.
 
     ``ref_features`` (B, C, h * factor, w * factor) for a reference matched on an h x w grid;
     ``index`` (B, H * W) from a query matched on an H x W grid (``query_size``). Patches of

@@ -128,7 +128,7 @@ def _check(x: torch.Tensor, w: torch.Tensor) -> None:
 
 
 def spatial_rnn(x: torch.Tensor, w: torch.Tensor, direction: str) -> torch.Tensor:
-    """One direction of Eq. 13 on (N, C, H, W) features ``x`` with weights ``w``.
+    """One direction of Zhang et al.'s Eq. 13 on (N, C, H, W) features ``x`` with weights ``w``.
 
     Runs in at least float32 even under mixed-precision autocast (a recurrence
     over hundreds of steps in float16 or bfloat16 drifts); the output is in
@@ -176,7 +176,7 @@ def causal_box_blur(x: torch.Tensor, length: int) -> torch.Tensor:
 
 
 def recurrent_filter(signal: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """Eq. 13 along dim -1 of (M, T) signals: g[t] = (1 - w[t]) f[t] + w[t] g[t-1]."""
+    """Zhang et al.'s Eq. 13 along dim -1 of (M, T) signals: g[t] = (1 - w[t]) f[t] + w[t] g[t-1]."""
     weight = weight.expand_as(signal)
     return linear_recurrence(weight.T, ((1 - weight) * signal).T).T
 
@@ -184,7 +184,7 @@ def recurrent_filter(signal: torch.Tensor, weight: torch.Tensor) -> torch.Tensor
 def fit_recurrent_inverse(
     length: int, parallel: int = 4, steps: int = 300, samples: int = 64, size: int = 96, seed: int = 0
 ) -> dict[str, object]:
-    """Learn ``parallel`` first-order recurrences (Eq. 13, one constant weight each) and
+    """Learn ``parallel`` first-order recurrences (Zhang et al.'s Eq. 13, one constant weight each) and
     a linear mix of their outputs that undo a causal box blur of ``length``.
 
     A box of 2 is undone exactly by one recurrence with w = -1; longer boxes have
