@@ -22,9 +22,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fnmatch
+import importlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 import torch
 
@@ -71,12 +73,21 @@ def train_book_runs(names: list[str], profile: str, seeds: list[int], device: st
             claim = build_dir() / "runs" / profile / ".claims" / f"{name.replace(':', '-')}-seed{seed}"
             try:
                 with hold(claim, f"{name} seed {seed} at {profile}") if ranks == 1 else contextlib.nullcontext():
-                    experiments.train_experiment(name, profile, seed=seed, device=device, progress=progress)
+                    train_function(name)(name, profile, seed=seed, device=device, progress=progress)
             except LockedError:
                 continue
             print(f"train: {name} seed {seed} at {profile} ready", flush=True)
             done.append(f"{name}#{seed}")
     return done
+
+
+def train_function(name: str) -> Callable:
+    """How the chapter of experiment ``name`` trains its runs: its module's ``TRAIN_RUN`` where it has
+    one (ch03's staged runs start from earlier runs' weights), else
+    :func:`~deblurbook.training.experiments.train_experiment`. Found as the registry finds the
+    chapters (this layer does not import them)."""
+    module = importlib.import_module(f"{experiments.CHAPTERS_PACKAGE}.{name.split(':')[0]}")
+    return getattr(module, "TRAIN_RUN", experiments.train_experiment)
 
 
 def _in_processes(argv: list[str], jobs: int) -> int:
@@ -136,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         exp = experiments.build(
             args.experiment, args.profile, seed=args.seed, device=args.device, iterations=args.iterations
         )
+        if exp.settings.get("init_from") or exp.settings.get("phase_frozen"):
+            raise ValueError(
+                f"{args.experiment} starts from earlier runs or trains in phases: train it without --out, "
+                "into the book's run folders, where its stages are found"
+            )
         trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, args.out, identity=exp.identity)
         trainer.train(resume=not args.no_resume)
     except CLEAR_ERRORS as err:

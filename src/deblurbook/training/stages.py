@@ -160,6 +160,7 @@ def train_staged(
         train_selected(trainer, validation(exp), every)
     else:
         trainer.train(resume=True)
-    experiments._prune_older(folder)
+    if trainer.rank == 0:
+        experiments._prune_older(folder)
     trainer.model.eval()
     return exp, trainer

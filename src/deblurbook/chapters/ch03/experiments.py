@@ -359,6 +359,7 @@ def validation(exp: Experiment):
 
 
 train_row = partial(train_staged, validation=validation)
+TRAIN_RUN = train_row  # how `python -m deblurbook train` trains this chapter's runs (warm starts, phases, selection)
 
 
 def test_sets(profile: str, extended: bool = False) -> dict:
