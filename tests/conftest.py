@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+TRAIN = [sys.executable, "-m", "deblurbook", "train"]  # the train command, as a reader types it
+
+
+def train_args(experiment: str, out: Path, iterations: int, profile: str = "smoke") -> list[str]:
+    """The train command's arguments for one experiment into ``out`` on the CPU."""
+    return [
+        "--experiment",
+        experiment,
+        "--profile",
+        profile,
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+        "--iterations",
+        str(iterations),
+    ]
 
 
 @pytest.fixture

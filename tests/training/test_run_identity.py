@@ -2,7 +2,6 @@
 
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from deblurbook.chapters import ch02
 from deblurbook.core import provenance
 from deblurbook.training import cli, experiments
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TRAIN, train_args
 
 
 @pytest.fixture
@@ -93,22 +92,7 @@ def test_clear_errors_are_one_line_and_exit_2(tmp_path, capsys, args, message):
 def test_two_trainers_on_one_folder_the_second_fails_naming_the_first(tmp_path, capsys):
     out = tmp_path / "run"
     first = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "deblurbook",
-            "train",
-            "--experiment",
-            "ch02:full",
-            "--profile",
-            "smoke",
-            "--out",
-            str(out),
-            "--device",
-            "cpu",
-            "--iterations",
-            "5000",
-        ],
+        [*TRAIN, *train_args("ch02:full", out, 5000)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -117,23 +101,7 @@ def test_two_trainers_on_one_folder_the_second_fails_naming_the_first(tmp_path, 
         deadline = time.time() + 120
         while time.time() < deadline and not ((out / ".lock").exists() and (out / ".lock").read_text()):
             time.sleep(0.2)
-        assert (
-            cli.main(
-                [
-                    "--experiment",
-                    "ch02:full",
-                    "--profile",
-                    "smoke",
-                    "--out",
-                    str(out),
-                    "--device",
-                    "cpu",
-                    "--iterations",
-                    "5000",
-                ]
-            )
-            == 2
-        )
+        assert cli.main(train_args("ch02:full", out, 5000)) == 2
         assert f"is in use by pid {first.pid}" in capsys.readouterr().err
     finally:
         first.send_signal(signal.SIGKILL)

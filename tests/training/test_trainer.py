@@ -13,7 +13,7 @@ from deblurbook.core.checkpoints import CheckpointError
 from deblurbook.models.flow_deblur import FlowDeblurNet
 from deblurbook.training import experiments
 from deblurbook.training.trainer import StepBatches, TrainConfig, Trainer, load_model_weights
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TRAIN, train_args
 
 
 def make(out, iterations=6, seed=0, **overrides):
@@ -97,22 +97,7 @@ def test_bf16_autocast_and_channels_last_on_the_cpu_resume_exactly_and_learn(tmp
 
 def test_resume_after_a_real_kill(tmp_path):
     out = tmp_path / "killed"
-    cmd = [
-        sys.executable,
-        "-m",
-        "deblurbook",
-        "train",
-        "--experiment",
-        "ch02:full",
-        "--profile",
-        "smoke",
-        "--out",
-        str(out),
-        "--device",
-        "cpu",
-        "--iterations",
-        "400",
-    ]
+    cmd = [*TRAIN, *train_args("ch02:full", out, 400)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while not (out / "checkpoint.pt").exists() and time.time() < deadline:
@@ -156,28 +141,8 @@ def test_too_small_a_dataset_is_refused(tmp_path):
 def test_ddp_on_cpu_two_processes_matches_one_process_of_twice_the_batch(tmp_path):
     """gloo, two ranks of batch 2 == one process of batch 4 (gradients are averaged)."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_port",
-        "29533",
-        "-m",
-        "deblurbook",
-        "train",
-        "--experiment",
-        "ch02:no_rnn",
-        "--profile",
-        "smoke",
-        "--out",
-        str(tmp_path / "ddp"),
-        "--device",
-        "cpu",
-        "--iterations",
-        "3",
-    ]
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533"]
+    cmd = [*launcher, "-m", "deblurbook", "train", *train_args("ch02:no_rnn", tmp_path / "ddp", 3)]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-2000:]
     ddp = torch.load(tmp_path / "ddp" / "checkpoint.pt", weights_only=True)
