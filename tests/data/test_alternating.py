@@ -30,3 +30,15 @@ def test_out_of_range_and_bad_settings():
         data[len(data)]
     with pytest.raises(ValueError, match="phase_steps"):
         AlternatingPhases([Named("a", 4)], batch=2, phase_steps=0)
+
+
+def test_the_ranks_of_one_step_share_its_phase():
+    """Under torchrun, rank r of step s reads items (s * world + r) * batch ...: every rank of a
+    step must read the same source (with one step per phase, as chapter 6 alternates)."""
+    a, b = Named("a", 64), Named("b", 64)
+    data = AlternatingPhases([a, b], batch=2, phase_steps=1, world=2)
+    for step in range(4):
+        sources = {data.source_of((step * 2 + rank) * 2)[0] for rank in range(2)}
+        assert sources == {step % 2}, step
+    single = AlternatingPhases([a, b], batch=2, phase_steps=1, world=1)
+    assert [single.source_of(s * 2)[0] for s in range(4)] == [0, 1, 0, 1]

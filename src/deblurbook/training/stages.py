@@ -72,16 +72,15 @@ def warm_start(model: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, li
 class PhasedAdam:
     """One Adam per data phase; phase ``k`` updates every parameter but those whose
     names start with a prefix in ``frozen[k]``. Step ``s`` (counted by :meth:`step`,
-    restored with the state) belongs to phase ``(s * world // phase_steps) % phases``.
+    restored with the state) belongs to phase ``(s // phase_steps) % phases``, on every rank
+    (:class:`~deblurbook.data.alternating.AlternatingPhases` serves that phase's data to all of them).
 
     ``param_groups`` lists every group of every phase, so the trainer's learning-rate
     schedule reaches all of them. Not for fp16 loss scaling (a scaler would unscale a
     parameter shared by two phases twice): train with bfloat16 or fp32.
     """
 
-    def __init__(
-        self, model: nn.Module, config: TrainConfig, frozen: Sequence[Sequence[str]], phase_steps: int, world: int = 1
-    ):
+    def __init__(self, model: nn.Module, config: TrainConfig, frozen: Sequence[Sequence[str]], phase_steps: int):
         if not frozen or phase_steps < 1:
             raise ValueError("PhasedAdam needs at least one phase and phase_steps >= 1")
         names = {id(p): n for n, p in model.named_parameters()}
@@ -95,11 +94,11 @@ class PhasedAdam:
             if not groups:
                 raise ValueError(f"a phase that freezes {list(prefixes)} leaves nothing to train")
             self.optimizers.append(torch.optim.Adam(groups, lr=config.lr, betas=config.betas))
-        self.phase_steps, self.world, self.steps = phase_steps, world, 0
+        self.phase_steps, self.steps = phase_steps, 0
 
     @property
     def phase(self) -> int:
-        return (self.steps * self.world // self.phase_steps) % len(self.optimizers)
+        return (self.steps // self.phase_steps) % len(self.optimizers)
 
     @property
     def param_groups(self) -> list[dict]:
@@ -153,7 +152,6 @@ def train_staged(
             exp.config,
             settings["phase_frozen"],
             settings.get("phase_steps", exp.config.iterations),
-            trainer.world,
         )
     every = settings.get("select_every", 0)
     if every and validation is not None:
