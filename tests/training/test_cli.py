@@ -88,3 +88,11 @@ def test_a_staged_run_trains_after_the_runs_it_starts_from(empty_root, capsys):
         assert (experiments.run_dir(exp, "smoke", 0) / "checkpoint.pt").is_file(), row
     assert cli.main(["--experiment", "ch03:full", "--profile", "smoke", "--out", str(empty_root / "x")]) == 2
     assert "without --out" in capsys.readouterr().err
+
+
+def test_a_run_into_out_says_the_notebooks_do_not_read_it(tmp_path, capsys):
+    assert (
+        cli.main(["--experiment", "ch07:unet-smoke", "--profile", "smoke", "--out", str(tmp_path), "--device", "cpu"])
+        == 0
+    )
+    assert "without --out" in capsys.readouterr().out

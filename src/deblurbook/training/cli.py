@@ -158,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train: {err}", file=sys.stderr)
         return 2
     if trainer.rank == 0:
-        print(f"train: {args.experiment} done at step {trainer.step}; checkpoint {trainer.checkpoint_path}")
+        print(
+            f"train: {args.experiment} done at step {trainer.step}; checkpoint {trainer.checkpoint_path} (a run of "
+            "your own: the notebooks read the book's run folders, which the command fills without --out)"
+        )
     if trainer.world > 1:
         torch.distributed.destroy_process_group()
     return 0
