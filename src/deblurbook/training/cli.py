@@ -83,7 +83,7 @@ def train_book_runs(names: list[str], profile: str, seeds: list[int], device: st
 
 def train_function(name: str) -> Callable:
     """How the chapter of experiment ``name`` trains its runs: its module's ``TRAIN_RUN`` where it has
-    one (ch03's staged runs start from earlier runs' weights), else
+    one (a chapter whose runs start from earlier runs' weights trains them in stages), else
     :func:`~deblurbook.training.experiments.train_experiment`. Found as the registry finds the
     chapters (this layer does not import them)."""
     module = importlib.import_module(f"{experiments.CHAPTERS_PACKAGE}.{name.split(':')[0]}")
