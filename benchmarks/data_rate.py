@@ -62,9 +62,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--experiments", default=",".join(MAIN))
     parser.add_argument("--out", default=None, help="folder for data_rate.json (default results/benchmarks)")
     args = parser.parse_args(argv)
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one DataLoader worker's share of the machine
-    rows = [measure(name, args.profile, args.batches) for name in args.experiments.split(",")]
-    print(f"data rate at profile {args.profile}, one CPU core per worker ({torch.get_num_threads()} thread):")
+    try:
+        rows = [measure(name, args.profile, args.batches) for name in args.experiments.split(",")]
+    finally:
+        torch.set_num_threads(threads)  # the caller's (a test process trains after this)
+    print(f"data rate at profile {args.profile}, one CPU core (one torch thread) per worker:")
     header = " ".join(f"@{r}/s" for r in GPU_STEP_RATES)
     print(f"{'experiment':<16} {'batch':>5} {'crop':>5} {'s/batch':>8} {'batch/s':>8}  workers {header}")
     for r in rows:

@@ -2,6 +2,8 @@
 
 import importlib.util
 
+import torch
+
 from tests.conftest import ROOT
 
 
@@ -9,7 +11,9 @@ def test_the_data_rate_is_measured_for_every_main_experiment(empty_root, tmp_pat
     spec = importlib.util.spec_from_file_location("data_rate", ROOT / "benchmarks" / "data_rate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    threads = torch.get_num_threads()
     record = module.main(["--profile", "smoke", "--batches", "1", "--out", str(tmp_path)])
+    assert torch.get_num_threads() == threads  # later tests compare runs bit for bit at the process's count
     assert [r["experiment"] for r in record["rows"]] == list(module.MAIN)
     for row in record["rows"]:
         assert row["seconds_per_batch"] > 0 and row["batch"] >= 1
