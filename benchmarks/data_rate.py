@@ -20,11 +20,12 @@ from pathlib import Path
 
 import torch
 
+from deblurbook import chapters
 from deblurbook.core import atomic
 from deblurbook.core.paths import repo_root
 from deblurbook.training import experiments
 
-MAIN = ("ch02:full", "ch03:full", "ch04:full", "ch05:full", "ch06:two_way", "ch07:unet-1M")
+MAIN = tuple(chapters.main_experiments())  # each training chapter's model
 GPU_STEP_RATES = (2, 5, 10)
 
 

@@ -38,7 +38,7 @@ from deblurbook.core.paths import repo_root
 from deblurbook.training import experiments
 from deblurbook.training.trainer import optimizer_groups
 
-MAIN = ("ch02:full", "ch03:full", "ch04:full", "ch05:full", "ch06:two_way", "ch07:unet-1M")
+MAIN = tuple(chapters.main_experiments())  # each training chapter's model
 RUNTIME_SIZE = (720, 1280)
 
 

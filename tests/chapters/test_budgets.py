@@ -33,3 +33,9 @@ def test_the_scoring_record_follows_the_chapters_code_and_budget(tmp_path, monke
     assert chapters.save_scoring_record("small", "ch00", 2) is None  # the introduction has no module
     chapters.save_scoring_record("small", "ch07", 2)
     assert results.load("small", "ch07", chapters.SCORING_RECORD)["threads"] == 2
+
+
+@pytest.mark.parametrize("module", TRAINING_CHAPTERS, ids=lambda m: m.CHAPTER)
+def test_every_training_chapter_names_its_model_among_its_experiments(module):
+    assert module.MAIN_EXPERIMENT in module.EXPERIMENTS
+    assert chapters.main_experiments().count(module.MAIN_EXPERIMENT) == 1

@@ -35,6 +35,11 @@ def module_of(chapter: str) -> ModuleType:
     return found[0]
 
 
+def main_experiments() -> list[str]:
+    """Each training chapter's model (its module's ``MAIN_EXPERIMENT``), in chapter order."""
+    return [m.MAIN_EXPERIMENT for m in modules() if hasattr(m, "MAIN_EXPERIMENT")]
+
+
 SCORING_RECORD = "scoring"  # results/<profile>/<chapter>/scoring.json
 
 

@@ -175,14 +175,14 @@ def against_input(blurred: dict[str, list[float]], runs: list[dict]) -> dict[str
 
 def input_table(blurred: dict[str, list[float]], runs: list[dict], label: str) -> str:
     """A row (``label``) on each test set against its blurred input, paired over images and seeds."""
-    ssim = per_set(runs, "ssim")
+    ssim, clusters = per_set(runs, "ssim"), set_clusters(runs)
     rows = [
         [
             name,
             values.shape[1],
             f"{base.mean():.2f} / {base_ssim:.3f}",
-            f"{stats.estimate(stats.interval(values, clusters=set_clusters(runs)[name]))} / {ssim[name].mean():.3f}",
-            stats.describe(compare_on(runs, name, values, base)),
+            f"{stats.estimate(stats.interval(values, clusters=clusters[name]))} / {ssim[name].mean():.3f}",
+            stats.describe(stats.compare(values, base, clusters=clusters[name])),
         ]
         for name, (values, base, base_ssim) in against_input(blurred, runs).items()
     ]

@@ -214,3 +214,4 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in VARIANTS + tuple(EXTRA_ROWS)}
+MAIN_EXPERIMENT = f"{CHAPTER}:full"  # the chapter's model (what the benchmarks time)

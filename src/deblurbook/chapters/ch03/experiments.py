@@ -342,6 +342,7 @@ def build(name: str, profile: str, seed: int, device: str, iterations: int | Non
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
+MAIN_EXPERIMENT = f"{CHAPTER}:full"  # the chapter's model (what the benchmarks time)
 LBS_PRESET, LODE_PRESET = "local", "local_fast"  # the engine's LBS, and LBS with LODE-like motion
 LODE_SET = "local (LODE proxy)"
 

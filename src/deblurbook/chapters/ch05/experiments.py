@@ -164,6 +164,7 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
+MAIN_EXPERIMENT = f"{CHAPTER}:full"  # the chapter's model (what the benchmarks time)
 
 
 KINDS = {

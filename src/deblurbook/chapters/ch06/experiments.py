@@ -202,6 +202,7 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
+MAIN_EXPERIMENT = f"{CHAPTER}:two_way"  # the chapter's model (what the benchmarks time)
 
 
 def test_sets(profile: str, extended: bool = False) -> dict:

@@ -21,6 +21,8 @@ from .experiments import CHAPTER
 from .scale import *  # noqa: F403
 from .shipping import *  # noqa: F403
 
+MAIN_EXPERIMENT = f"{CHAPTER}:unet-1M"  # the floor every chapter's model is read against (what the benchmarks time)
+
 
 def headline(profile: str = "small") -> list[str]:
     """The comparison in a sentence, from ``profile``'s committed files."""
