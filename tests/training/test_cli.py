@@ -96,3 +96,32 @@ def test_a_run_into_out_says_the_notebooks_do_not_read_it(tmp_path, capsys):
         == 0
     )
     assert "without --out" in capsys.readouterr().out
+
+
+def _torchrun(args: list[str], port: int) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(port)]
+    return subprocess.run(
+        [*command, "-m", "deblurbook", "train", *args, "--profile", "smoke", "--device", "cpu"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def test_two_ranks_train_a_book_run_with_selection_together(empty_root):
+    """Every rank trains the run (no rank waits on another's lock); rank 0 writes the selection."""
+    result = _torchrun(["--experiment", "ch07:unet-smoke"], 29561)
+    assert result.returncode == 0, result.stderr[-2000:]
+    exp = experiments.build("ch07:unet-smoke", "smoke", seed=0, device="cpu")
+    folder = experiments.run_dir(exp, "smoke", 0)
+    assert not folder.exists()  # a single process's run is another run: its global batch differs
+    runs = list((build_dir() / "runs" / "smoke" / "ch07").glob("unet-smoke-seed0-*"))
+    assert len(runs) == 1 and (runs[0] / "best.pt").is_file() and (runs[0] / "selection.json").is_file()
+
+
+def test_two_ranks_train_a_model_with_parameters_that_get_no_gradient(tmp_path):
+    """SGENet's last full-scale CEM feeds no next stage: DDP is told (has_unused_parameters)."""
+    result = _torchrun(["--experiment", "ch05:full", "--out", str(tmp_path / "sgenet")], 29562)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -51,6 +51,9 @@ def test_a_changed_model_code_trains_afresh(book_root, monkeypatch, tmp_path):
     edited.write_text(provenance.modules()["deblurbook.models.flow_deblur"].read_text() + "\nAN_EDIT = 1\n")
     modules = {**provenance.modules(), "deblurbook.models.flow_deblur": edited}
     monkeypatch.setattr(provenance, "modules", lambda: modules)
+    _, same = train()
+    assert same.out_dir == old.out_dir  # this process keeps naming runs after the code it loaded
+    experiments._function_code_digest.cache_clear()  # a fresh process reads the edited code
     _, new = train()
     assert new.out_dir != old.out_dir
 
@@ -123,3 +126,21 @@ def test_stale_lists_runs_the_current_code_would_not_reproduce():
     fresh = {"experiment": "ch02:full", "profile": "smoke", "seed": 2, "identity": exp.identity["digest"]}
     assert experiments.stale([fresh]) == []
     assert experiments.stale([{**fresh, "identity": "0" * 64}]) == ["ch02:full seed 2 at smoke"]
+
+
+def test_precision_and_global_batch_are_part_of_a_run_but_loader_workers_are_not(monkeypatch):
+    from deblurbook.training.trainer import precision
+
+    exp = experiments.build("ch02:full", "smoke", device="cpu")
+    assert precision(exp.config) == (False, None)  # amp=None: off on a CPU
+    exp.config.amp, exp.config.amp_dtype = True, "bfloat16"
+    assert precision(exp.config) == (True, "bfloat16")
+    base = experiments.identity(exp, "smoke", 0, experiments.registry()["ch02:full"])
+    exp.config.workers = 6
+    assert experiments.identity(exp, "smoke", 0, experiments.registry()["ch02:full"]) == base
+    exp.config.amp = False
+    assert experiments.identity(exp, "smoke", 0, experiments.registry()["ch02:full"])["digest"] != base["digest"]
+    exp.config.amp = True
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    two = experiments.identity(exp, "smoke", 0, experiments.registry()["ch02:full"])
+    assert two["train_config"]["world"] == 2 and two["digest"] != base["digest"]

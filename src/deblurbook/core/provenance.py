@@ -96,9 +96,15 @@ def code_digest(names: Iterable[str], skip: tuple[str, ...] = ()) -> str:
     package (but the modules ``skip`` leaves out, see :func:`closure`)."""
     digest = hashlib.sha256()
     for name in closure(names, skip):
-        text = code_text(modules()[name].read_text(encoding="utf-8"))
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+        digest.update(name.encode() + b"\0" + _file_code_text(modules()[name]).encode() + b"\0")
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def _file_code_text(path: Path) -> str:
+    """A module's :func:`code_text`, read once per process: a long-running process (a training worker,
+    a notebook kernel) keeps naming its runs after the code it loaded, though the file changes."""
+    return code_text(path.read_text(encoding="utf-8"))
 
 
 def sha256_file(path: str | os.PathLike) -> str:

@@ -185,6 +185,10 @@ class SGENet(nn.Module):
     the first stage's full-scale CEM features (which take MPRNet's SAM's place [R]).
     ``stages=1`` keeps the first stage alone; ``csam=False`` fuses the stages by a sum."""
 
+    # the last stage's full-scale CEM makes features for a next stage there is not: three of its
+    # layers get no gradient (kept, for the paper's parameter count); DDP must be told
+    has_unused_parameters = True
+
     def __init__(self, widths: tuple[int, ...] = WIDTHS, rdms: int = 2, stages: int = 2, csam: bool = True):
         super().__init__()
         if stages not in (1, 2):

@@ -62,7 +62,9 @@ def seed_list(text: str) -> list[int]:
     return seeds
 
 
-def train_book_runs(names: list[str], profile: str, seeds: list[int], device: str, progress: bool = False) -> list[str]:
+def train_book_runs(
+    names: list[str], profile: str, seeds: list[int], device: str, progress: bool = False, workers: int | None = None
+) -> list[str]:
     """Train each (experiment, seed) into the book's run folder, every row's seed 0 first; a
     run that another process holds is skipped. Returns what this process trained or loaded.
     ``progress``: each run's bar (steps per second, time left)."""
@@ -73,7 +75,7 @@ def train_book_runs(names: list[str], profile: str, seeds: list[int], device: st
             claim = build_dir() / "runs" / profile / ".claims" / f"{name.replace(':', '-')}-seed{seed}"
             try:
                 with hold(claim, f"{name} seed {seed} at {profile}") if ranks == 1 else contextlib.nullcontext():
-                    train_function(name)(name, profile, seed=seed, device=device, progress=progress)
+                    train_function(name)(name, profile, seed=seed, device=device, progress=progress, workers=workers)
             except LockedError:
                 continue
             print(f"train: {name} seed {seed} at {profile} ready", flush=True)
@@ -124,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--iterations", type=int, default=None, help="override the profile's (with --out)")
     parser.add_argument("--no-resume", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="DataLoader processes rendering batches (a GPU wants several)"
+    )
     args = parser.parse_args(argv)
     if args.out is None:
         try:
@@ -135,7 +140,14 @@ def main(argv: list[str] | None = None) -> int:
                 return _in_processes(_without_jobs(argv), args.jobs)
             require_device(args.profile, args.device)
             # one process shows its runs' progress bars; the workers of --jobs print a line per run
-            train_book_runs(names, args.profile, seeds, args.device, progress=WORKER_VARIABLE not in os.environ)
+            train_book_runs(
+                names,
+                args.profile,
+                seeds,
+                args.device,
+                progress=WORKER_VARIABLE not in os.environ,
+                workers=args.workers,
+            )
         except CLEAR_ERRORS as err:
             print(f"train: {err}", file=sys.stderr)
             return 2
@@ -152,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{args.experiment} starts from earlier runs or trains in phases: train it without --out, "
                 "into the book's run folders, where its stages are found"
             )
+        if args.workers is not None:
+            exp.config.workers = args.workers
         trainer = Trainer(exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, args.out, identity=exp.identity)
         trainer.train(resume=not args.no_resume)
     except CLEAR_ERRORS as err:

@@ -30,3 +30,19 @@ class CosineConfig(TrainConfig):
     def lr_at(self, step: int) -> float:
         progress = min(step, self.iterations) / self.iterations
         return self.eta_min + (self.lr - self.eta_min) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def from_budget(cfg: dict, steps: int, seed: int, device: str, **fields) -> CosineConfig:
+    """A chapter budget's cosine schedule over ``steps``: its batch, ``lr``, ``eta_min`` and checkpoint
+    and log periods (``fields``: any other :class:`~deblurbook.training.trainer.TrainConfig` field)."""
+    return CosineConfig(
+        iterations=steps,
+        batch=cfg["batch"],
+        lr=cfg["lr"],
+        eta_min=cfg["eta_min"],
+        checkpoint_every=cfg["checkpoint_every"],
+        log_every=cfg["log_every"],
+        seed=seed,
+        device=device,
+        **fields,
+    )

@@ -24,10 +24,12 @@ refuses a checkpoint of another identity, naming both.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import inspect
 import json
+import os
 import pkgutil
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -43,7 +45,7 @@ from ..core.locks import waiting_for
 from ..core.paths import build_dir
 from ..core.provenance import code_digest, code_text, imports_of
 from .selection import train_selected
-from .trainer import TrainConfig, Trainer
+from .trainer import TrainConfig, Trainer, precision
 
 CHAPTERS_PACKAGE = "deblurbook.chapters"
 
@@ -104,7 +106,13 @@ PRESENTATION = ("deblurbook.book", "deblurbook.chapters")  # what the code diges
 def training_code_digest(builder: Builder) -> str:
     """The builder function's source and every package module its module imports
     (but :data:`PRESENTATION`), with this registry and the trainer."""
-    function = getattr(builder, "func", builder)
+    return _function_code_digest(getattr(builder, "func", builder))
+
+
+@lru_cache(maxsize=None)
+def _function_code_digest(function: Callable) -> str:
+    # once per process: the builder's source is read by line number from the file, so a file edited
+    # while the process trains (lines added above the builder) must not name its later runs
     modules = [m for m in imports_of(function.__module__) if not m.startswith(PRESENTATION)]
     digest = code_digest([*modules, __name__, "deblurbook.training.trainer"], skip=PRESENTATION)
     return hashlib.sha256((code_text(inspect.getsource(function)) + digest).encode()).hexdigest()
@@ -112,7 +120,11 @@ def training_code_digest(builder: Builder) -> str:
 
 def identity(exp: Experiment, profile: str, seed: int, builder: Builder) -> dict:
     """What makes a run this run: its resolved configuration and the code behind it."""
-    config = {k: v for k, v in asdict(exp.config).items() if k != "device"}  # where it runs is not what it is
+    # where it runs and with how many loader workers is not what it is; its precision and its global
+    # batch (the ranks of torchrun) are
+    config = {k: v for k, v in asdict(exp.config).items() if k not in ("device", "workers")}
+    amp, dtype = precision(exp.config)
+    config |= {"amp": amp, "amp_dtype": dtype, "world": int(os.environ.get("WORLD_SIZE", "1"))}
     found = {
         "experiment": exp.name,
         "profile": profile,
@@ -146,23 +158,28 @@ def _prune_older(folder: Path) -> None:
 
 
 def train_experiment(
-    name: str, profile: str, seed: int = 0, device: str = "auto", progress: bool = True
+    name: str, profile: str, seed: int = 0, device: str = "auto", progress: bool = True, workers: int | None = None
 ) -> tuple[Experiment, Trainer]:
     """Build, train (continuing any checkpoint of the same identity; a finished run is
     only loaded) and return. A second process asking for the same run (two notebooks
-    executed in parallel) waits for the first to finish it, then loads it."""
+    executed in parallel) waits for the first to finish it, then loads it. ``workers``: DataLoader
+    processes rendering the batches (default: the experiment's; they do not change the run)."""
     exp = build(name, profile, seed=seed, device=device)
+    if workers is not None:
+        exp.config.workers = workers
     folder = run_dir(exp, profile, seed)
     trainer = Trainer(
         exp.model, exp.loss, exp.train_set, exp.inputs, exp.config, folder, progress=progress, identity=exp.identity
     )
     every = exp.settings.get("select_every", 0)
-    with waiting_for(folder / ".experiment.lock"):
+    # Under torchrun every rank trains this run together: a rank must not wait for another's lock.
+    with waiting_for(folder / ".experiment.lock") if trainer.world == 1 else contextlib.nullcontext():
         if every and exp.validation is not None:
             train_selected(trainer, exp.validation, every)
         else:
             trainer.train(resume=True)
-    _prune_older(folder)
+    if trainer.rank == 0:
+        _prune_older(folder)
     trainer.model.eval()
     return exp, trainer
 

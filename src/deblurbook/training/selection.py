@@ -14,6 +14,7 @@ score rose over the last fifth of training. A run whose last fifth added under
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Sequence
 
@@ -45,7 +46,8 @@ def train_selected(trainer: Trainer, score: Score, every: int) -> None:
     """Train to the end with selection every ``every`` steps; see the module's docstring. One
     selecting process per run folder: a second one fails at once, naming the first (the
     trainer's own lock is taken and released around each stretch between two scores)."""
-    with hold(trainer.out_dir / ".selection.lock", f"run folder {trainer.out_dir} (selection)"):
+    lock = trainer.out_dir / ".selection.lock"
+    with hold(lock, f"run folder {trainer.out_dir} (selection)") if trainer.rank == 0 else contextlib.nullcontext():
         _train_selected(trainer, score, every)
 
 
@@ -57,18 +59,21 @@ def _train_selected(trainer: Trainer, score: Score, every: int) -> None:
     iterations = trainer.config.iterations
     while True:
         if trainer.step > 0 and (not record["history"] or record["history"][-1]["step"] < trainer.step):
-            value = float(score(trainer.model.eval(), trainer.device))
+            value = float(score(trainer.model.eval(), trainer.device))  # every rank: the same weights
             best = max((h["score"] for h in record["history"]), default=float("-inf"))
             record["history"].append({"step": trainer.step, "score": value})
-            if value > best:
+            if value > best and trainer.rank == 0:
                 checkpoints.save({"model": trainer.model.state_dict(), "step": trainer.step}, best_path)
             record["best_step"] = max(record["history"], key=lambda h: h["score"])["step"]
-            atomic.write_json(record_path, record)
+            if trainer.rank == 0:
+                atomic.write_json(record_path, record)
         if trainer.step >= iterations:
             break
         to_boundary = every - trainer.step % every
         trainer.train(resume=False, stop_after=None if iterations - trainer.step <= to_boundary else to_boundary)
     trainer.last_model = copy.deepcopy(trainer.model).eval()
+    if trainer.world > 1:
+        torch.distributed.barrier()  # rank 0 has written best.pt
     fit_state_dict(trainer.model, checkpoints.load(best_path, map_location=trainer.device)["model"], best_path)
     trainer.selection = record
 

@@ -132,13 +132,17 @@ def train_staged(
     device: str = "auto",
     progress: bool = False,
     validation: Validation | None = None,
+    workers: int | None = None,
 ) -> tuple[experiments.Experiment, Trainer]:
     """Train ``name`` after the runs it starts from; see the module's docstring.
-    Returns the experiment and its trainer, whose model holds the selected weights."""
+    Returns the experiment and its trainer, whose model holds the selected weights. ``workers``:
+    DataLoader processes (default: the experiment's; they do not change the run)."""
     exp = experiments.build(name, profile, seed=seed, device=device)
+    if workers is not None:
+        exp.config.workers = workers
     settings = exp.settings
     for earlier in settings.get("init_from", ()):
-        _, done = train_staged(earlier, profile, seed, device, progress, validation)
+        _, done = train_staged(earlier, profile, seed, device, progress, validation, workers)
         warm_start(exp.model, done.model.state_dict())
     folder = experiments.run_dir(exp, profile, seed)
     trainer = Trainer(

@@ -48,12 +48,12 @@ from torch.utils.data import DataLoader, Dataset
 
 from ..core import atomic, checkpoints
 from ..core.checkpoints import CheckpointError
-from ..core.device import resolve
+from ..core.device import bf16_supported, resolve
 from ..core.locks import hold
 from ..data.datasets import seed_worker
 
 SCHEDULES = ("step", "poly")
-AMP_DTYPES = ("float16", "bfloat16")
+AMP_DTYPES = ("float16", "bfloat16", "auto")
 
 
 @dataclass
@@ -72,9 +72,10 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     amp: bool | None = None  # None: on when training on CUDA; True on a CPU autocasts there too
-    amp_dtype: str = "float16"  # "bfloat16" needs no loss scaling
+    amp_dtype: str = "auto"  # "bfloat16" needs no loss scaling; "auto": bfloat16 where the device has it
     grad_clip: float | None = None  # clip the global gradient norm (Caffe's clip_gradients)
-    workers: int = 0
+    workers: int = 0  # DataLoader processes rendering batches (not part of a run's identity)
+    deterministic: bool = True  # False lets cuDNN autotune (faster on a GPU; runs no longer repeat bit for bit)
     channels_last: bool = False  # NHWC weights and batches (faster convolutions on CPUs and tensor cores)
 
     def __post_init__(self):
@@ -89,6 +90,20 @@ class TrainConfig:
         if self.schedule == "poly":
             return self.lr * max(0.0, 1.0 - step / self.iterations) ** self.power
         return self.lr * self.gamma ** sum(step >= m for m in self.milestones)
+
+
+def precision(config: TrainConfig) -> tuple[bool, str | None]:
+    """The mixed precision a run of ``config`` trains in, (on, dtype or None), resolved for the
+    device it asks for: ``amp=None`` is on for CUDA; ``amp_dtype="auto"`` is bfloat16 where the
+    device computes it natively, else float16 (with a loss scaler). Part of a run's identity: a
+    run made in float32 on a CPU is not the run a GPU would make in bfloat16."""
+    cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    amp = config.amp if config.amp is not None else cuda
+    if not amp:
+        return False, None
+    if config.amp_dtype != "auto":
+        return True, config.amp_dtype
+    return True, "bfloat16" if bf16_supported("cuda" if cuda else "cpu") else "float16"
 
 
 def optimizer_groups(model: nn.Module, config: TrainConfig) -> list[dict]:
@@ -174,10 +189,10 @@ class Trainer:
             torch.distributed.init_process_group(backend)
         if config.device != "cpu" and torch.cuda.is_available() and self.world > 1:
             torch.cuda.set_device(local)
-            resolve("cuda")  # sets the cuDNN flags
+            resolve("cuda", deterministic=config.deterministic)  # sets the cuDNN flags
             self.device = torch.device("cuda", local)
         else:
-            self.device = resolve(config.device)
+            self.device = resolve(config.device, deterministic=config.deterministic)
         needed = config.iterations * config.batch * self.world
         if len(dataset) < needed:
             raise ValueError(
@@ -189,19 +204,25 @@ class Trainer:
         self.model = model.to(self.device, memory_format=self.memory_format)
         self.loss = loss.to(self.device)
         self.dataset = dataset
-        self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
+        self.amp, self.amp_dtype = precision(config)
         self.optimizer = torch.optim.Adam(optimizer_groups(self.model, config), lr=config.lr, betas=config.betas)
         self.critic_optimizer = None
         if hasattr(loss, "critic_loss"):
             group = {"params": list(self.loss.parameters()), "lr": config.lr, "lr_mult": 1.0}
             self.critic_optimizer = torch.optim.Adam([group], lr=config.lr, betas=config.betas)
-        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp and config.amp_dtype == "float16")
+        fp16 = self.amp_dtype == "float16"
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=fp16)
+        self.critic_scaler = torch.amp.GradScaler(self.device.type, enabled=fp16)  # its own loss scale
         self.step, self.log = 0, []
         self.progress = progress and self.rank == 0
         self.wrapped = self.model
         if self.world > 1:
+            for p in self.loss.parameters():  # a critic starts from rank 0's weights, as DDP's model does
+                torch.distributed.broadcast(p.data, 0)
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.wrapped = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+            self.wrapped = nn.parallel.DistributedDataParallel(
+                self.model, device_ids=ids, find_unused_parameters=getattr(self.model, "has_unused_parameters", False)
+            )
 
     # -- checkpoints -----------------------------------------------------------------
     @property
@@ -222,7 +243,11 @@ class Trainer:
             "identity": self.identity,
         }
         if self.critic_optimizer is not None:
-            state |= {"loss": self.loss.state_dict(), "critic_optimizer": self.critic_optimizer.state_dict()}
+            state |= {
+                "loss": self.loss.state_dict(),
+                "critic_optimizer": self.critic_optimizer.state_dict(),
+                "critic_scaler": self.critic_scaler.state_dict(),
+            }
         checkpoints.save(state, self.checkpoint_path)
         # the thread count is not part of the identity (where a run trains is not what it is), but a
         # CPU run repeats bit for bit only at the same count: recorded beside it
@@ -257,12 +282,15 @@ class Trainer:
             )
         fit_state_dict(self.model, state["model"], path)
         self.optimizer.load_state_dict(state["optimizer"])
-        self.scaler.load_state_dict(state["scaler"])
+        if state["scaler"]:  # a run without a loss scaler saved an empty state
+            self.scaler.load_state_dict(state["scaler"])
         if self.critic_optimizer is not None:
             if "critic_optimizer" not in state:
                 raise CheckpointError(f"{path}: no critic state, but {type(self.loss).__name__} trains one")
             fit_state_dict(self.loss, state["loss"], path)
             self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+            if "critic_scaler" in state:
+                self.critic_scaler.load_state_dict(state["critic_scaler"])
         self.step, self.log = int(state["step"]), list(state["log"])
         torch.set_rng_state(state["rng"].cpu())
         return True
@@ -321,7 +349,7 @@ class Trainer:
                 for group in optimizer.param_groups:
                     group["lr"] = cfg.lr_at(self.step) * group["lr_mult"]
             autocast = (
-                torch.autocast(self.device.type, dtype=getattr(torch, cfg.amp_dtype))
+                torch.autocast(self.device.type, dtype=getattr(torch, self.amp_dtype))
                 if self.amp
                 else contextlib.nullcontext()
             )
@@ -338,9 +366,9 @@ class Trainer:
                 self.scaler.unscale_(self.optimizer)
                 nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
             self.scaler.step(self.optimizer)
+            self.scaler.update()
             if self.critic_optimizer is not None:
                 parts |= self._critic_step(output, batch, autocast)
-            self.scaler.update()
             self.step += 1
             done_here += 1
             bar.update(1)
@@ -371,8 +399,14 @@ class Trainer:
         if not torch.isfinite(loss):
             raise FloatingPointError(f"critic loss is {float(loss)} at step {self.step}: {parts}")
         self.critic_optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.step(self.critic_optimizer)
+        self.critic_scaler.scale(loss).backward()
+        if self.world > 1:  # the critic is not inside DDP: average its gradients over the ranks here
+            for p in self.loss.parameters():
+                if p.grad is not None:
+                    torch.distributed.all_reduce(p.grad)
+                    p.grad /= self.world
+        self.critic_scaler.step(self.critic_optimizer)
+        self.critic_scaler.update()
         return parts
 
 

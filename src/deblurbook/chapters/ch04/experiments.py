@@ -9,7 +9,7 @@ from ...data.datasets import SyntheticDataset
 from ...models.reference import NCCDescriptor, RefDeblurNet, VGGFeatures
 from ...nn.adversarial import VGGStyleDiscriminator
 from ...nn.frequency_losses import ContentFrequencyLoss
-from ...training.cosine import CosineConfig
+from ...training.cosine import from_budget
 from ...training.experiments import Experiment
 from .._runs import CLAIM_SEEDS
 
@@ -166,16 +166,7 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
         seed=1_000_003 * (seed + 1),
         signals=("blur", "sharp", "ref"),
     )  # <= 8 DDP ranks
-    config = CosineConfig(
-        iterations=steps,
-        batch=cfg["batch"],
-        lr=cfg["lr"],
-        eta_min=cfg["eta_min"],
-        checkpoint_every=cfg["checkpoint_every"],
-        log_every=cfg["log_every"],
-        seed=seed,
-        device=device,
-    )
+    config = from_budget(cfg, steps, seed, device)
     settings = {key: cfg[key] for key in TRAINING_KEYS}
     return Experiment(
         f"{CHAPTER}:{row}", model, loss, train_set, inputs, config, {**settings, "row": row, "model": kwargs}

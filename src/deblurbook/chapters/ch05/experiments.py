@@ -18,7 +18,7 @@ from ...models.sgenet import CAB, CEM, CSAM, RDM, SGENet
 from ...models.two_way import MTDN
 from ...nn.blocks import parameter_count
 from ...nn.edge_losses import StageScaleCharbonnierEdge
-from ...training.cosine import CosineConfig
+from ...training.cosine import from_budget
 from ...training.experiments import Experiment
 from .._runs import CLAIM_SEEDS
 
@@ -141,16 +141,7 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     train_set = SyntheticDataset(
         cfg["train_presets"], crop=cfg["crop"], length=steps * cfg["batch"] * 8, seed=1_000_003 * (seed + 1)
     )  # <= 8 DDP ranks
-    config = CosineConfig(
-        iterations=steps,
-        batch=cfg["batch"],
-        lr=cfg["lr"],
-        eta_min=cfg["eta_min"],
-        checkpoint_every=cfg["checkpoint_every"],
-        log_every=cfg["log_every"],
-        seed=seed,
-        device=device,
-    )
+    config = from_budget(cfg, steps, seed, device)
     settings = {key: cfg[key] for key in TRAINING_KEYS}
     return Experiment(
         f"{CHAPTER}:{row}",

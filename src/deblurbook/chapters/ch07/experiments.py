@@ -20,9 +20,10 @@ from ...nn.edge_losses import StageScaleCharbonnierEdge
 from ...nn.frequency_losses import ContentFrequencyLoss
 from ...nn.losses import Reconstruction
 from ...nn.scale_losses import ScaleWeightedMSE
-from ...training.cosine import CosineConfig
+from ...training.cosine import from_budget
 from ...training.experiments import Experiment
 from ...training.selection import validation_psnr
+from .._runs import CLAIM_SEEDS
 
 CHAPTER = "ch07"
 
@@ -191,6 +192,7 @@ BUDGETS = {
     },
     "paper": {
         **_PROTOCOL,
+        "seeds": CLAIM_SEEDS,
         "sizes": ("chapter", "1M"),
         "variants": True,
         "crop": 256,
@@ -263,17 +265,8 @@ def build(net: str, size: str, profile: str, seed: int, device: str, iterations:
         signals=SIGNALS,
         pool=cfg["pool"],
     )  # <= 8 DDP ranks
-    config = CosineConfig(
-        iterations=steps,
-        batch=cfg["batch"],
-        lr=cfg["lr"],
-        eta_min=cfg["eta_min"],
-        checkpoint_every=cfg["checkpoint_every"],
-        log_every=cfg["log_every"],
-        seed=seed,
-        device=device,
-        grad_clip=cfg["grad_clip"],
-        **(precision(network) if cfg["fast"] else {}),
+    config = from_budget(
+        cfg, steps, seed, device, grad_clip=cfg["grad_clip"], **(precision(network) if cfg["fast"] else {})
     )
     settings = {
         **{key: cfg[key] for key in TRAINING_KEYS},
@@ -301,12 +294,3 @@ EXPERIMENTS = {f"{CHAPTER}:{net}-{size}": partial(build, net, size) for net, n i
 
 def row_name(net: str, size: str) -> str:
     return f"{net}-{size}"
-
-
-# `paper` trains three seeds for every row a claim rests on. Set below the builder on purpose: a run's
-# identity reads the builder's source by line number, so lines added above it while runs train would
-# file those runs under identities a fresh process does not compute. Move it into BUDGETS (and the
-# import to the top) the next time chapter 7's code changes anyway.
-from .._runs import CLAIM_SEEDS  # noqa: E402
-
-BUDGETS["paper"]["seeds"] = CLAIM_SEEDS
