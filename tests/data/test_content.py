@@ -28,6 +28,32 @@ def test_dead_leaves_deterministic_and_covering():
     assert len(np.unique(a.reshape(-1, 3), axis=0)) > 5  # many leaves, not a flat fill
 
 
+def _psnr_under_box_blur(image: np.ndarray, length: int = 15) -> float:
+    from scipy.ndimage import uniform_filter1d
+
+    blurred = uniform_filter1d(image.astype(np.float64), length, axis=1, mode="reflect")
+    return float(10 * np.log10(1 / np.mean((blurred - image) ** 2)))
+
+
+def test_dead_leaves_are_as_hard_to_deblur_as_the_training_photos():
+    rng = np.random.default_rng(0)
+    photos = [
+        np.median(
+            [_psnr_under_box_blur(content.random_crop_resized(content.load_photo(n), (96, 96), rng)) for _ in range(4)]
+        )
+        for n in content.photo_names("train")
+    ]
+    leaves = [
+        _psnr_under_box_blur(content.dead_leaves((96, 96), np.random.default_rng(i), r_max=48)) for i in range(16)
+    ]
+    classic = [
+        _psnr_under_box_blur(content.dead_leaves((96, 96), np.random.default_rng(i), r_max=48, contrast=(1, 1)))
+        for i in range(16)
+    ]
+    assert abs(np.median(leaves) - np.median(photos)) < 2.0, (np.median(leaves), np.median(photos))
+    assert np.median(classic) < min(photos)  # what the contrast range is for
+
+
 def test_content_pool_draws_exact_sizes_from_each_source(tmp_path):
     from deblurbook.imaging.images import write_png
 

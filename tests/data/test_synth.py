@@ -30,18 +30,24 @@ def test_same_arguments_same_bits_and_other_seeds_differ():
     assert not np.array_equal(a["blur"], c["blur"])
 
 
-def test_flow_carries_the_sharp_frame_to_the_next_one(sample):
-    """sharp_next sampled at x + flow(x) reproduces sharp away from occlusions."""
+@pytest.mark.parametrize("preset", list(synth.PRESETS))
+def test_flow_carries_the_sharp_frame_to_the_next_one(preset):
+    """sharp_next sampled at x + flow(x) reproduces sharp away from occlusions, pooled over three
+    scenes: a fast one can carry most of a small crop out of the frame."""
     from scipy import ndimage
 
-    _, s = sample
     h, w = SIZE
     ys, xs = np.mgrid[:h, :w].astype(float)
-    tx, ty = xs + s["flow"][..., 0], ys + s["flow"][..., 1]
-    warped = np.stack([ndimage.map_coordinates(s["sharp_next"][..., c], [ty, tx], order=1) for c in range(3)], -1)
-    inside = (tx >= 1) & (tx <= w - 2) & (ty >= 1) & (ty <= h - 2)
-    ok = inside & (np.abs(warped - s["sharp"]).max(-1) < 0.1)
-    assert ok.sum() >= 0.6 * inside.sum()  # holds except where layers occlude each other
+    inside_total = ok_total = 0
+    for seed in range(3):
+        s = synth.make_sample(preset, SIZE, seed=seed, signals=synth.SIGNALS + synth.EXTRA_SIGNALS)
+        tx, ty = xs + s["flow"][..., 0], ys + s["flow"][..., 1]
+        warped = np.stack([ndimage.map_coordinates(s["sharp_next"][..., c], [ty, tx], order=1) for c in range(3)], -1)
+        inside = (tx >= 1) & (tx <= w - 2) & (ty >= 1) & (ty <= h - 2)
+        inside_total += inside.sum()
+        ok_total += (inside & (np.abs(warped - s["sharp"]).max(-1) < 0.1)).sum()
+    assert inside_total >= 3 * h * w / 4  # enough of the scenes stays in view to test anything
+    assert ok_total >= 0.8 * inside_total  # holds except where layers occlude each other
 
 
 def test_local_blur_is_local_and_global_blur_is_global():
