@@ -3,7 +3,8 @@ import torch
 
 from deblurbook.book import stats
 from deblurbook.chapters import _runs
-from deblurbook.chapters._runs import Claim, blurred_per_set, blurred_scores, per_set, read_claims, read_with_floor
+from deblurbook.chapters._claims import Claim, read_claims, read_with_floor
+from deblurbook.chapters._runs import blurred_per_set, blurred_scores, per_set
 from deblurbook.imaging import metrics
 
 

@@ -7,7 +7,6 @@ A helper of the chapter modules, not a chapter (its name starts with ``_``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 from torch import nn
@@ -246,94 +245,6 @@ def scores_table(res: dict, rows, names: dict[str, str]) -> str:
     return markdown_table(["method (ours)", *sets], lines)
 
 
-# ---------------------------------------------------------------- the floor before any verdict
-
-FLOOR_DB = 1.0  # a model that beats its input by less on its own training distribution tests no claim
-
-
-def own_distribution_gain(blurred: dict[str, list[float]], runs: list[dict], sets) -> stats.Comparison:
-    """A row's PSNR gain over the blurred input on the test sets of its own training distribution
-    (``sets``: names of engine sets of the presets it trained on), images of those sets pooled,
-    paired over seeds and images (every generated scene is its own cluster)."""
-    split = against_input(blurred, runs)
-    missing = [name for name in sets if name not in split]
-    if missing:
-        raise ValueError(f"the row was not scored on {missing} (scored: {list(split)})")
-    values = np.concatenate([split[name][0] for name in sets], axis=1)
-    base = np.concatenate([split[name][1] for name in sets])
-    return stats.compare(values, base)
-
-
-def can_test_claims(gain: stats.Comparison) -> bool:
-    """Whether a row beats its input by at least :data:`FLOOR_DB` on its own training distribution."""
-    return gain.mean >= FLOOR_DB
-
-
-def floor_sentence(label: str, gain: stats.Comparison, sets) -> str:
-    """What a results page says first: how much ``label`` beats its input where it was trained,
-    and, under :data:`FLOOR_DB`, that this budget cannot test the paper's claims."""
-    where = ", ".join(f"`{name}`" for name in sets)
-    said = (
-        f"{label} beats its blurred input by {stats.difference(gain)} on scenes of its own training "
-        f"distribution ({where}; held-out content and seeds)"
-    )
-    if can_test_claims(gain):
-        return f"{said}: at least the {FLOOR_DB:.0f} dB the book asks before it reads any claim."
-    return (
-        f"{said}: under the {FLOOR_DB:.0f} dB the book asks before it reads any claim, so at this budget "
-        "the network has barely learned to deblur, and this page prints **no verdict** on the paper's "
-        "claims that rest on it."
-    )
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A claim of a chapter's table: its words (the paper's claim with its table, or the book's own
-    question, said as such), the paired comparison that tests it, and how a verdict bears on it
-    (:data:`~deblurbook.book.stats.CLAIM_HIGHER` by default). ``gated``: it rests on the trained
-    model, so the floor applies (a claim about the input or a classical method does not)."""
-
-    label: str
-    comparison: stats.Comparison
-    words: dict = field(default_factory=lambda: stats.CLAIM_HIGHER)
-    unit: str = "dB"
-    gated: bool = True
-
-
-def read_claims(claims: list[Claim], floor: stats.Comparison | None = None) -> list[tuple[str, str]]:
-    """A chapter's table of claims read as one family: Holm's correction over the claims that are
-    read; with ``floor`` (the model's gain on its own training distribution) under :data:`FLOOR_DB`,
-    the gated claims get no verdict, only their difference."""
-    blocked = floor is not None and not can_test_claims(floor)
-    read = [c for c in claims if not (blocked and c.gated)]
-    corrected = dict(zip(map(id, read), stats.holm([c.comparison for c in read])))
-    return [
-        (
-            c.label,
-            stats.judge(corrected[id(c)], c.words, c.unit)
-            if id(c) in corrected
-            else f"no verdict (the model is under the floor): {stats.difference(c.comparison, c.unit)}",
-        )
-        for c in claims
-    ]
-
-
-def read_with_floor(res: dict, main_row: str, label: str, sets, claims: list[Claim]) -> list[tuple[str, str]]:
-    """A results file's claims table: first the floor (row ``main_row``, called ``label``, against its
-    input on ``sets``, its own training distribution), then ``claims`` read under it as one family."""
-    return read_under_floor(
-        own_distribution_gain(res["blurred"], res["rows"][main_row]["runs"], sets), label, sets, claims
-    )
-
-
-def read_under_floor(floor: stats.Comparison, label: str, sets, claims: list[Claim]) -> list[tuple[str, str]]:
-    """The floor's row (``label`` against its input on ``sets``), then ``claims`` read under it as one family."""
-    return [
-        ("The model deblurs where it was trained (the floor before any verdict)", floor_sentence(label, floor, sets)),
-        *read_claims(claims, floor),
-    ]
-
-
 # ---------------------------------------------------------------- stale reference results
 
 
@@ -357,55 +268,6 @@ def stale_runs(data: dict) -> tuple[list[str], int]:
     and how many runs it records (what a results page shows above stale reference results)."""
     runs = recorded_runs(data)
     return experiments.stale(runs), len(runs)
-
-
-@dataclass(frozen=True)
-class RowStudy:
-    """A chapter's rows (its model and the ablations), each trained per seed and scored on the
-    chapter's test sets: the shape of its training, ablation and results files, and the model
-    against its blurred input in a table and in words."""
-
-    chapter: str
-    score_row: Callable[..., dict]  # (row, profile, seeds, device, sets) -> {"runs": ..., ...}
-    test_sets: Callable[..., dict]  # (profile, extended) -> {name: dataset}
-    main_row: str
-    main_label: str  # the model's name in sentences
-    row_names: dict[str, str]
-    own_sets: tuple[str, ...] = ("global", "mixed")  # the test sets of the main row's training distribution
-
-    def result(self, rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
-        """Every row of ``rows`` for each seed on the test sets (``extended``: with the real ones)."""
-        return rows_result(
-            lambda row, sets: self.score_row(row, profile, seeds, device, sets), rows, self.test_sets(profile, extended)
-        )
-
-    def training_result(self, profile: str, seeds, device: str) -> dict:
-        """The model alone for each seed on the test sets, and its training logs."""
-        return {
-            **self.result((self.main_row,), profile, seeds, device),
-            "logs": training_logs(f"{self.chapter}:{self.main_row}", profile, seeds, device),
-        }
-
-    def training_table(self, res: dict) -> str:
-        """The model on each test set against its blurred input (paired over images and seeds)."""
-        return input_table(res["blurred"], res["rows"][self.main_row]["runs"], self.row_names[self.main_row])
-
-    def training_summary(self, res: dict) -> str:
-        """The model against its blurred input on each test set, in words chosen by the verdicts."""
-        return against_input_summary(res["blurred"], res["rows"][self.main_row]["runs"], self.main_label)
-
-    def input_claims(self, res: dict, label: str) -> list[Claim]:
-        """The main row against its blurred input on every test set (the book's question; not gated:
-        it is the floor's own question on every set), resampling each set's clusters."""
-        runs = res["rows"][self.main_row]["runs"]
-        return [
-            Claim(f"{label}, {t} (the book's question)", compare_on(runs, t, values, base), gated=False)
-            for t, (values, base, _) in against_input(res["blurred"], runs).items()
-        ]
-
-    def read(self, res: dict, claims: list[Claim]) -> list[tuple[str, str]]:
-        """``claims`` read as one family under the main row's floor (:func:`read_with_floor`)."""
-        return read_with_floor(res, self.main_row, self.main_label, self.own_sets, claims)
 
 
 def timing_table(t: dict, rows, names: dict[str, str], base: str, parameters: str, base_words: str) -> str:

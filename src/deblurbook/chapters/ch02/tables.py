@@ -6,7 +6,7 @@ import numpy as np
 
 from ...book import stats
 from ...book.tables import markdown_table
-from .. import _runs
+from .. import _claims
 from .experiments import LABELS, PAPER, TABLE4_ROWS
 from .running import synthetic_name
 
@@ -207,7 +207,7 @@ def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
     rows = ablations["rows"]
     full = scores(rows["full"]["runs"])
     tested = [
-        _runs.Claim(
+        _claims.Claim(
             f"The model restores blurred frames (better than the input), {name}",
             against_input(row, "blurred_psnr"),
             gated=False,
@@ -215,7 +215,7 @@ def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
         for name, row in res["table2_ours"].items()
     ]
     tested += [
-        _runs.Claim(
+        _claims.Claim(
             f"It beats non-blind deconvolution with estimated flow (Fig. 5), {name}", against_input(row, "rl_psnr")
         )
         for name, row in res["table2_ours"].items()
@@ -229,9 +229,9 @@ def claims(res: dict, ablations: dict) -> list[tuple[str, str]]:
         ("bidirectional", "Bidirectional flow gives a similar result (no gain)", _SAME),
     ):
         if name in rows:
-            tested.append(_runs.Claim(f"{label} (Table IV)", stats.compare(scores(rows[name]["runs"]), full), words))
+            tested.append(_claims.Claim(f"{label} (Table IV)", stats.compare(scores(rows[name]["runs"]), full), words))
     return [
-        *_runs.read_under_floor(floor(res), "the full model", OWN_SETS, tested),
+        *_claims.read_under_floor(floor(res), "the full model", OWN_SETS, tested),
         ("Fig. 6: identical frames give near-zero flow and less deblurring", fig6_summary(ablations["fig6"])),
         ("30.58 dB on DVD, 0.20 s on a Titan Xp", "cannot be tested here (no DVD; timings on other hardware)"),
     ]

@@ -8,7 +8,8 @@ import numpy as np
 
 from ...book import stats
 from ...book.tables import markdown_table
-from .._runs import Claim, blurred_scores, per_set, read_with_floor, versus
+from .._claims import Claim, read_with_floor
+from .._runs import blurred_scores, per_set, versus
 from .experiments import LODE_SET, PAPER, test_sets
 from .network import ROW_NAMES
 from .training import score_row

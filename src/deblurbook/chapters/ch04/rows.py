@@ -22,7 +22,8 @@ from ...nn.blocks import pad_to_multiple, parameter_count
 from ...nn.matching import transfer
 from ...training.evaluate import evaluate
 from ...training.experiments import train_experiment
-from .. import _runs
+from .. import _rowstudy, _runs
+from .._claims import Claim
 from .._runs import (
     REDS_SET,
     blurred_per_set,
@@ -88,7 +89,7 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
 
 
 # 04.03-04.05: the rows trained per seed and scored; the model against its blurred input
-STUDY = _runs.RowStudy(CHAPTER, score_row, test_sets, "full", "the full model", ROW_NAMES)
+STUDY = _rowstudy.RowStudy(CHAPTER, score_row, test_sets, "full", "the full model", ROW_NAMES)
 training_result, training_table, training_summary = STUDY.training_result, STUDY.training_table, STUDY.training_summary
 
 
@@ -170,9 +171,9 @@ QUOTES = {
 }
 
 
-def _claims(res: dict, sets) -> list[_runs.Claim]:
+def _claims(res: dict, sets) -> list[Claim]:
     """Tables 5-7's claims and the book's capacity control on ``sets``, paired over seeds and images."""
-    rows, swaps, Claim = res["rows"], _swaps(res), _runs.Claim
+    rows, swaps = res["rows"], _swaps(res)
     found = [
         Claim(f"SFFM helps, {t}: {QUOTES['table5']}", versus(rows, "full", "no_sffm", t))
         for t in sets

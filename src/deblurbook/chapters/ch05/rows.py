@@ -13,7 +13,8 @@ from ...data.testsets import synthetic_test_set
 from ...models.sgenet import SGENet
 from ...nn.blocks import parameter_count
 from ...training.experiments import train_experiment
-from .. import _runs
+from .. import _rowstudy
+from .._claims import Claim
 from .._runs import (
     GOPRO_SET,
     REDS_SET,
@@ -58,7 +59,7 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
 
 
 # 05.03-05.05: the rows trained per seed and scored; the model against its blurred input
-STUDY = _runs.RowStudy(CHAPTER, score_row, test_sets, "full", "SGENet", ROW_NAMES)
+STUDY = _rowstudy.RowStudy(CHAPTER, score_row, test_sets, "full", "SGENet", ROW_NAMES)
 training_result, training_table, training_summary = STUDY.training_result, STUDY.training_table, STUDY.training_summary
 
 
@@ -117,10 +118,10 @@ CLAIMS = {
 }
 
 
-def _claims(res: dict, sets) -> list[_runs.Claim]:
+def _claims(res: dict, sets) -> list[Claim]:
     rows = res["rows"]
     return [
-        _runs.Claim(f"{CLAIMS[other]}, {t}: {QUOTES[other]}", versus(rows, "full", other, t))
+        Claim(f"{CLAIMS[other]}, {t}: {QUOTES[other]}", versus(rows, "full", other, t))
         for other in CLAIMS
         if other in rows
         for t in sets

@@ -15,7 +15,7 @@ from ...imaging.baselines import richardson_lucy, wiener
 from ...models.two_way import MTDN
 from ...nn.blocks import parameter_count
 from ...training.experiments import train_experiment
-from .. import _runs
+from .. import _claims, _runs
 from .._runs import REDS_SET
 from .experiments import CHAPTER, LEVIN_SET, PAPER, ROWS, SEEN_SET, budget, macs, test_sets
 from .rows import ROW_NAMES, STUDY
@@ -124,7 +124,7 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
             # not like with like: the paper's classical methods on Köhler's set are blind (they estimate the
             # kernel); the book's are given the true kernel, an upper bound on what a blind method can do
             found.append(
-                _runs.Claim(
+                _claims.Claim(
                     f"{method}, non-blind (given the true kernel), beats MTDN, {test} (the book's "
                     "question; Table 2's classical methods are blind)",
                     _runs.compare_on(runs, test, two_way[test], per[test]["psnr"]),
@@ -134,7 +134,7 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
     found += STUDY.input_claims(res, "MTDN improves on its blurred input")
     real = [test for test in two_way if test.endswith("(real)")]
     found += [
-        _runs.Claim(
+        _claims.Claim(
             f"Two-way over the image branch alone, {test} (Table 1's claim on other data)",
             _runs.versus(rows, "two_way", "single", test),
         )

@@ -11,7 +11,8 @@ from ...imaging import metrics
 from ...models.two_way import MTDN
 from ...nn.blocks import parameter_count
 from ...nn.scale_losses import resize_bilinear
-from .. import _runs
+from .. import _rowstudy, _runs
+from .._claims import Claim
 from .experiments import CHAPTER, LEVIN_SET, PAPER, ROWS, SEEN_SET, test_sets
 
 
@@ -52,7 +53,7 @@ ROW_NAMES = {
 
 
 # 06.03-06.05: the rows trained per seed and scored; the model against its blurred input
-STUDY = _runs.RowStudy(CHAPTER, score_row, test_sets, "two_way", "MTDN", ROW_NAMES, ("global", SEEN_SET))
+STUDY = _rowstudy.RowStudy(CHAPTER, score_row, test_sets, "two_way", "MTDN", ROW_NAMES, ("global", SEEN_SET))
 training_result, training_table, training_summary = STUDY.training_result, STUDY.training_table, STUDY.training_summary
 
 
@@ -103,7 +104,7 @@ def scale_table(res: dict) -> str:
 ABLATION_SETS = ("global", SEEN_SET, LEVIN_SET)
 
 
-def _claims(res: dict, sets) -> list[_runs.Claim]:
+def _claims(res: dict, sets) -> list[Claim]:
     """Table 1's claim and the book's two controls on ``sets`` (rows the file lacks are left out)."""
     rows, t1 = res["rows"], PAPER["table1"]
     gain = t1["Ours"][0] - t1["Ours w/o TWNNet"][0]
@@ -128,7 +129,7 @@ def _claims(res: dict, sets) -> list[_runs.Claim]:
         ),
     ]
     return [
-        _runs.Claim(words.format(test), _runs.versus(rows, "two_way", other, test))
+        Claim(words.format(test), _runs.versus(rows, "two_way", other, test))
         for other, words in asked
         if other in rows
         for test in sets

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ...book import stats
 from ...book.tables import markdown_table
-from .. import _runs
+from .. import _claims
 from .comparison import GOPRO_SET, REDS_SET, _scores, _testable, clusters_of, training_gain
 from .experiments import ALL, NETWORKS, SIZE_NAMES, row_name
 
@@ -102,7 +102,7 @@ def claims(res: dict, size: str | None = None) -> list[tuple[str, str]]:
             label,
             stats.judge(next(corrected))
             if testable
-            else f"not tested (a network under the {_runs.FLOOR_DB:.0f} dB floor): {stats.difference(c)}",
+            else f"not tested (a network under the {_claims.FLOOR_DB:.0f} dB floor): {stats.difference(c)}",
         )
         for label, testable, c in rows
     ]
@@ -115,9 +115,9 @@ def best_summary(res: dict, size: str = "1M", test: str = "mixed") -> str:
     floor = "; ".join(f"{NETWORKS[n].label} {g.mean:+.2f} dB" for n, g in gains.items())
     said = (
         f"where they trained, the networks beat their blurred input by {floor} (the book reads no claim "
-        f"resting on a network under {_runs.FLOOR_DB:.0f} dB)"
+        f"resting on a network under {_claims.FLOOR_DB:.0f} dB)"
     )
-    nets = [n for n in NETWORKS if test in _scores(res, row_name(n, size)) and _runs.can_test_claims(gains[n])]
+    nets = [n for n in NETWORKS if test in _scores(res, row_name(n, size)) and _claims.can_test_claims(gains[n])]
     if not nets:
         return f"{said}; none clears it, so the comparison says nothing about the designs at this budget"
     unbeaten = [

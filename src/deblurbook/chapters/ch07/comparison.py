@@ -14,7 +14,7 @@ from ...data.datasets import PairDataset
 from ...data.real import gopro_crops, reds_clips
 from ...data.testsets import synthetic_test_set
 from ...nn.blocks import parameter_count
-from .. import _runs
+from .. import _claims, _runs
 from .._runs import GOPRO_SET, REDS_SET
 from .experiments import ALL, CHAPTER, NETWORKS, SIZE_NAMES, VARIANTS, budget, row_name
 
@@ -151,7 +151,7 @@ SYMBOLS = {"higher": "▲", "lower": "▼", "equivalent": "=", "inconclusive": "
 def training_gain(res: dict, net: str, size: str = "1M") -> stats.Comparison:
     """``net``'s gain over the blurred input on the engine sets of its own training presets."""
     sets = [name for name in res.get("presets", SYNTHETIC_SETS) if name in set_names(res)]
-    return _runs.own_distribution_gain(res["blurred"], res["rows"][row_name(net, size)]["runs"], sets)
+    return _claims.own_distribution_gain(res["blurred"], res["rows"][row_name(net, size)]["runs"], sets)
 
 
 def floor_table(res: dict, size: str = "1M") -> str:
@@ -163,7 +163,7 @@ def floor_table(res: dict, size: str = "1M") -> str:
             [
                 network.label,
                 stats.difference(gain),
-                "read" if _runs.can_test_claims(gain) else f"not read (under {_runs.FLOOR_DB:.0f} dB)",
+                "read" if _claims.can_test_claims(gain) else f"not read (under {_claims.FLOOR_DB:.0f} dB)",
             ]
         )
     sets = ", ".join(f"`{name}`" for name in res.get("presets", SYNTHETIC_SETS) if name in set_names(res))
@@ -173,7 +173,7 @@ def floor_table(res: dict, size: str = "1M") -> str:
 
 
 def _testable(res: dict, size: str, *nets: str) -> bool:
-    return all(_runs.can_test_claims(training_gain(res, n, size)) for n in nets if n in NETWORKS)
+    return all(_claims.can_test_claims(training_gain(res, n, size)) for n in nets if n in NETWORKS)
 
 
 MIRRORED = {"higher": "lower", "lower": "higher"}

@@ -1,0 +1,62 @@
+"""A chapter's rows (its model and the ablations) as one study: trained per seed, scored on the
+chapter's test sets, the model set against its blurred input, and the claims read under its floor.
+
+A helper of the chapter modules, not a chapter (its name starts with ``_``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ._claims import Claim, read_with_floor
+from ._runs import against_input, against_input_summary, compare_on, input_table, rows_result, training_logs
+
+
+@dataclass(frozen=True)
+class RowStudy:
+    """A chapter's rows (its model and the ablations), each trained per seed and scored on the
+    chapter's test sets: the shape of its training, ablation and results files, and the model
+    against its blurred input in a table and in words."""
+
+    chapter: str
+    score_row: Callable[..., dict]  # (row, profile, seeds, device, sets) -> {"runs": ..., ...}
+    test_sets: Callable[..., dict]  # (profile, extended) -> {name: dataset}
+    main_row: str
+    main_label: str  # the model's name in sentences
+    row_names: dict[str, str]
+    own_sets: tuple[str, ...] = ("global", "mixed")  # the test sets of the main row's training distribution
+
+    def result(self, rows, profile: str, seeds, device: str, extended: bool = False) -> dict:
+        """Every row of ``rows`` for each seed on the test sets (``extended``: with the real ones)."""
+        return rows_result(
+            lambda row, sets: self.score_row(row, profile, seeds, device, sets), rows, self.test_sets(profile, extended)
+        )
+
+    def training_result(self, profile: str, seeds, device: str) -> dict:
+        """The model alone for each seed on the test sets, and its training logs."""
+        return {
+            **self.result((self.main_row,), profile, seeds, device),
+            "logs": training_logs(f"{self.chapter}:{self.main_row}", profile, seeds, device),
+        }
+
+    def training_table(self, res: dict) -> str:
+        """The model on each test set against its blurred input (paired over images and seeds)."""
+        return input_table(res["blurred"], res["rows"][self.main_row]["runs"], self.row_names[self.main_row])
+
+    def training_summary(self, res: dict) -> str:
+        """The model against its blurred input on each test set, in words chosen by the verdicts."""
+        return against_input_summary(res["blurred"], res["rows"][self.main_row]["runs"], self.main_label)
+
+    def input_claims(self, res: dict, label: str) -> list[Claim]:
+        """The main row against its blurred input on every test set (the book's question; not gated:
+        it is the floor's own question on every set), resampling each set's clusters."""
+        runs = res["rows"][self.main_row]["runs"]
+        return [
+            Claim(f"{label}, {t} (the book's question)", compare_on(runs, t, values, base), gated=False)
+            for t, (values, base, _) in against_input(res["blurred"], runs).items()
+        ]
+
+    def read(self, res: dict, claims: list[Claim]) -> list[tuple[str, str]]:
+        """``claims`` read as one family under the main row's floor (:func:`read_with_floor`)."""
+        return read_with_floor(res, self.main_row, self.main_label, self.own_sets, claims)
