@@ -43,6 +43,31 @@ def test_an_interrupted_selection_resumes_to_the_uninterrupted_result(empty_root
     )
 
 
+def test_a_run_killed_between_two_scores_is_scored_where_an_uninterrupted_one_is(empty_root, tmp_path, monkeypatch):
+    """Resumed from a checkpoint between two scores, a run scores at the next boundary, not where it
+    resumed (a score there could have become its best model)."""
+    whole = make(tmp_path / "whole")
+    selection.train_selected(whole, score, every=3)
+    save = Trainer.save_checkpoint
+
+    def killed_after_step_4(self):
+        save(self)
+        if self.step == 4:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "save_checkpoint", killed_after_step_4)
+    with pytest.raises(KeyboardInterrupt):
+        selection.train_selected(make(tmp_path / "part"), score, every=3)
+    monkeypatch.undo()
+    resumed = make(tmp_path / "part")
+    selection.train_selected(resumed, score, every=3)
+    assert [h["step"] for h in resumed.selection["history"]] == [3, 6]
+    assert resumed.selection == whole.selection
+    assert all(
+        torch.equal(a, b) for a, b in zip(resumed.model.state_dict().values(), whole.model.state_dict().values())
+    )
+
+
 def test_the_last_fifth_rule_reads_a_learning_curve():
     rising = [{"step": s, "score": 20 + s / 100} for s in range(100, 1001, 100)]
     flat = [{"step": s, "score": 20 + min(s, 500) / 100} for s in range(100, 1001, 100)]

@@ -58,7 +58,10 @@ def _train_selected(trainer: Trainer, score: Score, every: int) -> None:
     record["history"] = [h for h in record["history"] if h["step"] <= trainer.step]
     iterations = trainer.config.iterations
     while True:
-        if trainer.step > 0 and (not record["history"] or record["history"][-1]["step"] < trainer.step):
+        # scored at the boundaries and the end only: a run resumed from a checkpoint between two
+        # boundaries is scored where an uninterrupted one is, so it keeps the same best model
+        due = trainer.step % every == 0 or trainer.step >= iterations
+        if due and trainer.step > 0 and (not record["history"] or record["history"][-1]["step"] < trainer.step):
             value = float(score(trainer.model.eval(), trainer.device))  # every rank: the same weights
             best = max((h["score"] for h in record["history"]), default=float("-inf"))
             record["history"].append({"step": trainer.step, "score": value})
