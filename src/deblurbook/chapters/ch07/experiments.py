@@ -155,10 +155,10 @@ BUDGETS = {
     # at every score to 5,600 steps), bf16 and NHWC where each network's gradients allow, the checkpoint
     # kept the best of ten on held-out validation scenes. Steps: the same CPU time for every network
     # (about 30 minutes of one core a run, from benchmarks/training_speed.py), not the same steps: the
-    # same steps would leave the cheap networks untrained or cost SGENet days. At 10 minutes a run (a
-    # third of these steps) every network stayed under the 1 dB floor (U-Net +0.55 dB); the U-Net's
-    # validation gain grew to about +1.0 dB by 10,000-12,000 steps (measured, one seed). The 18 runs take
-    # about 4.5 hours with two one-thread workers: `train` resumes them across sittings.
+    # same steps would leave the cheap networks untrained or cost SGENet days. On the recalibrated dead
+    # leaves (seed 0), the U-Net's best validation gain was +0.84 dB (at 9,600 steps) and the flow
+    # network's +0.35 dB: under the 1 dB floor at these steps. The 18 runs take about 4.5 hours with two
+    # one-thread workers: `train` resumes them while `_build/runs` is kept.
     "small": {
         **_PROTOCOL,
         "sizes": ("1M",),
