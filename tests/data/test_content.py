@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from deblurbook.data import content
+from deblurbook.imaging import metrics
 
 
 def test_every_bundled_photo_loads_as_rgb_float():
@@ -32,7 +33,7 @@ def _psnr_under_box_blur(image: np.ndarray, length: int = 15) -> float:
     from scipy.ndimage import uniform_filter1d
 
     blurred = uniform_filter1d(image.astype(np.float64), length, axis=1, mode="reflect")
-    return float(10 * np.log10(1 / np.mean((blurred - image) ** 2)))
+    return float(metrics.psnr(blurred, image))
 
 
 def test_dead_leaves_are_as_hard_to_deblur_as_the_training_photos():
