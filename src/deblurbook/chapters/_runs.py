@@ -19,6 +19,7 @@ from ..data.datasets import PairDataset
 from ..data.real import gopro_crops, reds_clips
 from ..imaging import metrics
 from ..training import experiments
+from ..training.archive import train_archived
 from ..training.evaluate import evaluate
 
 
@@ -91,7 +92,7 @@ def train_and_score(
     device: str,
     sets: dict,
     extra: Callable[[nn.Module, object], dict] | None = None,
-    train: Callable = experiments.train_experiment,
+    train: Callable = train_archived,
 ) -> tuple[list[dict], nn.Module]:
     """Train ``experiment`` for each seed and score it on ``sets`` (name -> test set).
 
@@ -101,7 +102,8 @@ def train_and_score(
     adds its dict under ``"extra"``), and the last seed's model.
 
     ``train(experiment, profile, seed=, device=, progress=)`` returns the experiment and its
-    trainer (default: :func:`~deblurbook.training.experiments.train_experiment`). Where the
+    trainer (default: :func:`~deblurbook.training.archive.train_archived`, which restores and
+    archives the runs of the profiles whose results are committed). Where the
     trainer selected its model on a validation set (``trainer.selection``), the run keeps the
     record under ``"selection"`` and the last model's scores under ``"last"``.
     """
@@ -220,9 +222,9 @@ def against_input_summary(blurred: dict[str, list[float]], runs: list[dict], lab
 def training_logs(experiment: str, profile: str, seeds, device: str) -> dict[str, list[dict]]:
     """The trainer's log of each seed's run of ``experiment`` (trained now or loaded), by seed."""
     return {
-        str(s): experiments.train_experiment(
-            experiment, profile, seed=s, device=device, progress=pages.shows_progress(profile)
-        )[1].log
+        str(s): train_archived(experiment, profile, seed=s, device=device, progress=pages.shows_progress(profile))[
+            1
+        ].log
         for s in seeds
     }
 

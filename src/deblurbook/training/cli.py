@@ -36,6 +36,7 @@ from ..core.device_policy import require_device
 from ..core.locks import LockedError, hold
 from ..core.paths import build_dir
 from . import experiments
+from .archive import train_archived
 from .trainer import RunMismatchError, Trainer
 
 WORKER_VARIABLE = "DEBLURBOOK_TRAIN_WORKER"  # set in the processes that --jobs starts
@@ -75,7 +76,15 @@ def train_book_runs(
             claim = build_dir() / "runs" / profile / ".claims" / f"{name.replace(':', '-')}-seed{seed}"
             try:
                 with hold(claim, f"{name} seed {seed} at {profile}") if ranks == 1 else contextlib.nullcontext():
-                    train_function(name)(name, profile, seed=seed, device=device, progress=progress, workers=workers)
+                    train_archived(
+                        name,
+                        profile,
+                        seed=seed,
+                        train=train_function(name),
+                        device=device,
+                        progress=progress,
+                        workers=workers,
+                    )
             except LockedError:
                 continue
             print(f"train: {name} seed {seed} at {profile} ready", flush=True)

@@ -33,7 +33,7 @@ from ..core.device import DeviceUnavailable, resolve
 from ..imaging.images import ImageError
 from ..imaging.photo_io import Photo, output_suffix, read_photo, write_photo
 from ..nn.tiling import tiled
-from . import experiments, shipped
+from . import archive, experiments, shipped
 from .trainer import load_model_weights
 
 NAME = re.compile(r"^(?P<experiment>ch\d\d:[\w-]+)@(?P<profile>\w+)(?:#(?P<seed>\d+))?$")
@@ -50,19 +50,24 @@ def parse_name(name: str) -> tuple[str, str, int]:
 
 
 def resolve_checkpoint(name: str) -> Path:
-    """The weights of the run ``name`` names: shipped with the repository
-    (:mod:`~deblurbook.training.shipped`; a note on standard error when they are stale), else the
-    local run's selected weights (``best.pt``) where the chapter selected them, else its last
+    """The weights of the run ``name`` names: archived in the repository under its current identity
+    (:mod:`~deblurbook.training.archive`), else shipped with it (:mod:`~deblurbook.training.shipped`;
+    a note on standard error when they are stale), else the local run's; of a run, the weights
+    selected on validation (``best.pt``) where the chapter selected them, else its last
     (``checkpoint.pt``)."""
     experiment, profile, seed = parse_name(name)
     exp = experiments.build(experiment, profile, seed=seed, device="cpu")
+    folder = experiments.run_dir(exp, profile, seed)
+    archived = archive.archive_dir(profile) / folder.parent.name / folder.name
+    for file in ("best.pt", "checkpoint.pt"):
+        if (archived / file).is_file():
+            return archived / file
     found = shipped.find(experiment, profile, seed)
     if found is not None:
         note = shipped.stale_note(found, exp.identity)
         if note:
             print(f"deblur: note: {note}", file=sys.stderr)
         return found
-    folder = experiments.run_dir(exp, profile, seed)
     for file in ("best.pt", "checkpoint.pt"):
         if (folder / file).is_file():
             return folder / file

@@ -14,6 +14,7 @@ from ...book.viz import Panel, box_around, comparison_panels, figure, to_hwc
 from ...core.device import describe, resolve
 from ...models.bladenet import BladeNet, blur_probability
 from ...nn.blocks import parameter_count
+from ...training.archive import train_archived
 from .._runs import GOPRO_SET, REDS_SET, blurred_per_set, blurred_scores, per_set
 from .ablations import _NO_WORSE, _versus, read
 from .experiments import CHAPTER, LODE_SET, PAPER, budget, test_sets, train_row
@@ -238,7 +239,7 @@ def results_summary(res: dict) -> str:
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
     trainers = {
-        label: train_row(f"{CHAPTER}:{row}", profile, seed=seed, device=device)[1]
+        label: train_archived(f"{CHAPTER}:{row}", profile, seed=seed, device=device, train=train_row)[1]
         for row, label in (("none_global", "BladeNet- (global only)"), ("full", "BladeNet"), ("plus", "BladeNet+"))
     }
     models, dev = {label: t.model for label, t in trainers.items()}, trainers["BladeNet"].device

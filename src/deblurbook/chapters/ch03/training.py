@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 
@@ -12,6 +14,7 @@ from ...imaging import metrics
 from ...models.bladenet import BladeNet, blur_probability
 from ...models.bladenet_losses import dice
 from ...nn.blocks import parameter_count
+from ...training.archive import train_archived
 from .._runs import against_input, blurred_scores, input_table, train_and_score
 from .experiments import (
     CHAPTER,
@@ -67,7 +70,7 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
         device,
         sets,
         extra=lambda m, dev: local_scores(m, local, dev),
-        train=train_row,
+        train=partial(train_archived, train=train_row),
     )
     spec = ROWS[row]
     paper = parameter_count(BladeNet(spec.variant, width=64)) if spec.network == "bladenet" else None
@@ -160,7 +163,7 @@ def staged_log(profile: str, seed: int, device: str) -> tuple[list[dict], list[i
     of S1, and the steps where S2 and S3 begin."""
     log, offset, starts = [], 0, []
     for stage in STAGES:
-        _, trainer = train_row(f"{CHAPTER}:{stage}", profile, seed=seed, device=device)
+        _, trainer = train_archived(f"{CHAPTER}:{stage}", profile, seed=seed, device=device, train=train_row)
         log += [{**e, "step": e["step"] + offset} for e in trainer.log]
         offset += trainer.config.iterations
         starts.append(offset)

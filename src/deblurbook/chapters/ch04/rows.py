@@ -20,8 +20,8 @@ from ...data.testsets import synthetic_test_set
 from ...models.reference import MATCH_FACTOR, RefDeblurNet
 from ...nn.blocks import pad_to_multiple, parameter_count
 from ...nn.matching import transfer
+from ...training.archive import train_archived
 from ...training.evaluate import evaluate
-from ...training.experiments import train_experiment
 from .. import _rowstudy, _runs
 from .._claims import Claim
 from .._runs import (
@@ -355,7 +355,7 @@ RESULT_FIGURES = {
 
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the full model of ``seed``."""
-    _, trainer = train_experiment(
+    _, trainer = train_archived(
         f"{CHAPTER}:full", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
     )
     sets = test_sets(profile, extended=True)

@@ -9,7 +9,7 @@ from ...book import pages, stats
 from ...book.tables import markdown_table
 from ...book.viz import figure, to_hwc
 from ...models.sgenet import SGENet
-from ...training.experiments import train_experiment
+from ...training.archive import train_archived
 from .experiments import CHAPTER
 from .rows import test_sets
 
@@ -75,7 +75,7 @@ def guidance_result(profile: str, seeds, device: str) -> dict:
     data = test_sets(profile)["mixed"]
     found: dict = {"csam": {}, "attention_vs_blur": {}}
     for s in seeds:
-        _, trainer = train_experiment(
+        _, trainer = train_archived(
             f"{CHAPTER}:full", profile, seed=s, device=device, progress=pages.shows_progress(profile)
         )
         weights, corr = [], []

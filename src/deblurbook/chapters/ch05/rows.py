@@ -12,7 +12,7 @@ from ...book.viz import to_hwc
 from ...data.testsets import synthetic_test_set
 from ...models.sgenet import SGENet
 from ...nn.blocks import parameter_count
-from ...training.experiments import train_experiment
+from ...training.archive import train_archived
 from .. import _rowstudy
 from .._claims import Claim
 from .._runs import (
@@ -223,7 +223,7 @@ def comparison_figure(models: dict[str, nn.Module], item: dict, device):
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
     trainers = {
-        ROW_NAMES[row].split(" (")[0]: train_experiment(
+        ROW_NAMES[row].split(" (")[0]: train_archived(
             f"{CHAPTER}:{row}", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
         )[1]
         for row in RESULT_ROWS

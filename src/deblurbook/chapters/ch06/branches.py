@@ -10,7 +10,7 @@ from ...book.tables import markdown_table
 from ...book.viz import Panel, figure, to_hwc
 from ...models.two_way import MTDN
 from ...nn.scale_losses import resize_bilinear
-from ...training.experiments import train_experiment
+from ...training.archive import train_archived
 from .experiments import CHAPTER, budget, test_sets
 
 BANDS = (0.0, 1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 0.75)  # radial frequency, cycles per pixel
@@ -74,7 +74,7 @@ def branch_result(profile: str, seeds, device: str, test: str = "global") -> dic
     data = test_sets(profile)[test]
     per_seed = {}
     for s in seeds:
-        _, trainer = train_experiment(
+        _, trainer = train_archived(
             f"{CHAPTER}:two_way", profile, seed=s, device=device, progress=pages.shows_progress(profile)
         )
         per_seed[str(s)] = [

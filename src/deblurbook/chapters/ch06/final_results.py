@@ -14,7 +14,7 @@ from ...imaging import metrics
 from ...imaging.baselines import richardson_lucy, wiener
 from ...models.two_way import MTDN
 from ...nn.blocks import parameter_count
-from ...training.experiments import train_experiment
+from ...training.archive import train_archived
 from .. import _claims, _runs
 from .._runs import REDS_SET
 from .experiments import CHAPTER, LEVIN_SET, PAPER, ROWS, SEEN_SET, budget, macs, test_sets
@@ -191,7 +191,7 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
     short = {"single": "image branch only", "two_way": "MTDN"}
     trainers = {
-        short[row]: train_experiment(
+        short[row]: train_archived(
             f"{CHAPTER}:{row}", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
         )[1]
         for row in RESULT_ROWS[::-1]

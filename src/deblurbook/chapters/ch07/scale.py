@@ -10,8 +10,8 @@ from ...book.tables import markdown_table
 from ...data.blur_scale import Downscaled, RenderedSet, blur_lengths, scaled_motion
 from ...data.datasets import SyntheticDataset
 from ...imaging import metrics
+from ...training.archive import train_archived
 from ...training.deblur import restore
-from ...training.experiments import train_experiment
 from .comparison import GOPRO_SET, REDS_SET, SYMBOLS, readable, test_sets
 from .experiments import CHAPTER, NETWORKS, budget, row_name
 
@@ -75,7 +75,7 @@ def scale_result(profile: str, seeds, device: str, size: str = "1M") -> dict:
     for net, network in NETWORKS.items():
         per_seed = []
         for s in seeds:
-            _, trainer = train_experiment(
+            _, trainer = train_archived(
                 f"{CHAPTER}:{row_name(net, size)}",
                 profile,
                 seed=s,

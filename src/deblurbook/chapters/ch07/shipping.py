@@ -16,7 +16,7 @@ from ...book.timing import device_label, seconds_per_image
 from ...core.atomic import read_json as atomic_read
 from ...core.device import describe, resolve
 from ...nn.blocks import parameter_count
-from ...training.experiments import train_experiment
+from ...training.archive import train_archived
 from ...training.selection import validation_psnr
 from .comparison import training_gain
 from .experiments import CHAPTER, NETWORKS, SIZE_NAMES, budget, row_name
@@ -29,7 +29,7 @@ def _ship_seed0(profile: str, device: str) -> dict[str, tuple[Path, object]]:
 
     size, found = budget(profile)["sizes"][-1], {}
     for net in NETWORKS:
-        exp, trainer = train_experiment(
+        exp, trainer = train_archived(
             f"{CHAPTER}:{row_name(net, size)}", profile, seed=0, device=device, progress=pages.shows_progress(profile)
         )
         found[net] = shipped.ship(exp.name, profile, 0, trainer.model, exp.identity), trainer
