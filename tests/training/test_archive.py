@@ -33,11 +33,11 @@ def test_a_finished_run_is_archived_and_restored_in_a_new_checkout_without_train
     packed = archived_smoke / "runs" / PROFILE / "ch07" / folder.name
     assert sorted(p.name for p in packed.iterdir() if not p.name.endswith(".sha256")) == sorted(archive.FILES)
     state = checkpoints.load(packed / "checkpoint.pt")
-    floats = [t for t in state["model"].values() if t.is_floating_point()]
+    best = checkpoints.load(packed / "best.pt")["model"]
+    floats = [t for t in [*state["model"].values(), *best.values()] if t.is_floating_point()]
     assert floats and all(t.dtype == torch.float16 for t in floats)
     assert state["optimizer"]["state"] == {} and state["optimizer"]["param_groups"]
     # the sitting that trained it scores the archived (rounded) weights, as a later one will
-    best = checkpoints.load(packed / "best.pt")["model"]
     assert all(torch.equal(v, best[k].float()) for k, v in trainer.model.state_dict().items() if v.is_floating_point())
     first, last, record = weights(trainer.model), weights(trainer.last_model), trainer.selection
 
@@ -51,6 +51,22 @@ def test_a_finished_run_is_archived_and_restored_in_a_new_checkout_without_train
     assert again.step == exp.config.iterations and again.selection == record
     assert all(torch.equal(first[k], v) for k, v in again.model.state_dict().items())
     assert all(torch.equal(last[k], v) for k, v in again.last_model.state_dict().items())
+
+
+@pytest.mark.parametrize("last_is_best", [True, False])
+def test_the_last_weights_are_stored_once_only_where_they_are_the_best(archived_smoke, tmp_path, last_is_best):
+    exp, _ = train()
+    folder = experiments.run_dir(exp, PROFILE, 0)
+    last = checkpoints.load(folder / "checkpoint.pt")["model"]
+    best = checkpoints.load(folder / "best.pt")
+    best["model"] = {k: v if last_is_best or not v.is_floating_point() else v + 1 for k, v in last.items()}
+    checkpoints.save(best, folder / "best.pt")
+    packed = archive.pack(folder, tmp_path / "packed")
+    assert checkpoints.load(packed / "checkpoint.pt").get(archive.MODEL_IN_BEST, False) == last_is_best
+    archive.unpack(packed, tmp_path / "restored")
+    restored = checkpoints.load(tmp_path / "restored" / "checkpoint.pt")["model"]
+    assert all(torch.equal(v.half().float(), restored[k]) for k, v in last.items() if v.is_floating_point())
+    assert archive.MODEL_IN_BEST not in checkpoints.load(tmp_path / "restored" / "checkpoint.pt")
 
 
 def test_an_unfinished_run_is_not_archived(archived_smoke):

@@ -9,7 +9,8 @@ the run folder restores it from there instead of training it again:
 * ``checkpoint.pt``: the trainer's last checkpoint without the optimisers' moments (a finished
   run never steps again; their parameter groups are kept, so that the trainer loads it as it is)
   and with every floating-point weight in float16: half the bytes of float32, about 2 MB per
-  million parameters;
+  million parameters (where the last model is the one chosen on validation, its weights are
+  stored once, in ``best.pt``, and the checkpoint says so);
 * ``best.pt``: the model chosen on validation (:mod:`~deblurbook.training.selection`), float16;
 * ``selection.json`` and ``log.json``, as the run wrote them.
 
@@ -35,6 +36,7 @@ from . import experiments
 ARCHIVED_PROFILES = ("small",)
 FILES = ("checkpoint.pt", "best.pt", "selection.json", "log.json")
 HALF_KEYS = ("model", "loss")  # the checkpoint entries whose weights are stored in float16
+MODEL_IN_BEST = "archive_model_in_best"  # a checkpoint entry: its model weights are best.pt's
 
 
 def archive_dir(profile: str) -> Path:
@@ -92,6 +94,10 @@ def _widened(weights: dict) -> dict:
     }
 
 
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
 def pack(folder: Path, target: Path) -> Path:
     """Write the archive of the finished run in ``folder`` to ``target`` (a folder, replaced whole
     and at once), then rewrite ``folder`` from it. Returns ``target``."""
@@ -105,11 +111,13 @@ def pack(folder: Path, target: Path) -> Path:
     staging = target.with_name(f".{target.name}.packing")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    checkpoints.save(state, staging / "checkpoint.pt")
     if (folder / "best.pt").is_file():
         best = checkpoints.load(folder / "best.pt")
         best["model"] = _halved(best["model"], folder / "best.pt")
         checkpoints.save(best, staging / "best.pt")
+        if _same(best["model"], state["model"]):
+            state = {**state, "model": {}, MODEL_IN_BEST: True}
+    checkpoints.save(state, staging / "checkpoint.pt")
     for name in ("selection.json", "log.json"):
         if (folder / name).is_file():
             atomic.write_json(staging / name, atomic.read_json(folder / name))
@@ -124,6 +132,8 @@ def unpack(archived: Path, folder: Path) -> None:
     """Make ``folder`` the finished run archived in ``archived`` (weights back in float32)."""
     folder.mkdir(parents=True, exist_ok=True)
     state = checkpoints.load(archived / "checkpoint.pt")
+    if state.pop(MODEL_IN_BEST, False):
+        state["model"] = checkpoints.load(archived / "best.pt")["model"]
     for key in HALF_KEYS:
         if key in state:
             state[key] = _widened(state[key])
