@@ -158,7 +158,7 @@ BUDGETS = {
     # same steps would leave the cheap networks untrained or cost SGENet days. On the recalibrated dead
     # leaves (seed 0), the U-Net's best validation gain was +0.84 dB (at 9,600 steps) and the flow
     # network's +0.35 dB: under the 1 dB floor at these steps. The 18 runs take about 4.5 hours with two
-    # one-thread workers: `train` resumes them while `_build/runs` is kept.
+    # one-thread workers; finished runs are packed in runs/small/ch07 and add up across sittings.
     "small": {
         **_PROTOCOL,
         "sizes": ("1M",),
