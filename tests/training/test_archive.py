@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from deblurbook.core import checkpoints
-from deblurbook.training import archive, experiments
+from deblurbook.training import archive, deblur, experiments
 from deblurbook.training.trainer import Trainer
 
 NAME, PROFILE = "ch07:unet-smoke", "smoke"
@@ -103,3 +103,12 @@ def test_a_changed_archive_is_refused_naming_the_file(archived_smoke):
 def test_weights_that_do_not_fit_float16_are_refused(tmp_path):
     with pytest.raises(ValueError, match="w does not fit float16"):
         archive._halved({"w": torch.tensor([1e6])}, tmp_path / "checkpoint.pt")
+
+
+def test_deblur_reads_the_archived_run_before_shipped_weights_and_local_runs(archived_smoke):
+    exp, _ = train()
+    folder = experiments.run_dir(exp, PROFILE, 0)
+    packed = archived_smoke / "runs" / PROFILE / "ch07" / folder.name
+    assert deblur.resolve_checkpoint("ch07:unet-smoke@smoke") == packed / "best.pt"
+    shutil.rmtree(packed)
+    assert deblur.resolve_checkpoint("ch07:unet-smoke@smoke") == folder / "best.pt"

@@ -241,3 +241,28 @@ def comparison_figure(
     the image around its strongest edges (:func:`edge_box`)."""
     box = box or edge_box(truth, min(truth.shape[:2]) // 3)
     return figure(comparison_panels(images, truth, box), columns=len(images), width=2.4)
+
+
+def finish_axes(
+    fig,
+    ax,
+    xlabel: str,
+    ylabel: str,
+    xscale: str | None = None,
+    yscale: str | None = None,
+    legend_size: int = 7,
+    ylim: tuple[float, float] | None = None,
+):
+    """Label a one-panel figure's axes, set their scales and limits, draw its legend, and lay it out.
+    Returns ``fig``."""
+    if xscale:
+        ax.set_xscale(xscale)
+    if yscale:
+        ax.set_yscale(yscale)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=legend_size)
+    fig.tight_layout()
+    return fig

@@ -17,6 +17,7 @@ from ..book.tables import markdown_table
 from ..core import atomic
 from ..data.datasets import PairDataset
 from ..data.real import gopro_crops, reds_clips
+from ..data.testsets import synthetic_test_set
 from ..imaging import metrics
 from ..training import experiments
 from ..training.archive import train_archived
@@ -45,6 +46,13 @@ def _pair_clusters(data) -> list[str] | None:
 # one, and the runs' code digest covers that module, so the chapters ask for more in their budgets).
 CLAIM_SEEDS = (0, 1, 2)
 GOPRO_SET, REDS_SET = "GoPro crops (real)", "REDS frames (real)"
+
+
+def synthetic_sets(cfg: dict, presets) -> dict:
+    """The engine's fixed test sets of ``presets`` at the budget's ``test_size`` (square) and
+    ``test_images``, in that order."""
+    size = (cfg["test_size"], cfg["test_size"])
+    return {preset: synthetic_test_set(preset, size, cfg["test_images"]) for preset in presets}
 
 
 def real_sets(count: int) -> dict:

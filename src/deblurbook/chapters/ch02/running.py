@@ -8,20 +8,19 @@ import torch
 from ...book.viz import to_hwc
 from ...data.datasets import FrameSequenceDataset
 from ...data.real import reds_clips
-from ...data.testsets import TestSet, synthetic_test_set
+from ...data.testsets import TestSet
 from ...imaging import baselines, metrics
 from ...models.flow_deblur import VARIANTS, FlowDeblurNet
 from ...nn.blocks import parameter_count
 from ...training.evaluate import evaluate
-from .._runs import cluster_labels, train_and_score
+from .._runs import cluster_labels, synthetic_sets, train_and_score
 from .experiments import CHAPTER, budget
 
 
 def test_sets(profile: str) -> dict[str, TestSet]:
     """The fixed synthetic test sets of the budget's presets, in a fixed order."""
     cfg = budget(profile)
-    size = (cfg["test_size"], cfg["test_size"])
-    return {preset: synthetic_test_set(preset, size, cfg["test_images"]) for preset in cfg["presets"]}
+    return synthetic_sets(cfg, cfg["presets"])
 
 
 REDS_SET = "REDS (real, 320x180)"

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ...book import stats
+from ...book import stats, viz
 from ...book.tables import markdown_table
 from ...book.viz import Panel, figure
 from ...data import synth
@@ -68,12 +68,14 @@ def ratio_figure(res: dict):
         colours.setdefault(source, f"C{len(colours)}")
         style = "--" if "true flow" in name else "-"
         ax.plot(t, np.mean(rows, 0), style, color=colours[source], label=f"{name}, {len(rows)} images")
-    ax.set_xlabel("flow threshold τ (px between consecutive sharp frames)")
-    ax.set_ylabel("blurred-area ratio")
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return viz.finish_axes(
+        fig,
+        ax,
+        "flow threshold τ (px between consecutive sharp frames)",
+        "blurred-area ratio",
+        ylim=(0, 1),
+        legend_size=8,
+    )
 
 
 def ratio_table(res: dict, at: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)) -> str:

@@ -16,7 +16,6 @@ from ...book.viz import to_hwc
 from ...core.device import describe, resolve
 from ...data.real import reds_clips
 from ...data.references import ClipReferences, SwappedReference
-from ...data.testsets import synthetic_test_set
 from ...models.reference import MATCH_FACTOR, RefDeblurNet
 from ...nn.blocks import pad_to_multiple, parameter_count
 from ...nn.matching import transfer
@@ -56,8 +55,7 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     REDS frames with the previous sharp frame as reference (evaluation only). The bundled GoPro crops
     are 30 crops of one frame, with no other moment to take a reference from: not used here."""
     cfg = budget(profile)
-    size, count = cfg["test_size"], cfg["test_images"]
-    sets = {name: synthetic_test_set(name, (size, size), count) for name in SYNTHETIC_SETS}
+    sets = _runs.synthetic_sets(cfg, SYNTHETIC_SETS)
     if extended:
         clips = reds_clips()  # as many frames of each clip: an unrelated reference comes from the other
         sets[REDS_SET] = ClipReferences(clips, gap=1, per_clip=max(1, cfg["real_images"] // len(clips)))

@@ -9,7 +9,6 @@ from torch import nn
 from ...book import pages, stats, viz
 from ...book.tables import markdown_table
 from ...book.viz import to_hwc
-from ...data.testsets import synthetic_test_set
 from ...models.sgenet import SGENet
 from ...nn.blocks import parameter_count
 from ...training.archive import train_archived
@@ -23,6 +22,7 @@ from .._runs import (
     per_set,
     real_sets,
     scores_table,
+    synthetic_sets,
     train_and_score,
     versus,
 )
@@ -41,8 +41,7 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     """The engine's fixed `global` and `mixed` test sets; ``extended`` adds the bundled real
     samples (GoPro crops, REDS frames; evaluation only)."""
     cfg = budget(profile)
-    size, count = cfg["test_size"], cfg["test_images"]
-    sets = {name: synthetic_test_set(name, (size, size), count) for name in SYNTHETIC_SETS}
+    sets = synthetic_sets(cfg, SYNTHETIC_SETS)
     if extended:
         sets |= real_sets(cfg["real_images"])
     return sets

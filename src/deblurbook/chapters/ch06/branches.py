@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...book import pages, stats
+from ...book import pages, stats, viz
 from ...book.tables import markdown_table
 from ...book.viz import Panel, figure, to_hwc
 from ...models.two_way import MTDN
@@ -140,12 +140,9 @@ def band_figure(res: dict):
         values = _branch_values(res, lambda s, n=name: np.asarray(s["bands"][n])).reshape(-1, len(BANDS) - 1)
         ax.plot(range(len(BANDS) - 1), values.mean(0), marker="o", label=name)
     ax.set_xticks(range(len(BANDS) - 1), [f"{lo:.3g}-{hi:.3g}" for lo, hi in zip(BANDS[:-1], BANDS[1:])], fontsize=8)
-    ax.set_xlabel("radial frequency band (cycles per pixel)")
-    ax.set_ylabel("mean square per band")
-    ax.set_yscale("log")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return viz.finish_axes(
+        fig, ax, "radial frequency band (cycles per pixel)", "mean square per band", yscale="log", legend_size=8
+    )
 
 
 def scales_figure(model: MTDN, item: dict, device):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...book import stats
+from ...book import stats, viz
 from ...book.tables import markdown_table
 from .. import _claims
 from .comparison import GOPRO_SET, REDS_SET, _scores, _testable, clusters_of, training_gain
@@ -194,8 +194,4 @@ def curves_figure(res: dict, size: str = "1M"):
                 label=network.label if s == 0 else None,
             )
     ax.axvline(1 - selection.LAST_SHARE, color="0.6", ls="--", lw=0.8)
-    ax.set_xlabel("share of the network's training steps")
-    ax.set_ylabel("validation PSNR (dB)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    return viz.finish_axes(fig, ax, "share of the network's training steps", "validation PSNR (dB)")

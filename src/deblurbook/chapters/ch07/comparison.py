@@ -12,10 +12,9 @@ from ...book.tables import markdown_table
 from ...data.blur_scale import ClipInputs
 from ...data.datasets import PairDataset
 from ...data.real import gopro_crops, reds_clips
-from ...data.testsets import synthetic_test_set
 from ...nn.blocks import parameter_count
 from .. import _claims, _runs
-from .._runs import GOPRO_SET, REDS_SET
+from .._runs import GOPRO_SET, REDS_SET, synthetic_sets
 from .experiments import ALL, CHAPTER, NETWORKS, SIZE_NAMES, VARIANTS, budget, row_name
 
 # ---------------------------------------------------------------- the test sets (07.01, 07.02)
@@ -28,8 +27,7 @@ def test_sets(profile: str) -> dict:
     with their neighbours and the previous sharp frame; the GoPro crops are single frames, so the
     networks that need a second frame or a reference are not scored on them."""
     cfg = budget(profile)
-    size, count = (cfg["test_size"], cfg["test_size"]), cfg["test_images"]
-    sets = {name: synthetic_test_set(name, size, count) for name in SYNTHETIC_SETS}
+    sets = synthetic_sets(cfg, SYNTHETIC_SETS)
     reds = ClipInputs(reds_clips())
     sets[GOPRO_SET] = PairDataset(gopro_crops()[: cfg["real_images"]])
     sets[REDS_SET] = torch.utils.data.Subset(reds, range(min(len(reds), cfg["real_images"])))

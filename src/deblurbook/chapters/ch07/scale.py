@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
-from ...book import pages, stats
+from ...book import pages, stats, viz
 from ...book.tables import markdown_table
 from ...data.blur_scale import Downscaled, RenderedSet, blur_lengths, scaled_motion
 from ...data.datasets import SyntheticDataset
@@ -225,9 +225,6 @@ def scale_figure(res: dict):
             capsize=3,
             label=network.label,
         )
-    ax.set_xscale("log")
-    ax.set_xlabel("median blur length of the scenes (px)")
-    ax.set_ylabel("gain over the blurred input (dB)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    return viz.finish_axes(
+        fig, ax, "median blur length of the scenes (px)", "gain over the blurred input (dB)", xscale="log"
+    )
