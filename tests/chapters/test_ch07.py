@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from deblurbook.chapters import ch07
+from deblurbook.data.testsets import synthetic_test_set
 from deblurbook.nn.blocks import parameter_count
 from deblurbook.training import experiments
 
@@ -136,3 +137,37 @@ def test_shipping_from_validation_makes_the_best_single_frame_network_the_defaul
     single = [n for n, network in ch07.NETWORKS.items() if network.inputs == ("blur",)]
     assert shipped.default_model() == f"ch07:{max(single, key=found.get)}-smoke@smoke"
     assert all(shipped.find(f"ch07:{net}-smoke", "smoke", 0) for net in ch07.NETWORKS)
+
+
+class _Offset(torch.nn.Module):
+    def __init__(self, offset: float):
+        super().__init__()
+        self.offset = offset
+
+    def forward(self, blur):
+        return blur + self.offset
+
+
+def test_on_local_scenes_the_still_pixels_score_only_the_damage_a_network_does(empty_root):
+    data = synthetic_test_set(ch07.LOCAL_SET, (41, 37), 3)
+    given = ch07.input_regions(data)
+    assert all(v is None for v in given["still"]) and all(v is not None for v in given["moved"])
+    assert all(0 < s < 1 for s in given["still_share"])
+    same = ch07.region_scores(data, ("blur",))(_Offset(0.0), "cpu")[ch07.LOCAL_SET]
+    assert same["still"] == given["still"] and same["moved"] == given["moved"]
+    damaged = ch07.region_scores(data, ("blur",))(_Offset(8 / 255), "cpu")[ch07.LOCAL_SET]
+    assert all(abs(v - 20 * np.log10(255 / 8)) < 0.5 for v in damaged["still"])
+
+
+def test_the_local_table_reads_the_regions_per_seed_against_the_input():
+    res = _fake({"unet": np.full((3, 4), 25.0)})
+    res["local_input"] = {"still": [None] * 4, "moved": [20.0] * 4, "still_share": [0.8] * 4}
+    for net, row in res["rows"].items():
+        still = 30.0 if net.startswith("unet") else 40.0
+        for run in row["runs"]:
+            run["extra"] = {"local": {"still": [still] * 4, "moved": [21.0] * 4}}
+    table = ch07.regions_table(res, "1M")
+    assert "input: 20.00" in table
+    unet = next(line for line in table.splitlines() if line.startswith("| U-Net"))
+    assert unet.startswith("| U-Net (the floor) | 30.00") and "+1.00 dB" in unet
+    assert ch07.regions_table({k: v for k, v in res.items() if k != "local_input"}, "1M") is None

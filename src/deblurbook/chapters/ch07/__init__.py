@@ -18,6 +18,7 @@ from .comparison import *  # noqa: F403
 from .examples import *  # noqa: F403
 from .experiments import *  # noqa: F403
 from .experiments import CHAPTER
+from .regions import *  # noqa: F403
 from .scale import *  # noqa: F403
 from .shipping import *  # noqa: F403
 

@@ -15,6 +15,7 @@ from ...data.real import gopro_crops, reds_clips
 from ...nn.blocks import parameter_count
 from .. import _claims, _runs
 from .._runs import GOPRO_SET, REDS_SET, synthetic_sets
+from . import regions
 from .experiments import ALL, CHAPTER, NETWORKS, SIZE_NAMES, VARIANTS, budget, row_name
 
 # ---------------------------------------------------------------- the test sets (07.01, 07.02)
@@ -43,7 +44,8 @@ def score_network(net: str, size: str, profile: str, seeds, device: str, sets: d
     """Train ``net`` at ``size`` for each seed (or load it) and score it on the sets it can read."""
     network = ALL[net]
     usable = {name: data for name, data in sets.items() if readable(data, network.inputs)}
-    runs, model = _runs.train_and_score(f"{CHAPTER}:{row_name(net, size)}", profile, seeds, device, usable)
+    extra = regions.region_scores(usable[regions.LOCAL_SET], network.inputs) if regions.LOCAL_SET in usable else None
+    runs, model = _runs.train_and_score(f"{CHAPTER}:{row_name(net, size)}", profile, seeds, device, usable, extra=extra)
     return {"runs": runs, "parameters": parameter_count(model), "inputs": list(network.inputs), "sets": list(usable)}
 
 
@@ -68,6 +70,7 @@ def comparison_result(profile: str, seeds, device: str) -> dict:
         "sizes": list(budget(profile)["sizes"]),
         "presets": list(budget(profile)["presets"]),
         "clusters": _runs.cluster_labels(sets),
+        "local_input": regions.input_regions(sets[regions.LOCAL_SET]),
     }
 
 
