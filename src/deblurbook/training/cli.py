@@ -1,8 +1,8 @@
 """``python -m deblurbook train``: named experiments, outside the notebooks.
 
     python -m deblurbook train --experiment 'chNN:row,chNN:prefix*' --profile small --seeds 0,1,2 --jobs 2
-    python -m deblurbook train --experiment chNN:variant --profile small --out runs/x
-    torchrun --nproc_per_node 4 -m deblurbook train --experiment chNN:variant --profile paper --out runs/x
+    python -m deblurbook train --experiment chNN:variant --profile small --out my-runs/x
+    torchrun --nproc_per_node 4 -m deblurbook train --experiment chNN:variant --profile paper --out my-runs/x
 
 Without ``--out``, the runs go where the notebooks look for them (the book's run
 folders, with the checkpoint chosen on validation where the experiment has one),

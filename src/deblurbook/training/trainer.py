@@ -29,7 +29,7 @@ checkpoints, a JSON log and the trained model out.
   wraps the model in DistributedDataParallel; rank 0 writes.
 
     torchrun --nproc_per_node 2 -m deblurbook train --experiment chNN:variant \\
-        --profile paper --out runs/x
+        --profile paper --out my-runs/x
 """
 
 from __future__ import annotations
