@@ -33,6 +33,11 @@ def test_one_protocol_every_network_sees_the_same_scenes_with_the_inputs_it_need
             k: v for k, v in vars(built["unet"].config).items() if k not in speed
         }
     assert "mask" in first["bladenet"]
+    # one scene in seven from `local` (a still camera): every network reads its inputs there too
+    stream = [p.name for p in built["unet"].train_set.presets]
+    assert stream.count("local") == 1 and len(stream) == 7 and set(stream) == {"global", "mixed", "local"}
+    local = {net: exp.train_set[6] for net, exp in built.items()}
+    assert all(k in local[net] for net in built for k in (*built[net].inputs, *ch07.NETWORKS[net].targets))
 
 
 def test_networks_are_scored_only_on_sets_that_carry_their_inputs():

@@ -76,3 +76,12 @@ def test_grey_pair_refused_when_rgb_is_required(tmp_path):
     ds = PairDataset(match_folders(tmp_path / "blur", tmp_path / "sharp"), allow_grey=False)
     with pytest.raises(ImageError, match="a.png: grey image refused"):
         ds[0]
+
+
+def test_interleave_gives_one_slot_in_every_to_the_extra_preset():
+    from deblurbook.data.datasets import interleave
+
+    assert interleave(("global", "mixed"), "local", 7) == ("global", "mixed") * 3 + ("local",)
+    assert interleave(("global",), "local", 2) == ("global", "local")
+    with pytest.raises(ValueError, match="every >= 2"):
+        interleave(("global", "mixed"), "local", 1)

@@ -13,8 +13,9 @@ hard-codes its own sizes.
     CPU, seconds per notebook. The CI budget: it proves that everything
     runs, not that anything trains well.
 ``small``
-    A reduced-scale reproduction that a two-core CPU finishes in at most 60
-    minutes per chapter. Its results are committed under ``results/small/``.
+    A reduced-scale reproduction on a two-core CPU: hours a chapter (up to about
+    five), run by run; finished runs are packed under ``runs/small/`` and add up
+    across sittings. Its results are committed under ``results/small/``.
 ``paper``
     The papers' own settings (widths, crop, batch, iterations, schedule), for
     GPUs; multi-GPU runs go through ``torchrun`` (PyTorch DDP).
@@ -53,7 +54,7 @@ _PROFILES = (
         "reduced-scale reproduction; results committed under results/small/",
         "cpu",
         (0, 1, 2),
-        "<= 60 min per chapter on 2 CPU cores",
+        "hours per chapter on 2 CPU cores (up to about 5 h), resumable run by run",
         3600,
     ),
     Profile(

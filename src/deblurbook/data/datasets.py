@@ -21,6 +21,15 @@ from .pool import PoolSpec, ScenePool, scene_seed
 IMAGE_SIGNALS = ("blur", "sharp", "ref", "blur_next", "blur_prev")
 
 
+def interleave(presets: Sequence, extra, every: int) -> tuple:
+    """A stream's presets for :class:`SyntheticDataset`: ``presets`` in turn, with one item in
+    ``every`` drawn from ``extra`` instead (``every - 1`` slots of ``presets`` cycled, then ``extra``)."""
+    if every < 2 or not presets:
+        raise ValueError(f"need presets and every >= 2 (one slot in every for {extra!r}), got {presets}, {every}")
+    base = tuple(presets) * every
+    return (*base[: every - 1], extra)
+
+
 def augment(
     sample: dict[str, np.ndarray], rng: np.random.Generator, crop: tuple[int, int] | None = None
 ) -> dict[str, np.ndarray]:

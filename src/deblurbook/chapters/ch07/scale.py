@@ -23,7 +23,7 @@ def training_blur(profile: str, count: int | None = None) -> dict[str, float]:
     training crops (no augmentation, which does not change lengths)."""
     cfg = budget(profile)
     data = SyntheticDataset(
-        cfg["presets"],
+        cfg["stream"],
         crop=cfg["crop"],
         length=count or cfg["blur_stats_images"],
         seed=7,
