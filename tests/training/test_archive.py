@@ -90,6 +90,17 @@ def test_a_new_identity_replaces_the_archive_of_the_same_run(archived_smoke):
     assert not older.exists() and (chapter / name).is_dir()
 
 
+def test_a_stale_run_left_in_the_build_folder_is_not_archived(archived_smoke):
+    exp, _ = train()
+    folder = experiments.run_dir(exp, PROFILE, 0)
+    stale = folder.parent / (folder.name[:-12] + "0" * 12)  # the same row and seed, another identity
+    shutil.copytree(folder, stale)
+    assert archive.finished(stale) and not archive.current(PROFILE, "ch07", stale)
+    assert archive.current(PROFILE, "ch07", folder)
+    assert archive.pack_finished(PROFILE, "ch07") == []
+    assert not (archived_smoke / "runs" / PROFILE / "ch07" / stale.name).exists()
+
+
 def test_a_changed_archive_is_refused_naming_the_file(archived_smoke):
     exp, _ = train()
     name = experiments.run_dir(exp, PROFILE, 0).name

@@ -22,6 +22,7 @@ packing it removes the archived runs of the same row and seed under an older ide
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,7 @@ from . import experiments
 ARCHIVED_PROFILES = ("small",)
 FILES = ("checkpoint.pt", "best.pt", "selection.json", "log.json")
 HALF_KEYS = ("model", "loss")  # the checkpoint entries whose weights are stored in float16
+_FOLDER = re.compile(r"^(.+)-seed(\d+)-([0-9a-f]{12})$")  # a run folder's name: row, seed, identity
 MODEL_IN_BEST = "archive_model_in_best"  # a checkpoint entry: its model weights are best.pt's
 
 
@@ -176,13 +178,31 @@ def restore(profile: str, chapter: str) -> list[str]:
     return done
 
 
+def current(profile: str, chapter: str, folder: Path) -> bool:
+    """Whether ``folder`` (``<row>-seed<k>-<identity digest>``) is the run folder that the current
+    code and settings give for its row and seed (a run of an older identity, or of a row that no
+    longer exists, is not)."""
+    found = _FOLDER.match(folder.name)
+    if found is None:
+        return False
+    row, seed = found.group(1), int(found.group(2))
+    try:
+        exp = experiments.build(f"{chapter}:{row}", profile, seed=seed, device="cpu")
+    except (ValueError, KeyError):
+        return False
+    return experiments.run_dir(exp, profile, seed).name == folder.name
+
+
 def pack_finished(profile: str, chapter: str) -> list[str]:
-    """Archive every finished run of ``chapter`` at ``profile`` that is not archived yet (removing
-    the archives of the same rows and seeds under older identities). Returns their names."""
+    """Archive every finished run of ``chapter`` at ``profile`` that is not archived yet and is
+    :func:`current` (removing the archives of the same rows and seeds under older identities): a
+    stale run left in ``_build`` never replaces a current one. Returns their names."""
     done = []
     for folder in sorted(p for p in (live_dir(profile) / chapter).glob("*") if p.is_dir()):
         target = archive_dir(profile) / chapter / folder.name
         if folder.name.startswith(".") or target.is_dir() or not finished(folder):
+            continue
+        if not current(profile, chapter, folder):
             continue
         try:
             with _archiving(folder):
