@@ -77,11 +77,6 @@ def trained(mix: str, every: int, steps: int, seed: int):
     return trainer.model.eval()
 
 
-class Identity(torch.nn.Module):
-    def forward(self, blur: torch.Tensor) -> torch.Tensor:
-        return blur
-
-
 def scores(model, sets: dict) -> dict:
     """PSNR per image of each set, and per region of the `local` scenes."""
     found = {name: [p["psnr"] for p in evaluate(model, sets[name], ("blur",))["per_image"]] for name in SETS}
@@ -151,7 +146,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     sets = comparison.test_sets(PROFILE)
-    inputs = scores(Identity(), sets)
+    inputs = {name: _runs.blurred_scores({name: sets[name]})["psnr"] for name in SETS}
     local_input = regions.input_regions(sets["local"])
     path = repo_root() / "results" / "benchmarks" / "training_mix.json"
     for mix in [] if args.report else args.mixes.split(","):

@@ -126,9 +126,9 @@ SIZE_NAMES = {"smoke": "tiny (smoke)", "chapter": "its chapter's `small` width",
 # camera blur, and the networks sharpen what is already sharp: on `local` the U-Net scored 1.6 dB below
 # its input (its still pixels at 35 dB); with one in seven it scored above it on each of three seeds (+2.2 dB
 # paired) and lost 0.14 and 0.18 dB on `global` and `mixed`, inconclusive at three seeds (measured by
-# benchmarks/training_mix.py, results/benchmarks/training_mix.json). A
-# third of the batches from LBS held a U-Net at its input for 3,300 steps (measured earlier). Validation
-# and the floor stay on `global` and `mixed`, six sevenths of the stream.
+# benchmarks/training_mix.py, results/benchmarks/training_mix.json). A third of the batches from LBS held
+# a U-Net at its input for 3,300 steps (measured earlier). Validation and the floor stay on `global` and
+# `mixed`, six sevenths of the stream.
 _PROTOCOL = {
     "presets": ("global", "mixed"),
     "stream": interleave(("global", "mixed"), "local", 7),
