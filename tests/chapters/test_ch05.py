@@ -20,3 +20,24 @@ def test_guidance_reports_every_attention_map_and_csam_weights_that_sum_to_one()
     assert [tuple(a.shape) for a in found["attention"]] == [(6, 7), (11, 14), (21, 27)] * 2  # cropped as the images
     assert len(found["csam"]) == 3 and all(float(w.sum()) == pytest.approx(1.0, abs=1e-5) for w in found["csam"])
     assert not model._forward_hooks and all(not m._forward_hooks for m in model.modules())  # hooks removed
+
+
+def test_rows_train_under_the_books_protocol_on_the_scenes_of_their_unet_baseline():
+    from deblurbook.nn.blocks import parameter_count
+    from deblurbook.training import protocol
+
+    for profile in ("smoke", "small"):
+        cfg = ch05.budget(profile)
+        base = experiments.build(cfg["baseline"], profile, seed=1, device="cpu")
+        full = experiments.build("ch05:full", profile, seed=1, device="cpu")
+        assert {k: full.settings[k] for k in protocol.KEYS} == {k: base.settings[k] for k in protocol.KEYS}
+        assert full.validation is not None and full.settings["select_every"] == max(
+            1, cfg["iterations"] // cfg["selections"]
+        )
+    assert parameter_count(SGENet(ch05.budget("small")["widths"], rdms=1)) == pytest.approx(1e6, rel=0.06)
+    smoke = [
+        experiments.build(e, "smoke", seed=2, device="cpu").train_set[5] for e in ("ch05:one_stage", "ch07:unet-smoke")
+    ]
+    assert torch.equal(smoke[0]["blur"], smoke[1]["blur"])  # the same scenes at a seed
+    assert ch05.result_rows("smoke")[-1] == "unet" and ch05.budget("paper")["baseline"] is None
+    assert "unet" not in ch05.result_rows("paper")

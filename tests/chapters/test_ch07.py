@@ -22,6 +22,16 @@ def test_the_common_size_is_about_one_million_parameters_and_the_chapter_sizes_a
     assert ch07.NETWORKS["sgenet"].sizes["chapter"] == ch05.budget("small")["widths"]
 
 
+@pytest.mark.parametrize("profile", ["smoke", "small", "paper"])
+def test_the_chapter_trains_under_the_books_protocol_that_other_chapters_import(profile):
+    # chapter 7 keeps its own copy until its next retraining (importing it changes every run's identity)
+    from deblurbook.training import protocol
+
+    cfg, shared = ch07.budget(profile), protocol.budget(profile)
+    assert {k: cfg[k] for k in protocol.KEYS} == {k: shared[k] for k in protocol.KEYS}
+    assert ch07.TRAINING_KEYS == protocol.KEYS and ch07.SIGNALS == protocol.SIGNALS
+
+
 def test_one_protocol_every_network_sees_the_same_scenes_with_the_inputs_it_needs():
     built = {net: experiments.build(f"ch07:{net}-smoke", "smoke", seed=1, device="cpu") for net in ch07.NETWORKS}
     first = {net: exp.train_set[3] for net, exp in built.items()}

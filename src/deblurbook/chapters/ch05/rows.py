@@ -33,6 +33,7 @@ ROW_NAMES = {
     "final_only": "CEM without side supervision (the last image alone)",
     "sum_fusion": "CSAM replaced by a sum (MPRNet's fusion)",
     "one_stage": "one stage",
+    "unet": "U-Net of about its size (chapter 7's floor, the same protocol and CPU time)",
 }
 SYNTHETIC_SETS = ("global", "mixed")
 
@@ -47,14 +48,18 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     return sets
 
 
+def experiment_of(row: str, profile: str) -> str:
+    """A row's experiment: one of :data:`ROWS`, or ``unet``, the budget's ``baseline`` (chapter 7's
+    U-Net of the same size under the same protocol, its runs shared with chapter 7)."""
+    return budget(profile)["baseline"] if row == "unet" else f"{CHAPTER}:{row}"
+
+
 def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it) and score it on ``sets``; its parameters trained and
-    at the paper's widths."""
-    runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets)
-    return {
-        "runs": runs,
-        "parameters": {"trained": parameter_count(model), "paper": parameter_count(SGENet(**ROWS[row][0]))},
-    }
+    at the paper's widths (none for the U-Net)."""
+    runs, model = train_and_score(experiment_of(row, profile), profile, seeds, device, sets)
+    paper = parameter_count(SGENet(**ROWS[row][0])) if row in ROWS else None
+    return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
 
 
 # 05.03-05.05: the rows trained per seed and scored; the model against its blurred input
@@ -147,11 +152,16 @@ def ablation_summary(res: dict) -> str:
 RESULT_ROWS = ("full", "sum_fusion")
 
 
+def result_rows(profile: str) -> tuple[str, ...]:
+    """:data:`RESULT_ROWS`, and the U-Net of SGENet's size where the budget names one."""
+    return RESULT_ROWS + (("unet",) if budget(profile)["baseline"] else ())
+
+
 def results_result(profile: str, seeds, device: str) -> dict:
-    """05.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets, the blurred
+    """05.05's results: :func:`result_rows` for each seed on the extended test sets, the blurred
     input's scores, and this machine's time per image both ways."""
     return {
-        **STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
+        **STUDY.result(result_rows(profile), profile, seeds, device, extended=True),
         "timing": time_both_ways(profile, device),
         "runtime": runtime_argument(),
     }
@@ -169,14 +179,14 @@ def paper_table() -> str:
 
 def results_table(res: dict) -> str:
     """Ours on every test set: the blurred input and the result rows (mean PSNR / SSIM)."""
-    return scores_table(res, RESULT_ROWS, ROW_NAMES)
+    return scores_table(res, [r for r in (*RESULT_ROWS, "unet") if r in res["rows"]], ROW_NAMES)
 
 
 def results_claims(res: dict) -> list[tuple[str, str]]:
     """SGENet against its input and against MPRNet's fusion on every set (paired, one family under
     the floor), and the runtime claims checked by arithmetic."""
     gains = STUDY.input_claims(res, "SGENet improves on its blurred input")
-    found = STUDY.read(res, gains + _claims(res, list(per_set(res["rows"]["full"]["runs"]))))
+    found = STUDY.read(res, gains + _claims(res, list(per_set(res["rows"]["full"]["runs"]))) + _unet_claims(res))
     r = res["runtime"]
     found += [
         (
@@ -191,6 +201,15 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
     return found
 
 
+def _unet_claims(res: dict) -> list[Claim]:
+    """SGENet against the U-Net of its size on every test set (where the results have one)."""
+    rows = res["rows"]
+    if "unet" not in rows:
+        return []
+    label = "SGENet beats a plain U-Net of its size trained the same way (the book's question)"
+    return [Claim(f"{label}, {t}", versus(rows, "full", "unet", t)) for t in per_set(rows["full"]["runs"])]
+
+
 def results_summary(res: dict) -> str:
     """05.05's result in words chosen by the verdicts, on the real samples."""
     rows = res["rows"]
@@ -203,8 +222,8 @@ def results_summary(res: dict) -> str:
 
 
 RESULT_FIGURES = {
-    "comparison-gopro": "a real GoPro crop, SGENet and the sum-fusion variant of seed 0, zoomed",
-    "comparison-reds": "a real REDS frame, SGENet and the sum-fusion variant of seed 0, zoomed",
+    "comparison-gopro": "a real GoPro crop, SGENet, the sum-fusion variant and (where trained) the U-Net of its size, seed 0, zoomed",
+    "comparison-reds": "a real REDS frame, SGENet, the sum-fusion variant and (where trained) the U-Net of its size, seed 0, zoomed",
 }
 
 
@@ -214,7 +233,9 @@ def comparison_figure(models: dict[str, nn.Module], item: dict, device):
     zoomed crops."""
     blur, sharp = to_hwc(item["blur"]), to_hwc(item["sharp"])
     images = [("blurred", blur)]
-    images += [(label, to_hwc(m.eval()(item["blur"][None].to(device))["image"])) for label, m in models.items()]
+    for label, model in models.items():
+        out = model.eval()(item["blur"][None].to(device))
+        images.append((label, to_hwc(out["image"] if isinstance(out, dict) else out)))  # the U-Net: a tensor
     images.append(("ground truth", sharp))
     return viz.comparison_figure(images, sharp)
 
@@ -223,9 +244,9 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
     trainers = {
         ROW_NAMES[row].split(" (")[0]: train_archived(
-            f"{CHAPTER}:{row}", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
+            experiment_of(row, profile), profile, seed=seed, device=device, progress=pages.shows_progress(profile)
         )[1]
-        for row in RESULT_ROWS
+        for row in result_rows(profile)
     }
     models, dev = {k: t.model for k, t in trainers.items()}, next(iter(trainers.values())).device
     sets = test_sets(profile, extended=True)
