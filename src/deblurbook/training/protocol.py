@@ -36,11 +36,29 @@ _COMMON = {
     "grad_clip": None,
     "fast": True,
 }
-_BY_PROFILE = {
-    "smoke": {"crop": 32, "batch": 2, "pool": 4, "checkpoint_every": 2, "log_every": 1, "selections": 3},
+_BY_PROFILE = {  # validation: ``val_images`` scenes of each preset, ``val_size`` px square
+    "smoke": {
+        "crop": 32,
+        "batch": 2,
+        "pool": 4,
+        "checkpoint_every": 2,
+        "log_every": 1,
+        "selections": 3,
+        "val_size": 32,
+        "val_images": 1,
+    },
     # 96x96 crops of 104x104 pool scenes, batch 8 (about 30 minutes of one core buys each chapter-7
     # network its steps: see chapter 7's budget)
-    "small": {"crop": 96, "batch": 8, "pool": 4096, "checkpoint_every": 100, "log_every": 25, "selections": 10},
+    "small": {
+        "crop": 96,
+        "batch": 8,
+        "pool": 4096,
+        "checkpoint_every": 100,
+        "log_every": 25,
+        "selections": 10,
+        "val_size": 128,
+        "val_images": 8,
+    },
     # scenes rendered on the fly (no pool), the papers' usual crop, batch and learning rate
     "paper": {
         "crop": 256,
@@ -51,9 +69,10 @@ _BY_PROFILE = {
         "checkpoint_every": 5000,
         "log_every": 100,
         "selections": 30,
+        "val_size": 256,
+        "val_images": 32,
     },
 }
-_VALIDATION = {"smoke": (32, 1), "small": (128, 8), "paper": (256, 32)}  # (size, scenes of each preset)
 # the protocol's settings a run depends on (part of its identity)
 KEYS = (
     "presets",
@@ -79,8 +98,7 @@ def budget(profile: str) -> dict:
         raise ValueError(
             f"the training protocol has no settings for profile {profile!r} (it has {', '.join(_BY_PROFILE)})"
         )
-    size, images = _VALIDATION[profile]
-    return {**_COMMON, **_BY_PROFILE[profile], "val_size": size, "val_images": images}
+    return {**_COMMON, **_BY_PROFILE[profile]}
 
 
 def experiment(
