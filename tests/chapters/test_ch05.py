@@ -41,3 +41,27 @@ def test_rows_train_under_the_books_protocol_on_the_scenes_of_their_unet_baselin
     assert torch.equal(smoke[0]["blur"], smoke[1]["blur"])  # the same scenes at a seed
     assert ch05.result_rows("smoke")[-1] == "unet" and ch05.budget("paper")["baseline"] is None
     assert "unet" not in ch05.result_rows("paper")
+
+
+def test_the_full_row_at_small_is_chapter_sevens_sgenet_run_trained_exactly_as_its_own_would_be():
+    import dataclasses
+
+    from deblurbook.training import protocol
+
+    assert (
+        ch05.experiment_of("full", "small") == "ch07:sgenet-1M" and ch05.experiment_of("full", "smoke") == "ch05:full"
+    )
+    assert (
+        ch05.experiment_of("unet", "small") == "ch07:unet-1M"
+        and ch05.experiment_of("one_stage", "small") == "ch05:one_stage"
+    )
+    own = experiments.build("ch05:full", "small", seed=2, device="cpu")
+    shared = experiments.build("ch07:sgenet-1M", "small", seed=2, device="cpu")
+    assert dataclasses.asdict(own.config) == dataclasses.asdict(shared.config)
+    assert own.settings["steps"] == shared.settings["steps"] == ch05.budget("small")["iterations"]
+    assert {k: own.settings[k] for k in protocol.KEYS} == {k: shared.settings[k] for k in protocol.KEYS}
+    assert own.inputs == shared.inputs and repr(own.loss) == repr(shared.loss)
+    assert {k: v.shape for k, v in own.model.state_dict().items()} == {
+        k: v.shape for k, v in shared.model.state_dict().items()
+    }
+    assert (own.train_set.length, own.train_set.seed) == (shared.train_set.length, shared.train_set.seed)

@@ -34,11 +34,11 @@ class RowStudy:
         )
 
     def training_result(self, profile: str, seeds, device: str) -> dict:
-        """The model alone for each seed on the test sets, and its training logs."""
-        return {
-            **self.result((self.main_row,), profile, seeds, device),
-            "logs": training_logs(f"{self.chapter}:{self.main_row}", profile, seeds, device),
-        }
+        """The model alone for each seed on the test sets, and its training logs (of the experiment
+        that ``score_row`` trained: a row may be another chapter's run)."""
+        res = self.result((self.main_row,), profile, seeds, device)
+        experiment = res["rows"][self.main_row]["runs"][0]["experiment"]
+        return {**res, "logs": training_logs(experiment, profile, seeds, device)}
 
     def training_table(self, res: dict) -> str:
         """The model on each test set against its blurred input (paired over images and seeds)."""

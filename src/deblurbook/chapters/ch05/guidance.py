@@ -10,7 +10,7 @@ from ...book.tables import markdown_table
 from ...book.viz import figure, to_hwc
 from ...models.sgenet import SGENet
 from ...training.archive import train_archived
-from .experiments import CHAPTER
+from .experiments import experiment_of
 from .rows import test_sets
 
 
@@ -76,7 +76,7 @@ def guidance_result(profile: str, seeds, device: str) -> dict:
     found: dict = {"csam": {}, "attention_vs_blur": {}}
     for s in seeds:
         _, trainer = train_archived(
-            f"{CHAPTER}:full", profile, seed=s, device=device, progress=pages.shows_progress(profile)
+            experiment_of("full", profile), profile, seed=s, device=device, progress=pages.shows_progress(profile)
         )
         weights, corr = [], []
         for i in range(len(data)):

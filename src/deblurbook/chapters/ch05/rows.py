@@ -26,7 +26,7 @@ from .._runs import (
     train_and_score,
     versus,
 )
-from .experiments import CHAPTER, PAPER, ROWS, budget, runtime_argument, time_both_ways
+from .experiments import CHAPTER, PAPER, ROWS, budget, experiment_of, runtime_argument, time_both_ways
 
 ROW_NAMES = {
     "full": "SGENet (CEM supervised, CSAM, two stages)",
@@ -46,12 +46,6 @@ def test_sets(profile: str, extended: bool = False) -> dict:
     if extended:
         sets |= real_sets(cfg["real_images"])
     return sets
-
-
-def experiment_of(row: str, profile: str) -> str:
-    """A row's experiment: one of :data:`ROWS`, or ``unet``, the budget's ``baseline`` (chapter 7's
-    U-Net of the same size under the same protocol, its runs shared with chapter 7)."""
-    return budget(profile)["baseline"] if row == "unet" else f"{CHAPTER}:{row}"
 
 
 def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
