@@ -28,7 +28,7 @@ def test_rows_train_under_the_books_protocol_on_the_scenes_of_their_unet_baselin
 
     for profile in ("smoke", "small"):
         cfg = ch05.budget(profile)
-        base = experiments.build(cfg["baseline"], profile, seed=1, device="cpu")
+        base = experiments.build(cfg["shared_runs"]["unet"], profile, seed=1, device="cpu")
         full = experiments.build("ch05:full", profile, seed=1, device="cpu")
         assert {k: full.settings[k] for k in protocol.KEYS} == {k: base.settings[k] for k in protocol.KEYS}
         assert full.validation is not None and full.settings["select_every"] == max(
@@ -39,7 +39,7 @@ def test_rows_train_under_the_books_protocol_on_the_scenes_of_their_unet_baselin
         experiments.build(e, "smoke", seed=2, device="cpu").train_set[5] for e in ("ch05:one_stage", "ch07:unet-smoke")
     ]
     assert torch.equal(smoke[0]["blur"], smoke[1]["blur"])  # the same scenes at a seed
-    assert ch05.result_rows("smoke")[-1] == "unet" and ch05.budget("paper")["baseline"] is None
+    assert ch05.result_rows("smoke")[-1] == "unet" and ch05.budget("paper")["shared_runs"] == {}
     assert "unet" not in ch05.result_rows("paper")
 
 

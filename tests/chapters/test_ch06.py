@@ -17,19 +17,49 @@ def test_the_tables_come_from_the_models_and_match_the_specs_arithmetic():
     assert ch06.macs(two_way=False) == pytest.approx(435e9, rel=0.005)
 
 
-def test_every_row_builds_with_its_loss_and_a_poly_schedule_to_zero():
+def test_every_row_builds_with_its_loss_under_the_books_protocol():
+    from deblurbook.training import protocol
+
+    base = experiments.build("ch07:unet-smoke", "smoke", seed=1, device="cpu")
     for row in ch06.ROWS:
-        exp = experiments.build(f"ch06:{row}", "smoke", seed=0, device="cpu")
+        exp = experiments.build(f"ch06:{row}", "smoke", seed=1, device="cpu")
         batch = {k: v[None] for k, v in exp.train_set[0].items()}
         assert exp.loss(exp.model(batch["blur"]), batch)[0].isfinite()
-        assert exp.config.schedule == "poly" and exp.config.lr_at(exp.config.iterations) == 0.0
+        assert {k: exp.settings[k] for k in protocol.KEYS} == {k: base.settings[k] for k in protocol.KEYS}
+        assert torch.equal(exp.train_set[3]["blur"], base.train_set[3]["blur"])  # the same scenes at a seed
+        assert exp.validation is not None
     assert experiments.build("ch06:alpha_equal", "smoke").loss.alphas == (1.0, 1.0, 1.0)
     assert experiments.build("ch06:two_way", "smoke").loss.alphas == (1.0, 1.0, 5.0)
 
 
-def test_the_levin_test_set_holds_kernels_wider_than_any_trained_on():
+def test_the_two_way_row_at_small_is_chapter_sevens_mtdn_run_trained_exactly_as_its_own_would_be():
+    import dataclasses
+
+    from deblurbook.nn.blocks import parameter_count
+    from deblurbook.training import protocol
+
+    assert (
+        ch06.experiment_of("two_way", "small") == "ch07:mtdn-1M"
+        and ch06.experiment_of("unet", "small") == "ch07:unet-1M"
+    )
+    assert (
+        ch06.experiment_of("single", "small") == "ch06:single"
+        and ch06.experiment_of("two_way", "paper") == "ch06:two_way"
+    )
+    own = experiments.build("ch06:two_way", "small", seed=2, device="cpu")
+    shared = experiments.build("ch07:mtdn-1M", "small", seed=2, device="cpu")
+    assert dataclasses.asdict(own.config) == dataclasses.asdict(shared.config)
+    assert own.settings["steps"] == shared.settings["steps"] == ch06.budget("small")["iterations"]
+    assert {k: own.settings[k] for k in protocol.KEYS} == {k: shared.settings[k] for k in protocol.KEYS}
+    assert own.inputs == shared.inputs and repr(own.loss) == repr(shared.loss) and repr(own.model) == repr(shared.model)
+    assert (own.train_set.length, own.train_set.seed) == (shared.train_set.length, shared.train_set.seed)
+    assert parameter_count(own.model) == pytest.approx(1e6, rel=0.05)
+    assert ch06.STUDY.with_floor(ch06.RESULT_ROWS, ch06.budget("paper")) == ch06.RESULT_ROWS
+
+
+def test_the_levin_test_set_holds_kernels_wider_than_the_small_shake_sets():
     sets = ch06.test_sets("smoke")
-    widest_trained = ch06.budget("smoke")["train_extents"][1]
+    widest_trained = ch06.budget("smoke")["shake_extents"][1]
     levin = sets["shake, Levin kernels"]
     assert min(k.shape[0] for k in levin.kernels) > widest_trained
     item = levin[0]
@@ -70,7 +100,7 @@ def test_deconvolution_given_the_true_kernel_beats_the_blurred_input():
 
 def test_scale_scores_and_timing_cover_every_scale_and_both_networks():
     model = MTDN(4, residual=True)
-    data = ch06.test_sets("smoke")[ch06.SEEN_SET]
+    data = ch06.test_sets("smoke")[ch06.SHAKE_SET]
     scores = ch06.scale_psnr(model, data, "cpu")
     assert list(scores) == ["1/4", "1/2", "1/1"] and all(len(v) == len(data) for v in scores.values())
     timing = ch06.time_per_image("smoke", "cpu")

@@ -10,7 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._claims import Claim, read_with_floor
-from ._runs import against_input, against_input_summary, compare_on, input_table, rows_result, training_logs
+from ._runs import (
+    against_input,
+    against_input_summary,
+    compare_on,
+    input_table,
+    per_set,
+    rows_result,
+    training_logs,
+    versus,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,23 @@ class RowStudy:
         return [
             Claim(f"{label}, {t} (the book's question)", compare_on(runs, t, values, base), gated=False)
             for t, (values, base, _) in against_input(res["blurred"], runs).items()
+        ]
+
+    @staticmethod
+    def with_floor(rows: tuple[str, ...], budget: dict) -> tuple[str, ...]:
+        """``rows`` and ``unet`` (chapter 7's U-Net of the model's size, trained under the same
+        protocol) where the budget's ``shared_runs`` names one."""
+        return tuple(rows) + (("unet",) if "unet" in budget.get("shared_runs", {}) else ())
+
+    def unet_claims(self, res: dict) -> list[Claim]:
+        """The main row against the U-Net of its size on every test set (where the results have one):
+        issue 24's floor of equal size, the book's question."""
+        rows = res["rows"]
+        if "unet" not in rows:
+            return []
+        label = f"{self.main_label} beats a plain U-Net of its size trained the same way (the book's question)"
+        return [
+            Claim(f"{label}, {t}", versus(rows, self.main_row, "unet", t)) for t in per_set(rows[self.main_row]["runs"])
         ]
 
     def read(self, res: dict, claims: list[Claim]) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from ...nn.blocks import parameter_count
 from ...nn.edge_losses import StageScaleCharbonnierEdge
 from ...training import protocol
 from ...training.experiments import Experiment
-from .._runs import CLAIM_SEEDS
+from .._runs import CLAIM_SEEDS, shared_experiment
 
 CHAPTER = "ch05"
 
@@ -60,17 +60,16 @@ BUDGETS = {
         "widths": (4, 5, 6),
         "rdms": 1,
         "iterations": 3,
-        "baseline": "ch07:unet-smoke",
-        "full_run": None,
+        "shared_runs": {"unet": "ch07:unet-smoke"},
         "test_size": 48,
         "test_images": 2,
         "real_images": 1,
     },
     # Chapter 7's SGENet at about 1 M parameters (widths 29/36/43, one RDM a side) and its 1,050 steps
-    # (about 30 minutes of one core a run). The full model is chapter 7's SGENet run (the same network,
-    # loss, steps and scenes: tested) and the baseline chapter 7's U-Net of the same size, trained under the
-    # same protocol for the same CPU time: 3 rows x 3 seeds train here, about 2.3 hours with two one-thread
-    # workers, resumable run by run (finished runs are packed in runs/small/ch05).
+    # (about 30 minutes of one core a run). Runs shared with chapter 7 (``shared_runs``): the full model is
+    # its SGENet run (the same network, loss, steps and scenes: tested), the baseline its U-Net of the same
+    # size, trained under the same protocol for the same CPU time. 3 rows x 3 seeds train here, about 2.3
+    # hours with two one-thread workers, resumable run by run (finished runs are packed in runs/small/ch05).
     "small": {
         **protocol.budget("small"),
         "edge": 0.05,
@@ -79,8 +78,7 @@ BUDGETS = {
         "widths": (29, 36, 43),
         "rdms": 1,
         "iterations": 1050,
-        "baseline": "ch07:unet-1M",
-        "full_run": "ch07:sgenet-1M",
+        "shared_runs": {"unet": "ch07:unet-1M", "full": "ch07:sgenet-1M"},
         "test_size": 128,
         "test_images": 16,
         "real_images": 30,
@@ -96,8 +94,7 @@ BUDGETS = {
         "widths": (96, 120, 144),
         "rdms": 2,
         "iterations": 396_000,
-        "baseline": None,
-        "full_run": None,
+        "shared_runs": {},
         "test_size": 256,
         "test_images": 50,
         "real_images": 1000,
@@ -142,12 +139,9 @@ EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
 
 
 def experiment_of(row: str, profile: str) -> str:
-    """A row's experiment: one of :data:`ROWS`, or ``unet``, the budget's ``baseline`` (chapter 7's
-    U-Net of the same size under the same protocol, its runs shared with chapter 7). Where the budget
-    names a ``full_run`` (chapter 7's SGENet, trained the same way), the full model's runs are that."""
-    cfg = budget(profile)
-    shared = {"unet": cfg["baseline"], "full": cfg["full_run"]}
-    return shared.get(row) or f"{CHAPTER}:{row}"
+    """A row's experiment: one of :data:`ROWS`, or ``unet`` (chapter 7's U-Net of the same size under
+    the same protocol); where the budget's ``shared_runs`` names the row, chapter 7's run."""
+    return shared_experiment(CHAPTER, row, budget(profile))
 
 
 MAIN_EXPERIMENT = f"{CHAPTER}:full"  # the chapter's model (what the benchmarks time)

@@ -148,7 +148,7 @@ RESULT_ROWS = ("full", "sum_fusion")
 
 def result_rows(profile: str) -> tuple[str, ...]:
     """:data:`RESULT_ROWS`, and the U-Net of SGENet's size where the budget names one."""
-    return RESULT_ROWS + (("unet",) if budget(profile)["baseline"] else ())
+    return STUDY.with_floor(RESULT_ROWS, budget(profile))
 
 
 def results_result(profile: str, seeds, device: str) -> dict:
@@ -180,7 +180,7 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
     """SGENet against its input and against MPRNet's fusion on every set (paired, one family under
     the floor), and the runtime claims checked by arithmetic."""
     gains = STUDY.input_claims(res, "SGENet improves on its blurred input")
-    found = STUDY.read(res, gains + _claims(res, list(per_set(res["rows"]["full"]["runs"]))) + _unet_claims(res))
+    found = STUDY.read(res, gains + _claims(res, list(per_set(res["rows"]["full"]["runs"]))) + STUDY.unet_claims(res))
     r = res["runtime"]
     found += [
         (
@@ -193,15 +193,6 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
         ),
     ]
     return found
-
-
-def _unet_claims(res: dict) -> list[Claim]:
-    """SGENet against the U-Net of its size on every test set (where the results have one)."""
-    rows = res["rows"]
-    if "unet" not in rows:
-        return []
-    label = "SGENet beats a plain U-Net of its size trained the same way (the book's question)"
-    return [Claim(f"{label}, {t}", versus(rows, "full", "unet", t)) for t in per_set(rows["full"]["runs"])]
 
 
 def results_summary(res: dict) -> str:

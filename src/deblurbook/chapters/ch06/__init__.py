@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from ...book import pages
 from .branches import *  # noqa: F403
-from .branches import CHAPTER, _branch_values, _corr  # noqa: F401
+from .branches import _branch_values, _corr  # noqa: F401
 from .experiments import *  # noqa: F403
-from .experiments import _COMMON, _train_set  # noqa: F401
+from .experiments import CHAPTER, _COMMON  # noqa: F401
 from .final_results import *  # noqa: F403
 from .final_results import _levin_summary  # noqa: F401
 from .rows import *  # noqa: F403

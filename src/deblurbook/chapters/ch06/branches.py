@@ -11,7 +11,7 @@ from ...book.viz import Panel, figure, to_hwc
 from ...models.two_way import MTDN
 from ...nn.scale_losses import resize_bilinear
 from ...training.archive import train_archived
-from .experiments import CHAPTER, budget, test_sets
+from .experiments import budget, experiment_of, test_sets
 
 BANDS = (0.0, 1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 0.75)  # radial frequency, cycles per pixel
 
@@ -75,7 +75,7 @@ def branch_result(profile: str, seeds, device: str, test: str = "global") -> dic
     per_seed = {}
     for s in seeds:
         _, trainer = train_archived(
-            f"{CHAPTER}:two_way", profile, seed=s, device=device, progress=pages.shows_progress(profile)
+            experiment_of("two_way", profile), profile, seed=s, device=device, progress=pages.shows_progress(profile)
         )
         per_seed[str(s)] = [
             branch_statistics(branches(trainer.model, data[i], trainer.device)) for i in range(len(data))

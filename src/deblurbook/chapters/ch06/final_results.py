@@ -17,12 +17,12 @@ from ...nn.blocks import parameter_count
 from ...training.archive import train_archived
 from .. import _claims, _runs
 from .._runs import REDS_SET
-from .experiments import CHAPTER, LEVIN_SET, PAPER, ROWS, SEEN_SET, budget, macs, test_sets
+from .experiments import LEVIN_SET, PAPER, ROWS, SHAKE_SET, budget, experiment_of, macs, test_sets
 from .rows import ROW_NAMES, STUDY
 
 RESULT_ROWS = ("two_way", "single")
 BASELINES = {"Wiener, true kernel": wiener, "Richardson-Lucy, true kernel (30 iterations)": richardson_lucy}
-SHAKE_SETS = (SEEN_SET, LEVIN_SET)
+SHAKE_SETS = (SHAKE_SET, LEVIN_SET)
 
 
 def baseline_scores(sets: dict) -> dict[str, dict[str, dict[str, list[float]]]]:
@@ -67,9 +67,10 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
 
 
 def results_result(profile: str, seeds, device: str) -> dict:
-    """06.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets, the classical
+    """06.05's results: :data:`RESULT_ROWS` and the U-Net of MTDN's size (where the budget shares one)
+    for each seed on the extended test sets, the classical
     baselines given the true kernel, the blurred input's scores and the time per image."""
-    res = STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True)
+    res = STUDY.result(STUDY.with_floor(RESULT_ROWS, budget(profile)), profile, seeds, device, extended=True)
     return {**res, "baselines": baseline_scores(test_sets(profile)), "timing": time_per_image(profile, device)}
 
 
@@ -97,7 +98,7 @@ def results_table(res: dict) -> str:
                 *[f"{np.mean(per[n]['psnr']):.2f} / {np.mean(per[n]['ssim']):.3f}" if n in per else "-" for n in names],
             ]
         )
-    for row in RESULT_ROWS:
+    for row in (r for r in (*RESULT_ROWS, "unet") if r in rows):
         psnr, ssim = _runs.per_set(rows[row]["runs"]), _runs.per_set(rows[row]["runs"], "ssim")
         lines.append([ROW_NAMES[row], *[f"{psnr[n].mean():.2f} / {ssim[n].mean():.3f}" for n in names]])
     return markdown_table(["method (ours)", *names], lines)
@@ -140,7 +141,7 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
         )
         for test in real
     ]
-    return STUDY.read(res, found)
+    return STUDY.read(res, found + STUDY.unet_claims(res))
 
 
 def results_summary(res: dict) -> str:
@@ -192,7 +193,7 @@ def result_figures(profile: str, seed: int, device: str) -> dict:
     short = {"single": "image branch only", "two_way": "MTDN"}
     trainers = {
         short[row]: train_archived(
-            f"{CHAPTER}:{row}", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
+            experiment_of(row, profile), profile, seed=seed, device=device, progress=pages.shows_progress(profile)
         )[1]
         for row in RESULT_ROWS[::-1]
     }
