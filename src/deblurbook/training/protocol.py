@@ -112,18 +112,21 @@ def experiment(
     device: str,
     settings: dict,
     fast: dict | None = None,
+    extra_signals: Sequence[str] = (),
 ) -> Experiment:
     """A run under the protocol: ``cfg`` holds :data:`KEYS` (a chapter's budget on
     :func:`budget`), ``settings`` the chapter's own (they join the identity), ``fast`` the
     model's fast :class:`~deblurbook.training.trainer.TrainConfig` fields (bf16 autocast,
-    channels_last), used where ``cfg["fast"]``. The stream is seeded by ``seed`` alone, so every
-    row of a chapter (and every chapter-7 network) at a seed draws the same scenes."""
+    channels_last), used where ``cfg["fast"]``; ``extra_signals`` what a row reads beyond
+    :data:`SIGNALS` (e.g. ``blur_prev``: its own pool; a signal's bits do not depend on the others
+    rendered, so the scenes stay the same). The stream is seeded by ``seed`` alone, so every row of
+    a chapter (and every chapter-7 network) at a seed draws the same scenes."""
     train_set = SyntheticDataset(
         cfg["stream"],
         crop=cfg["crop"],
         length=steps * cfg["batch"] * 8,  # enough items for <= 8 DDP ranks
         seed=1_000_003 * (seed + 1),
-        signals=SIGNALS,
+        signals=tuple(dict.fromkeys((*SIGNALS, *extra_signals))),
         pool=cfg["pool"],
     )
     precision = (fast or {}) if cfg["fast"] else {}
