@@ -32,13 +32,15 @@ from .._runs import (
     train_and_score,
     versus,
 )
-from .experiments import CHAPTER, PAPER, ROWS, budget
+from .experiments import CHAPTER, PAPER, ROWS, budget, experiment_of
 
 ROW_NAMES = {
     "full": "full model (SFFM + REAMs)",
     "no_sffm": "w/o SFFM (a ResBlock in its place, Table 5)",
     "no_reference": "w/o reference modules (Table 6)",
     "zero_reference": "reference modules fed zeros (capacity control)",
+    "ncc_matcher": "full model matching with NCC (chapter 7's reference network)",
+    "unet": "U-Net of about its size (chapter 7's floor, the same protocol and CPU time)",
 }
 SWAP_NAMES = {
     "same": "same scene, another moment (the engine's ref)",
@@ -77,13 +79,11 @@ def swap_scores(model, sets: dict, device) -> dict[str, list[float]]:
 
 def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it), score it on ``sets`` (the full model also with each
-    swapped reference); the parameters trained and at the paper's width (n = 16)."""
+    swapped reference); the parameters trained and at the paper's width (n = 16; none for the U-Net)."""
     extra = (lambda m, dev: swap_scores(m, sets, dev)) if row == "full" else None
-    runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets, extra=extra)
-    return {
-        "runs": runs,
-        "parameters": {"trained": parameter_count(model), "paper": parameter_count(RefDeblurNet(32, 16, **ROWS[row]))},
-    }
+    runs, model = train_and_score(experiment_of(row, profile), profile, seeds, device, sets, extra=extra)
+    paper = parameter_count(RefDeblurNet(32, 16, **ROWS[row])) if row in ROWS else None
+    return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
 
 
 # 04.03-04.05: the rows trained per seed and scored; the model against its blurred input
@@ -191,6 +191,14 @@ def _claims(res: dict, sets) -> list[Claim]:
     ]
     found += [
         Claim(
+            f"Matching with the frozen VGG beats NCC, {t} (the book's question: 04.01 finds VGG's matching truer)",
+            versus(rows, "full", "ncc_matcher", t),
+        )
+        for t in sets
+        if "ncc_matcher" in rows
+    ]
+    found += [
+        Claim(
             f"An unrelated reference does as well as the same scene's, {t}: {QUOTES['table7']}",
             compare_on(rows["full"]["runs"], t, swaps["unrelated"][t], swaps["same"][t]),
             stats.CLAIM_SAME,
@@ -248,10 +256,10 @@ def time_per_image(profile: str, device: str = "auto") -> dict:
 
 
 def results_result(profile: str, seeds, device: str) -> dict:
-    """04.05's results: :data:`RESULT_ROWS` for each seed on the extended test sets (the full
+    """04.05's results: :data:`RESULT_ROWS` and the U-Net of its size (where the budget shares one) for each seed on the extended test sets (the full
     model also with each swapped reference), the blurred input's scores and the time per image."""
     return {
-        **STUDY.result(RESULT_ROWS, profile, seeds, device, extended=True),
+        **STUDY.result(STUDY.with_floor(RESULT_ROWS, budget(profile)), profile, seeds, device, extended=True),
         "timing": time_per_image(profile, device),
     }
 
@@ -268,14 +276,14 @@ def paper_tables() -> str:
 
 def results_table(res: dict) -> str:
     """Ours on every test set: the blurred input and the result rows (mean PSNR / SSIM)."""
-    return scores_table(res, RESULT_ROWS, ROW_NAMES)
+    return scores_table(res, [r for r in (*RESULT_ROWS, "unet") if r in res["rows"]], ROW_NAMES)
 
 
 def results_claims(res: dict) -> list[tuple[str, str]]:
     """The full model against its input and Tables 6-7's claims on every set (one family, under
     the floor)."""
     gains = STUDY.input_claims(res, "The full model improves on its blurred input")
-    return STUDY.read(res, gains + _claims(res, list(per_set(res["rows"]["full"]["runs"]))))
+    return STUDY.read(res, gains + _claims(res, list(per_set(res["rows"]["full"]["runs"]))) + STUDY.unet_claims(res))
 
 
 def results_summary(res: dict) -> str:
@@ -354,7 +362,7 @@ RESULT_FIGURES = {
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the full model of ``seed``."""
     _, trainer = train_archived(
-        f"{CHAPTER}:full", profile, seed=seed, device=device, progress=pages.shows_progress(profile)
+        experiment_of("full", profile), profile, seed=seed, device=device, progress=pages.shows_progress(profile)
     )
     sets = test_sets(profile, extended=True)
     found = {}
