@@ -22,6 +22,13 @@ from ._runs import (
 )
 
 
+def shared_experiment(chapter: str, row: str, budget: dict) -> str:
+    """A row's experiment: another chapter's run where the budget's ``shared_runs`` names the row
+    (chapter 7's U-Net floor, or its run of the chapter's own model trained the same way), else the
+    chapter's own ``chapter:row``."""
+    return budget.get("shared_runs", {}).get(row) or f"{chapter}:{row}"
+
+
 @dataclass(frozen=True)
 class RowStudy:
     """A chapter's rows (its model and the ablations), each trained per seed and scored on the

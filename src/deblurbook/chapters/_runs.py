@@ -24,13 +24,6 @@ from ..training.archive import train_archived
 from ..training.evaluate import evaluate
 
 
-def shared_experiment(chapter: str, row: str, budget: dict) -> str:
-    """A row's experiment: another chapter's run where the budget's ``shared_runs`` names the row
-    (chapter 7's U-Net floor, or its run of the chapter's own model trained the same way), else the
-    chapter's own ``chapter:row``."""
-    return budget.get("shared_runs", {}).get(row) or f"{chapter}:{row}"
-
-
 def _pair_clusters(data) -> list[str] | None:
     """The independent unit of each image of a set read from disk: a pair's sequence (crops of one
     GoPro frame, consecutive REDS frames of one clip are not independent images); None for a set

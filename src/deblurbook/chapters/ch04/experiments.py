@@ -10,7 +10,8 @@ from ...nn.adversarial import VGGStyleDiscriminator
 from ...nn.frequency_losses import ContentFrequencyLoss
 from ...training import protocol
 from ...training.experiments import Experiment
-from .._runs import CLAIM_SEEDS, shared_experiment
+from .._rowstudy import shared_experiment
+from .._runs import CLAIM_SEEDS
 
 CHAPTER = "ch04"
 

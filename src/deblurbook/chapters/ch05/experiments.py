@@ -19,7 +19,8 @@ from ...nn.blocks import parameter_count
 from ...nn.edge_losses import StageScaleCharbonnierEdge
 from ...training import protocol
 from ...training.experiments import Experiment
-from .._runs import CLAIM_SEEDS, shared_experiment
+from .._rowstudy import shared_experiment
+from .._runs import CLAIM_SEEDS
 
 CHAPTER = "ch05"
 

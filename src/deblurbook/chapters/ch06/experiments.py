@@ -18,7 +18,8 @@ from ...nn.blocks import parameter_count
 from ...nn.scale_losses import ScaleWeightedMSE
 from ...training import protocol
 from ...training.experiments import Experiment
-from .._runs import CLAIM_SEEDS, real_sets, shared_experiment
+from .._rowstudy import shared_experiment
+from .._runs import CLAIM_SEEDS, real_sets
 
 CHAPTER = "ch06"
 
