@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from deblurbook.chapters import ch02
 from deblurbook.training import experiments
@@ -137,36 +138,41 @@ def test_tables_two_three_and_fig6():
     assert "| identical - consecutive | lower: -0.80 px [" in ch02.fig6(ablations([0.0] * 3, [0.0] * 3))
 
 
-@pytest.mark.parametrize(
-    "row", ["full", "no_rnn", "bidirectional", "full_flow_mean", "full_no_residual", "full_released_solver"]
-)
-def test_every_row_builds_at_smoke(row):
-    exp = experiments.build(f"ch02:{row}", "smoke", iterations=2)
-    assert exp.config.iterations == 2 and exp.inputs[0] == "blur"
+@pytest.mark.parametrize("row", ["full", "no_rnn", "bidirectional", "full_flow_mean", "full_no_residual"])
+def test_every_row_builds_at_smoke_under_the_books_protocol(row):
+    from deblurbook.training import protocol
+
+    exp = experiments.build(f"ch02:{row}", "smoke", seed=1, iterations=2)
+    base = experiments.build("ch07:unet-smoke", "smoke", seed=1)
+    assert exp.config.iterations == 2 and exp.inputs[0] == "blur" and exp.config.schedule == "cosine"
+    assert {k: exp.settings[k] for k in protocol.KEYS} == {k: base.settings[k] for k in protocol.KEYS}
+    item = exp.train_set[4]
+    assert set(exp.inputs) <= set(item) and torch.equal(item["blur"], base.train_set[4]["blur"])  # the same scenes
     if row == "full_flow_mean":
         assert exp.loss.warp.balance == "mean"
     if row == "full_no_residual":
         assert not exp.model.residual
-    if row == "full_released_solver":
-        assert (exp.config.lr, exp.config.schedule, exp.config.power, exp.config.grad_clip) == (
-            1e-4,
-            "poly",
-            2.0,
-            5000.0,
-        )
 
 
-def test_the_paper_profile_follows_the_text_and_the_released_solver_the_code():
+def test_the_paper_profile_follows_the_text_under_the_protocol_and_small_shares_chapter_sevens_flow_run():
+    import dataclasses
+
+    from deblurbook.training import protocol
+
     text = ch02.build("full", "paper", seed=0, device="cpu", iterations=None).config
-    assert (text.lr, text.batch, text.iterations, text.schedule) == (1e-3, 20, 800_000, "step")
-    code = ch02.build("full_released_solver", "paper", seed=0, device="cpu", iterations=None).config
-    assert (code.lr, code.batch, code.iterations, code.schedule, code.grad_clip) == (
-        1e-4,
-        10,
-        5_000_000,
-        "poly",
-        5000.0,
+    assert (text.lr, text.batch, text.iterations) == (1e-3, 20, 800_000)
+    assert (
+        ch02.experiment_of("full", "small") == "ch07:flow-1M" and ch02.experiment_of("unet", "small") == "ch07:unet-1M"
     )
+    assert ch02.experiment_of("no_rnn", "small") == "ch02:no_rnn" and ch02.experiment_of("full", "paper") == "ch02:full"
+    assert ch02.ablation_rows("small")[0] == "full" and ch02.ablation_rows("paper") == ch02.TABLE4_ROWS
+    own = experiments.build("ch02:full", "small", seed=2, device="cpu")
+    shared = experiments.build("ch07:flow-1M", "small", seed=2, device="cpu")
+    assert dataclasses.asdict(own.config) == dataclasses.asdict(shared.config)
+    assert own.settings["steps"] == shared.settings["steps"] == ch02.budget("small")["iterations"]
+    assert {k: own.settings[k] for k in protocol.KEYS} == {k: shared.settings[k] for k in protocol.KEYS}
+    assert own.inputs == shared.inputs and repr(own.loss) == repr(shared.loss) and repr(own.model) == repr(shared.model)
+    assert (own.train_set.length, own.train_set.seed) == (shared.train_set.length, shared.train_set.seed)
 
 
 def test_rows_are_trained_scored_and_paired_image_by_image(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from ...models.flow_deblur import VARIANTS, FlowDeblurNet
 from ...nn.blocks import parameter_count
 from ...training.evaluate import evaluate
 from .._runs import cluster_labels, synthetic_sets, train_and_score
-from .experiments import CHAPTER, budget
+from .experiments import budget, experiment_of
 
 
 def test_sets(profile: str) -> dict[str, TestSet]:
@@ -39,9 +39,9 @@ def table2_sets(profile: str) -> dict:
     return sets
 
 
-def paper_parameters(row: str) -> int:
-    """The row's parameter count at the paper's width."""
-    return parameter_count(FlowDeblurNet(row if row in VARIANTS else "full", width=1.0))
+def paper_parameters(row: str) -> int | None:
+    """The row's parameter count at the paper's width (None for the U-Net)."""
+    return None if row == "unet" else parameter_count(FlowDeblurNet(row if row in VARIANTS else "full", width=1.0))
 
 
 def evaluate_row(row: str, profile: str, seeds, device: str, sets: dict[str, TestSet]) -> dict:
@@ -51,7 +51,7 @@ def evaluate_row(row: str, profile: str, seeds, device: str, sets: dict[str, Tes
     "parameters": {"trained", "paper"}}``; ``per_image`` lists every test image
     of every set in one fixed order, so that rows pair image by image.
     """
-    runs, model = train_and_score(f"{CHAPTER}:{row}", profile, seeds, device, sets)
+    runs, model = train_and_score(experiment_of(row, profile), profile, seeds, device, sets)
     return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper_parameters(row)}}
 
 
