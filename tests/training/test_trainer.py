@@ -109,13 +109,12 @@ def test_resume_after_a_real_kill(tmp_path):
     killed = make(out, iterations=400)
     assert killed.load_checkpoint()
     stopped_at = killed.step
-    killed.config.iterations = stopped_at + 2
-    killed.train()
+    killed.train(stop_after=2)  # the same 400-step schedule (a cosine depends on the run's length)
     # a kill in the middle of a write leaves its temporary file; the next write of that file removes it
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".lock"], "a temporary file was left"
-    fresh = make(tmp_path / "fresh", iterations=stopped_at + 2)
-    fresh.train(resume=False)
-    assert same(weights(fresh), weights(killed))
+    fresh = make(tmp_path / "fresh", iterations=400)
+    fresh.train(resume=False, stop_after=stopped_at + 2)
+    assert fresh.step == killed.step == stopped_at + 2 and same(weights(fresh), weights(killed))
 
 
 def test_corrupt_and_foreign_checkpoints_are_named(tmp_path):
