@@ -169,33 +169,27 @@ QUOTES = {
 }
 
 
+# The rows each claim sets against the full model, and its words ({} is the test set)
+ROW_CLAIMS = (
+    ("no_sffm", f"SFFM helps, {{}}: {QUOTES['table5']}"),
+    ("no_reference", f"The reference modules help, {{}}: {QUOTES['table6']}"),
+    ("zero_reference", "The reference's content helps beyond the modules' capacity, {} (the book's question)"),
+    (
+        "ncc_matcher",
+        "Matching with the frozen VGG beats NCC, {} (the book's question: 04.01 finds VGG's matching truer)",
+    ),
+)
+
+
 def _claims(res: dict, sets) -> list[Claim]:
-    """Tables 5-7's claims and the book's capacity control on ``sets``, paired over seeds and images."""
+    """Tables 5-7's claims, the book's capacity control and the matcher row on ``sets`` (the rows
+    the file holds), paired over seeds and images."""
     rows, swaps = res["rows"], _swaps(res)
     found = [
-        Claim(f"SFFM helps, {t}: {QUOTES['table5']}", versus(rows, "full", "no_sffm", t))
+        Claim(words.format(t), versus(rows, "full", other, t))
+        for other, words in ROW_CLAIMS
+        if other in rows
         for t in sets
-        if "no_sffm" in rows
-    ]
-    found += [
-        Claim(f"The reference modules help, {t}: {QUOTES['table6']}", versus(rows, "full", "no_reference", t))
-        for t in sets
-    ]
-    found += [
-        Claim(
-            f"The reference's content helps beyond the modules' capacity, {t} (the book's question)",
-            versus(rows, "full", "zero_reference", t),
-        )
-        for t in sets
-        if "zero_reference" in rows
-    ]
-    found += [
-        Claim(
-            f"Matching with the frozen VGG beats NCC, {t} (the book's question: 04.01 finds VGG's matching truer)",
-            versus(rows, "full", "ncc_matcher", t),
-        )
-        for t in sets
-        if "ncc_matcher" in rows
     ]
     found += [
         Claim(
