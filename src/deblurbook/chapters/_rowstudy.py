@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..nn.blocks import parameter_count
 from ._claims import Claim, read_with_floor
 from ._runs import (
     against_input,
@@ -17,6 +18,7 @@ from ._runs import (
     input_table,
     per_set,
     rows_result,
+    train_and_score,
     training_logs,
     versus,
 )
@@ -27,6 +29,15 @@ def shared_experiment(chapter: str, row: str, budget: dict) -> str:
     (chapter 7's U-Net floor, or its run of the chapter's own model trained the same way), else the
     chapter's own ``chapter:row``."""
     return budget.get("shared_runs", {}).get(row) or f"{chapter}:{row}"
+
+
+def scored_row(experiment: str, profile: str, seeds, device: str, sets: dict, paper=None, extra=None) -> dict:
+    """``experiment`` trained for each seed (or loaded) and scored on ``sets`` (``extra(model,
+    device)`` adds its dict per run), with its parameters trained and, where ``paper`` builds the
+    row's network at the paper's size, at that size (None: no paper size, as for the U-Net floor)."""
+    runs, model = train_and_score(experiment, profile, seeds, device, sets, extra=extra)
+    at_paper = parameter_count(paper()) if paper is not None else None
+    return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": at_paper}}
 
 
 @dataclass(frozen=True)

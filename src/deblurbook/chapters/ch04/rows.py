@@ -29,7 +29,6 @@ from .._runs import (
     compare_on,
     per_set,
     scores_table,
-    train_and_score,
     versus,
 )
 from .experiments import CHAPTER, PAPER, ROWS, budget, experiment_of
@@ -81,9 +80,8 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it), score it on ``sets`` (the full model also with each
     swapped reference); the parameters trained and at the paper's width (n = 16; none for the U-Net)."""
     extra = (lambda m, dev: swap_scores(m, sets, dev)) if row == "full" else None
-    runs, model = train_and_score(experiment_of(row, profile), profile, seeds, device, sets, extra=extra)
-    paper = parameter_count(RefDeblurNet(32, 16, **ROWS[row])) if row in ROWS else None
-    return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
+    paper = partial(RefDeblurNet, 32, 16, **ROWS[row]) if row in ROWS else None
+    return _rowstudy.scored_row(experiment_of(row, profile), profile, seeds, device, sets, paper, extra)
 
 
 # 04.03-04.05: the rows trained per seed and scored; the model against its blurred input

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 from torch import nn
@@ -10,7 +12,6 @@ from ...book import pages, stats, viz
 from ...book.tables import markdown_table
 from ...book.viz import to_hwc
 from ...models.sgenet import SGENet
-from ...nn.blocks import parameter_count
 from ...training.archive import train_archived
 from .. import _rowstudy
 from .._claims import Claim
@@ -23,7 +24,6 @@ from .._runs import (
     real_sets,
     scores_table,
     synthetic_sets,
-    train_and_score,
     versus,
 )
 from .experiments import CHAPTER, PAPER, ROWS, budget, experiment_of, runtime_argument, time_both_ways
@@ -51,9 +51,8 @@ def test_sets(profile: str, extended: bool = False) -> dict:
 def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it) and score it on ``sets``; its parameters trained and
     at the paper's widths (none for the U-Net)."""
-    runs, model = train_and_score(experiment_of(row, profile), profile, seeds, device, sets)
-    paper = parameter_count(SGENet(**ROWS[row][0])) if row in ROWS else None
-    return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
+    paper = partial(SGENet, **ROWS[row][0]) if row in ROWS else None
+    return _rowstudy.scored_row(experiment_of(row, profile), profile, seeds, device, sets, paper)
 
 
 # 05.03-05.05: the rows trained per seed and scored; the model against its blurred input

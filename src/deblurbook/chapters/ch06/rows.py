@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import torch
 
@@ -9,7 +11,6 @@ from ...book import stats, viz
 from ...book.tables import markdown_table
 from ...imaging import metrics
 from ...models.two_way import MTDN
-from ...nn.blocks import parameter_count
 from ...nn.scale_losses import resize_bilinear
 from .. import _rowstudy, _runs
 from .._claims import Claim
@@ -35,9 +36,8 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it), score it on ``sets`` and MTDN's rows each scale on the
     `global` set; the parameters trained and at the paper's width (none for the U-Net)."""
     extra = (lambda m, dev: scale_psnr(m, sets["global"], dev)) if row in ROWS else None
-    runs, model = _runs.train_and_score(experiment_of(row, profile), profile, seeds, device, sets, extra=extra)
-    paper = parameter_count(MTDN(32, **ROWS[row][0])) if row in ROWS else None
-    return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
+    paper = partial(MTDN, 32, **ROWS[row][0]) if row in ROWS else None
+    return _rowstudy.scored_row(experiment_of(row, profile), profile, seeds, device, sets, paper, extra)
 
 
 ROW_NAMES = {
