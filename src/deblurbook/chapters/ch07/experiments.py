@@ -70,7 +70,7 @@ NETWORKS = {
         lambda w: BladeNet("full", width=w, residual=True),
         lambda: BladeNetLoss(1.0, 0.25, 0.01, norm="mse"),
         targets=("mask",),
-        sizes={"smoke": 4, "chapter": 10, "1M": 10},  # ch03 trains at 1 M
+        sizes={"smoke": 4, "chapter": 8, "1M": 10},
         amp=None,
         channels_last=False,
     ),
