@@ -2,6 +2,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from deblurbook.chapters import ch03
 from deblurbook.models.bladenet import BladeNet
@@ -83,7 +84,7 @@ def test_every_row_builds_and_the_full_row_trains_and_scores_at_smoke():
     from deblurbook.training import experiments
 
     for row in ch03.ROWS:
-        exp = experiments.build(f"ch03:{row}", "smoke", seed=0, device="cpu")
+        exp = experiments.build(ch03.experiment_of(row, "smoke"), "smoke", seed=0, device="cpu")
         batch = {k: v[None] for k, v in exp.train_set[0].items()}
         out = exp.model(batch["blur"])
         assert exp.loss(out, batch)[0].isfinite()
@@ -92,6 +93,7 @@ def test_every_row_builds_and_the_full_row_trains_and_scores_at_smoke():
     assert len(run["per_image"]) == sum(res["sets"].values()) == len(res["blurred"]["psnr"])
     assert len(run["extra"]["iou"]) == res["sets"]["local (LBS)"]
     assert "against the input" in ch03.training_table(res) and "IoU" in ch03.blur_map_table(res)
+    assert list(res["logs"]) == ["0"] and "step chosen" in ch03.selection_table(res)
 
 
 def test_the_cpu_budgets_start_next_to_the_identity_with_the_papers_mse():
@@ -110,15 +112,45 @@ def test_loss_curves_follow_the_reconstruction_term_logged(rec):
     assert fig.axes[0].get_title().startswith(rec.split("_")[0].upper())
 
 
-def test_the_stages_share_the_budget_and_fine_tuning_runs_at_a_constant_rate():
+def test_rows_train_under_the_books_protocol_and_fine_tuning_starts_from_the_row_it_names():
+    from deblurbook.training import experiments, protocol
+
     cfg = ch03.budget("small")
-    built = {row: ch03.build(row, "small", 0, "cpu", None) for row in ("s1", "s2", "full", "plus", "lbp")}
-    assert sum(built[r].config.iterations for r in ch03.STAGES) == cfg["iterations"]
-    assert built["full"].config.milestones == (100, 200, 300)  # the budget's quarters, scaled to S3
-    assert built["plus"].config.milestones == () and built["plus"].config.lr == cfg["finetune_lr"]
-    assert built["full"].settings["init_from"] == ["ch03:s1", "ch03:s2"]
-    assert built["lbp"].settings["phase_frozen"] == [["lbp."], []]  # global-blur phases leave LBP alone
-    assert "ch03:plus" in ch03.rows_table("smoke")
+    built = {row: experiments.build(f"ch03:{row}", "small", seed=1, device="cpu") for row in ch03.ROWS}
+    for row, exp in built.items():
+        data = ch03.ROWS[row].data
+        stream = {"stream": protocol.budget("small")["stream"], "global": protocol.PRESETS}.get(
+            data, (ch03.LODE_PRESET,)
+        )
+        assert [p.name for p in exp.train_set.presets] == list(stream) and exp.validation is not None, row
+    assert built["none"].config.iterations == cfg["steps"]["bladenet"] == 2250
+    assert built["unet_global"].config.iterations == cfg["steps"]["unet"] == 12000
+    assert built["plus"].config.iterations == cfg["finetune_steps"] and built["plus"].config.lr == cfg["finetune_lr"]
+    assert built["plus"].settings["init_from"] == ["ch07:bladenet-1M"]
+    assert built["unet_plus"].settings["init_from"] == ["ch07:unet-1M"]
+    assert built["plus"].settings["phase_frozen"] == [["lbp."]] and built["lbp"].settings["phase_frozen"] == []
+    assert "ch03:plus" in ch03.rows_table("smoke") and "ch07:bladenet-smoke" in ch03.rows_table("smoke")
+    assert ch03.budget("paper")["shared_runs"] == {} and ch03.experiment_of("full", "paper") == "ch03:full"
+
+
+@pytest.mark.parametrize("profile", ["smoke", "small"])
+def test_the_shared_rows_are_chapter_sevens_runs_trained_exactly_as_the_chapters_own_would_be(profile):
+    import dataclasses
+
+    from deblurbook.training import experiments, protocol
+
+    for row, net in (("full", "bladenet"), ("unet", "unet")):
+        size = "smoke" if profile == "smoke" else "1M"
+        assert ch03.experiment_of(row, profile) == f"ch07:{net}-{size}"
+        own = experiments.build(f"ch03:{row}", profile, seed=2, device="cpu")
+        shared = experiments.build(f"ch07:{net}-{size}", profile, seed=2, device="cpu")
+        assert dataclasses.asdict(own.config) == dataclasses.asdict(shared.config)
+        assert own.settings["steps"] == shared.settings["steps"]
+        assert {k: own.settings[k] for k in protocol.KEYS} == {k: shared.settings[k] for k in protocol.KEYS}
+        assert own.inputs == shared.inputs and repr(own.loss) == repr(shared.loss)
+        assert repr(own.model) == repr(shared.model)
+        assert (own.train_set.length, own.train_set.seed) == (shared.train_set.length, shared.train_set.seed)
+        assert torch.equal(own.train_set[3]["blur"], shared.train_set[3]["blur"]) if profile == "smoke" else True
 
 
 def test_the_papers_headline_margins_come_from_its_tables():

@@ -80,13 +80,13 @@ def test_the_gpu_profile_is_refused_on_a_cpu_unless_asked_for(empty_root, capsys
 
 
 def test_a_staged_run_trains_after_the_runs_it_starts_from(empty_root, capsys):
-    """ch03:full starts from ch03:s1 and ch03:s2 (LODE's stages): the command trains them first, as
-    the chapter does, and refuses --out, where the stages could not be found."""
-    assert cli.train_book_runs(["ch03:full"], "smoke", [0], "cpu") == ["ch03:full#0"]
-    for row in ("s1", "s2", "full"):
-        exp = experiments.build(f"ch03:{row}", "smoke", seed=0, device="cpu")
-        assert (experiments.run_dir(exp, "smoke", 0) / "checkpoint.pt").is_file(), row
-    assert cli.main(["--experiment", "ch03:full", "--profile", "smoke", "--out", str(empty_root / "x")]) == 2
+    """ch03:plus fine-tunes the full model (at smoke, chapter 7's BladeNet run): the command trains that
+    first, as the chapter does, and refuses --out, where it could not be found."""
+    assert cli.train_book_runs(["ch03:plus"], "smoke", [0], "cpu") == ["ch03:plus#0"]
+    for name in ("ch07:bladenet-smoke", "ch03:plus"):
+        exp = experiments.build(name, "smoke", seed=0, device="cpu")
+        assert (experiments.run_dir(exp, "smoke", 0) / "checkpoint.pt").is_file(), name
+    assert cli.main(["--experiment", "ch03:plus", "--profile", "smoke", "--out", str(empty_root / "x")]) == 2
     assert "without --out" in capsys.readouterr().err
 
 

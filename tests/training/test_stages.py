@@ -92,7 +92,9 @@ def test_warm_start_copies_matching_tensors_and_widens_first_convolutions():
         warm_start(narrow, nn.Sequential(nn.Conv2d(3, 2, 3)).state_dict())
 
 
-def test_the_staged_bladenet_starts_from_its_stages_and_selects_on_validation(tmp_path, monkeypatch):
+def test_the_fine_tuned_bladenet_starts_from_the_full_model_keeps_its_lbp_and_selects_on_validation(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("DEBLURBOOK_ROOT", str(tmp_path))  # runs go under tmp_path/_build/runs
     starts = []
 
@@ -102,14 +104,18 @@ def test_the_staged_bladenet_starts_from_its_stages_and_selects_on_validation(tm
         return report
 
     monkeypatch.setattr(stages, "warm_start", recording)
-    _, full = ch03.train_row("ch03:full", "smoke", seed=0, device="cpu")
-    # S1 (deblurring net with BSA, RGB input) then S2 (LBP alone) start S3; the first conv gains LBP's channels
-    assert starts == [("BladeNet", ["deblur"], ["deblur.encoder.inc.0.weight"]), ("BladeNet", ["lbp"], [])]
-    assert full.selection["best_step"] in [h["step"] for h in full.selection["history"]]
-    assert full.selection["history"][-1]["step"] == full.config.iterations
-    assert atomic.read_json(full.out_dir / "selection.json")["best_step"] == full.selection["best_step"]
+    _, plus = ch03.train_row("ch03:plus", "smoke", seed=0, device="cpu")
+    assert starts == [("BladeNet", ["deblur", "lbp"], [])]  # the whole full model, no new channels
+    _, full = ch03.train_row(ch03.experiment_of("full", "smoke"), "smoke", seed=0, device="cpu")
+    tuned = dict(plus.model.named_parameters())
+    moved = {name for name, value in full.model.named_parameters() if not torch.equal(value, tuned[name])}
+    # LBP's weights are left alone (the code's S4; its batch-norm statistics still follow the data)
+    assert moved and all(name.startswith("deblur.") for name in moved)
+    assert plus.selection["best_step"] in [h["step"] for h in plus.selection["history"]]
+    assert plus.selection["history"][-1]["step"] == plus.config.iterations
+    assert atomic.read_json(plus.out_dir / "selection.json")["best_step"] == plus.selection["best_step"]
     # a rerun loads the finished runs and the selected weights, training nothing
     starts.clear()
-    _, again = ch03.train_row("ch03:full", "smoke", seed=0, device="cpu")
-    assert all(torch.equal(a, b) for a, b in zip(full.model.state_dict().values(), again.model.state_dict().values()))
-    assert again.step == full.step
+    _, again = ch03.train_row("ch03:plus", "smoke", seed=0, device="cpu")
+    assert all(torch.equal(a, b) for a, b in zip(plus.model.state_dict().values(), again.model.state_dict().values()))
+    assert again.step == plus.step

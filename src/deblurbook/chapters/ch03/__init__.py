@@ -24,13 +24,13 @@ from .blurred_area import (
 from .experiments import *  # noqa: F403
 from .experiments import (  # noqa: F401
     _COMMON,
-    _LBP_ON_LBS_ONLY,
     CHAPTER,
     LODE_SET,
     _binary_scores,
     _blur_map_scores,
+    _data,
+    _loss,
     _model,
-    _train_set,
 )
 from .final_results import *  # noqa: F403
 from .final_results import _cell, _zoom_box, results_summary  # noqa: F401

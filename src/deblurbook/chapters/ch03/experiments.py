@@ -10,17 +10,17 @@ import numpy as np
 import torch
 
 from ...core import profiles
-from ...data.alternating import AlternatingPhases
-from ...data.datasets import SyntheticDataset
+from ...data.datasets import interleave
 from ...data.testsets import synthetic_test_set
 from ...imaging import metrics
-from ...models.bladenet import BladeNet, BladeNetLoss, LBPAlone, blur_probability
-from ...models.bladenet_losses import MaskCrossEntropy
+from ...models.bladenet import BladeNet, BladeNetLoss, blur_probability
 from ...models.unet import SmallUNet
+from ...nn.losses import Reconstruction
+from ...training import experiments, protocol
+from ...training.archive import train_archived
 from ...training.experiments import Experiment
-from ...training.selection import VALIDATION_SEED, validation_psnr
 from ...training.stages import train_staged
-from ...training.trainer import TrainConfig
+from .._rowstudy import shared_experiment
 from .._runs import CLAIM_SEEDS, real_sets
 
 CHAPTER = "ch03"
@@ -94,12 +94,21 @@ PAPER = {
     "training": {"epochs": 400, "lr": 1e-3, "halve_every": 100, "loss_weights": (1.0, 0.25, 0.01)},
 }
 
-# The CPU budgets use the paper's MSE (the code's L1, from a start next to the identity, left the
-# image unchanged after 1000 steps when the book tried it) and a global skip; the paper profile
-# uses the code's L1 and sigmoid output.
-_COMMON = {"lr": 1e-3, "loss_weights": (1.0, 0.25, 0.01), "lbp_input": "logits", "residual": True, "rec_norm": "mse"}
+# The book's training protocol (training/protocol.py: the engine's `global` and `mixed` scenes with one
+# in seven from `local`, LODE's LBS; pools, cosine annealing, the checkpoint chosen on validation scenes)
+# with Eq. 5. The CPU budgets use the paper's MSE (the code's L1, from a start next to the identity, left
+# the image unchanged after 1000 steps when the book tried it) and a global skip; the paper profile uses
+# the code's L1 and sigmoid output, and LBS data in every other slot (the paper's REDS and LBS epochs in
+# turn). Each network trains fast as chapter 7's does: BladeNet in float32 NCHW (bf16 moved its gradients
+# by 20%), the U-Net in bf16 NHWC.
+FAST = {
+    "bladenet": {"amp": False, "amp_dtype": "float16", "channels_last": False},
+    "unet": {"amp": True, "amp_dtype": "bfloat16", "channels_last": True},
+}
+_COMMON = {"loss_weights": (1.0, 0.25, 0.01), "lbp_input": "logits", "residual": True, "rec_norm": "mse"}
 BUDGETS = {
     "smoke": {
+        **protocol.budget("smoke"),
         **_COMMON,
         "ratio_size": 48,
         "ratio_scenes": 2,
@@ -107,53 +116,49 @@ BUDGETS = {
         "lbs_examples": 2,
         "width": 4,
         "unet_width": 4,
-        "crop": 32,
-        "batch": 2,
-        "iterations": 4,
-        "phase_steps": 1,
-        "milestones": (),
-        "checkpoint_every": 2,
-        "log_every": 1,
-        "test_size": 48,
-        "test_images": 2,
+        "steps": {"bladenet": 3, "unet": 3},
         "finetune_steps": 2,
         "finetune_lr": 1.25e-4,
-        "select_every": 2,
-        "val_size": 32,
-        "val_images": 2,
+        "shared_runs": {"unet": "ch07:unet-smoke", "full": "ch07:bladenet-smoke"},
+        "test_size": 48,
+        "test_images": 2,
         "real_images": 2,
         "time_size": (48, 80),
         "time_width": 4,
     },
+    # Chapter 7's BladeNet at about 1 M parameters (width 10) and its 2,250 steps, its U-Net (width 16)
+    # and its 12,000 steps: about 30 minutes of one core a run. Shared with chapter 7 (``shared_runs``):
+    # the full model (the same network, loss, steps and scenes: tested) and the U-Net trained on the
+    # stream with LBS. 4 rows x 3 seeds train here (about 3 hours with two one-thread workers), and two
+    # fine-tuned rows (a few minutes each); resumable run by run (packed in runs/small/ch03).
     "small": {
+        **protocol.budget("small"),
         **_COMMON,
         "ratio_size": 128,
         "ratio_scenes": 16,
         "reds_pairs": 9,
         "lbs_examples": 16,
-        "width": 8,
+        "width": 10,
         "unet_width": 16,
-        "crop": 64,
-        "batch": 8,
-        "iterations": 1000,
-        "phase_steps": 10,
-        "milestones": (250, 500, 750),
-        "checkpoint_every": 50,
-        "log_every": 10,
-        "test_size": 96,
-        "test_images": 12,
+        "steps": {"bladenet": 2250, "unet": 12000},
         "finetune_steps": 200,
         "finetune_lr": 1.25e-4,
-        "select_every": 100,
-        "val_size": 64,
-        "val_images": 8,
+        "shared_runs": {"unet": "ch07:unet-1M", "full": "ch07:bladenet-1M"},
+        "test_size": 128,
+        "test_images": 16,
         "real_images": 30,
         "time_size": (720, 1280),
         "time_width": 64,
     },
-    # 400 epochs, each a pass over 24,000 REDS pairs then 24,000 LBS pairs at batch 8; halved every 100 epochs
+    # 400 epochs, each a pass over 24,000 REDS pairs then 24,000 LBS pairs at batch 8 (2.4 M steps), Adam
+    # 1e-3 (the paper halves it every 100 epochs; the protocol anneals it by a cosine)
     "paper": {
+        **protocol.budget("paper"),
         **_COMMON,
+        "stream": interleave(protocol.PRESETS, "local", 2),
+        "crop": 192,
+        "batch": 8,
+        "lr": 1e-3,
         "seeds": CLAIM_SEEDS,
         "ratio_size": 256,
         "ratio_scenes": 100,
@@ -163,25 +168,20 @@ BUDGETS = {
         "rec_norm": "l1",
         "width": 64,
         "unet_width": 32,
-        "crop": 192,
-        "batch": 8,
-        "iterations": 2_400_000,
-        "phase_steps": 3000,
-        "milestones": (600_000, 1_200_000, 1_800_000),
-        "checkpoint_every": 5000,
-        "log_every": 100,
-        "test_size": 256,
-        "test_images": 100,
+        "steps": {"bladenet": 2_400_000, "unet": 2_400_000},
         "finetune_steps": 30_000,
         "finetune_lr": 1.25e-4,
-        "select_every": 6000,
-        "val_size": 256,
-        "val_images": 50,
+        "shared_runs": {},
+        "test_size": 256,
+        "test_images": 100,
         "real_images": 30,
         "time_size": (720, 1280),
         "time_width": 64,
     },
 }
+# The budget's settings of its own a training run depends on (with the protocol's: its identity); the
+# others only shape the evaluation.
+TRAINING_KEYS = ("loss_weights", "lbp_input", "residual", "rec_norm", "width", "unet_width", "steps")
 MOTION_THRESHOLD = 0.25  # px: Table 6's split between small and large motion (the code's value; lost in the text)
 RATIO_PRESETS = ("global", "local")
 PAPER_THRESHOLDS = tuple(round(0.1 * k, 1) for k in range(51))  # Fig. 3: tau = 0, 0.1, ..., 5.0 px
@@ -238,107 +238,97 @@ def mean_blur_map_iou(model, data, device) -> float:
 
 # ---------------------------------------------------------------- experiments
 #
-# Table 4's rows are BladeNet's variants, all trained on global-blur and LBS data in turns
-# (the alternating epochs). The full model follows the code's stages within the same number of
-# steps: S1 the deblurring net with BSA (40%), S2 LBP alone on LBS data (20%), S3 both, started
-# from S1 and S2 (40%); ``full_joint`` is the full model trained jointly from the start, to see
-# whether the stages matter. Wherever LBP sees global-blur phases, those phases train the
-# deblurring net alone with their own Adam (the code's two optimisers). Table 3's question adds
-# BladeNet- trained on global blur alone, and a second architecture (the book's residual U-Net)
-# trained both ways. BladeNet+ and U-Net+ fine-tune the full model and the U-Net (global + LBS)
-# on LODE-proxy pairs (Table 5; the full model's LBP frozen, as in the code's S4).
+# Table 4's rows are BladeNet's variants, all trained jointly under the protocol: global-blur scenes
+# with one in seven from LBS (at `paper`, one in two, as the paper's alternating epochs). The engine
+# gives every scene its mask, so LBP is supervised on every batch (the paper's REDS has no masks: its
+# code trains LBP on LBS epochs only, in stages). Table 3's question adds BladeNet- trained on global blur
+# alone (no LBS), and a second architecture (the book's residual U-Net) trained both ways. BladeNet+ and
+# U-Net+ fine-tune the full model and the U-Net on LODE-proxy pairs (Table 5; the full model's LBP frozen,
+# as in the code's S4), validated on LODE-proxy pairs.
 
 
 @dataclass(frozen=True)
 class Row:
-    """One trained row: network (``bladenet``, ``lbp_alone``, ``unet``), BladeNet variant, training
-    data (``global``, ``lbs``, ``global+lbs`` in turns, ``lode``: LODE-proxy pairs), its share of
-    the budget's steps (``finetune``: the budget's fine-tuning steps), the rows it starts from, and
-    the parameter-name prefixes each data phase leaves alone."""
+    """One trained row: network (``bladenet``, ``unet``), BladeNet variant, training data
+    (``stream``: the protocol's, with LBS; ``global``: without it; ``lode``: LODE-proxy pairs, the
+    budget's fine-tuning steps and rate), the row it starts from, and the parameter-name prefixes
+    it leaves alone."""
 
     network: str
     variant: str | None
-    data: str
-    share: float | str = 1.0
-    init_from: tuple[str, ...] = ()
-    phase_frozen: tuple[tuple[str, ...], ...] = ()
+    data: str = "stream"
+    init_from: str | None = None
+    frozen: tuple[str, ...] = ()
 
 
-_LBP_ON_LBS_ONLY = (("lbp.",), ())  # global-blur phases: deblurring net only; LBS phases: everything
 ROWS = {
-    "none": Row("bladenet", "none", "global+lbs"),
-    "lbp": Row("bladenet", "lbp", "global+lbs", phase_frozen=_LBP_ON_LBS_ONLY),
-    "bsa": Row("bladenet", "bsa", "global+lbs"),
-    "s1": Row("bladenet", "bsa", "global+lbs", share=0.4),
-    "s2": Row("lbp_alone", None, "lbs", share=0.2),
-    "full": Row("bladenet", "full", "global+lbs", share=0.4, init_from=("s1", "s2"), phase_frozen=_LBP_ON_LBS_ONLY),
-    "full_joint": Row("bladenet", "full", "global+lbs", phase_frozen=_LBP_ON_LBS_ONLY),
+    "none": Row("bladenet", "none"),
+    "lbp": Row("bladenet", "lbp"),
+    "bsa": Row("bladenet", "bsa"),
+    "full": Row("bladenet", "full"),
     "none_global": Row("bladenet", "none", "global"),
     "unet_global": Row("unet", None, "global"),
-    "unet_lbs": Row("unet", None, "global+lbs"),
-    "plus": Row("bladenet", "full", "lode", share="finetune", init_from=("full",), phase_frozen=(("lbp.",),)),
-    "unet_plus": Row("unet", None, "lode", share="finetune", init_from=("unet_lbs",)),
+    "unet": Row("unet", None),
+    "plus": Row("bladenet", "full", "lode", init_from="full", frozen=("lbp.",)),
+    "unet_plus": Row("unet", None, "lode", init_from="unet"),
 }
-STAGES = ("s1", "s2", "full")
+
+
+def experiment_of(row: str, profile: str) -> str:
+    """A row's experiment: one of :data:`ROWS`; where the budget's ``shared_runs`` names the row,
+    chapter 7's run of the same network trained the same way."""
+    return shared_experiment(CHAPTER, row, budget(profile))
 
 
 def _model(row: Row, cfg: dict) -> torch.nn.Module:
     if row.network == "bladenet":
         return BladeNet(row.variant, width=cfg["width"], lbp_input=cfg["lbp_input"], residual=cfg["residual"])
-    if row.network == "lbp_alone":
-        return LBPAlone(cfg["width"])
     return SmallUNet(width=cfg["unet_width"])
 
 
-def _train_set(data: str, cfg: dict, length: int, seed: int):
-    base = 1_000_003 * (seed + 1)
-    with_mask = ("blur", "sharp", "mask")
-    if data == "lode":
-        return SyntheticDataset(LODE_PRESET, crop=cfg["crop"], length=length, seed=base + 2, signals=with_mask)
-    lbs = SyntheticDataset(LBS_PRESET, crop=cfg["crop"], length=length, seed=base + 1, signals=with_mask)
-    if data == "lbs":
-        return lbs
-    global_set = SyntheticDataset("global", crop=cfg["crop"], length=length, seed=base)
-    return global_set if data == "global" else AlternatingPhases([global_set, lbs], cfg["batch"], cfg["phase_steps"])
+def _loss(row: Row, cfg: dict) -> torch.nn.Module:
+    if row.network == "bladenet":
+        return BladeNetLoss(*cfg["loss_weights"], norm=cfg["rec_norm"])
+    return Reconstruction(1.0, "l1")  # chapter 7's floor: the U-Net's L1
+
+
+def _data(row: Row, cfg: dict) -> dict:
+    """The protocol settings of a row's data: the stream without LBS, or LODE-proxy pairs (rendered
+    as drawn: a few minutes of fine-tuning does not need a pool) validated on LODE-proxy pairs."""
+    if row.data == "global":
+        return {"stream": protocol.PRESETS}
+    if row.data == "lode":
+        return {"stream": (LODE_PRESET,), "presets": (LODE_PRESET,), "pool": None, "lr": cfg["finetune_lr"]}
+    return {}
 
 
 def build(name: str, profile: str, seed: int, device: str, iterations: int | None) -> Experiment:
-    """A row of :data:`ROWS` as an experiment: model, loss (Eq. 5; cross-entropy alone for LBP by
-    itself), data and schedule at ``profile`` (the learning rate halved at the budget's milestones,
-    scaled to the row's steps; fine-tuning at a constant rate)."""
+    """A row of :data:`ROWS` as an experiment under the book's protocol: model, loss (Eq. 5 for
+    BladeNet), data and steps at ``profile``."""
     cfg, row = budget(profile), ROWS[name]
-    finetune = row.share == "finetune"
-    steps = cfg["finetune_steps"] if finetune else max(1, round(cfg["iterations"] * row.share))
-    steps = iterations if iterations is not None else steps
-    rec, lbp, bsa = cfg["loss_weights"]
-    loss = MaskCrossEntropy(1.0) if row.network == "lbp_alone" else BladeNetLoss(rec, lbp, bsa, norm=cfg["rec_norm"])
-    train_set = _train_set(row.data, cfg, steps * cfg["batch"] * 8, seed)  # <= 8 DDP ranks
-    milestones = () if finetune else tuple(max(1, round(m * steps / cfg["iterations"])) for m in cfg["milestones"])
-    config = TrainConfig(
-        iterations=steps,
-        batch=cfg["batch"],
-        lr=cfg["finetune_lr"] if finetune else cfg["lr"],
-        schedule="step",
-        milestones=milestones,
-        gamma=0.5,
-        checkpoint_every=cfg["checkpoint_every"],
-        log_every=cfg["log_every"],
-        seed=seed,
-        device=device,
-        amp_dtype="bfloat16",
-    )
+    finetune = row.data == "lode"
+    steps = cfg["finetune_steps"] if finetune else cfg["steps"][row.network]
     settings = {
-        **cfg,
+        **{key: cfg[key] for key in TRAINING_KEYS},
         "row": name,
         "network": row.network,
         "variant": row.variant,
         "data": row.data,
-        "share": row.share,
-        "init_from": [f"{CHAPTER}:{r}" for r in row.init_from],
-        "phase_frozen": [list(p) for p in row.phase_frozen],
-        "validation": "lode" if row.data == "lode" else "lbs",
+        "init_from": [experiment_of(row.init_from, profile)] if row.init_from else [],
+        "phase_frozen": [list(row.frozen)] if row.frozen else [],
     }
-    return Experiment(f"{CHAPTER}:{name}", _model(row, cfg), loss, train_set, ("blur",), config, settings)
+    return protocol.experiment(
+        f"{CHAPTER}:{name}",
+        _model(row, cfg),
+        _loss(row, cfg),
+        ("blur",),
+        {**cfg, **_data(row, cfg)},
+        iterations if iterations is not None else steps,
+        seed,
+        device,
+        settings,
+        FAST[row.network],
+    )
 
 
 EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
@@ -347,33 +337,38 @@ LBS_PRESET, LODE_PRESET = "local", "local_fast"  # the engine's LBS, and LBS wit
 LODE_SET = "local (LODE proxy)"
 
 
-def validation(exp: Experiment):
-    """How a run's checkpoint is selected: mean PSNR on held-out pairs (LBS pairs, or LODE-proxy
-    pairs for the fine-tuned rows; test-split content, other seeds than the test sets), or, for
-    LBP trained alone, the mean IoU of its blur map (p > 0.5) with the mask."""
-    cfg = exp.settings
-    preset = LODE_PRESET if cfg["validation"] == "lode" else LBS_PRESET
-    if isinstance(exp.model, LBPAlone):
-        data = synthetic_test_set(preset, (cfg["val_size"],) * 2, cfg["val_images"], base_seed=VALIDATION_SEED)
-        return lambda model, device: mean_blur_map_iou(model, data, device)
-    return validation_psnr([preset], cfg["val_size"], cfg["val_images"], exp.inputs)
+def _own_validation(exp: Experiment):
+    return exp.validation
 
 
-train_row = partial(train_staged, validation=validation)
-TRAIN_RUN = train_row  # how `python -m deblurbook train` trains this chapter's runs (warm starts, phases, selection)
+def train_row(name: str, profile: str, seed: int = 0, **kwargs):
+    """Train (or load) ``name`` after the run it starts from (restored from its chapter's archive
+    first: at `small` chapter 7's), with its checkpoint chosen on its validation scenes and the
+    parameters it leaves alone frozen (:func:`~deblurbook.training.stages.train_staged`)."""
+    for earlier in experiments.build(name, profile, seed=seed, device="cpu").settings.get("init_from", ()):
+        train_archived(earlier, profile, seed=seed, train=train_row, **kwargs)
+    return train_staged(name, profile, seed, validation=_own_validation, **kwargs)
+
+
+def trained_row(row: str, profile: str, seed: int, device: str):
+    """The trainer of row ``row`` (its selected model loaded), trained now or restored from the
+    archive of the chapter whose run it is."""
+    return train_archived(experiment_of(row, profile), profile, seed=seed, device=device, train=train_row)[1]
+
+
+TRAIN_RUN = train_row  # how `python -m deblurbook train` trains this chapter's runs (warm starts, selection)
 
 
 def test_sets(profile: str, extended: bool = False) -> dict:
-    """The chapter's fixed test sets: LBS pairs, LODE-proxy pairs (other motion) and global blur;
-    ``extended`` adds the engine's `mixed` scenes and the bundled real samples (GoPro crops, REDS
-    frames: global blur, evaluation only)."""
+    """The chapter's fixed test sets: LBS pairs, LODE-proxy pairs (other motion), and the engine's
+    `global` and `mixed` scenes (the protocol's validation presets, where the floor is read);
+    ``extended`` adds the bundled real samples (GoPro crops, REDS frames: global blur, evaluation
+    only)."""
     cfg = budget(profile)
     size, count = cfg["test_size"], cfg["test_images"]
     sets = {
         "local (LBS)": synthetic_test_set(LBS_PRESET, (size, size), count),
         "local (LODE proxy)": synthetic_test_set(LODE_PRESET, (size, size), count),
-        "global": synthetic_test_set("global", (size, size), count),
+        **{preset: synthetic_test_set(preset, (size, size), count) for preset in protocol.PRESETS},
     }
-    if extended:
-        sets |= {"mixed": synthetic_test_set("mixed", (size, size), count), **real_sets(cfg["real_images"])}
-    return sets
+    return sets | (real_sets(cfg["real_images"]) if extended else {})

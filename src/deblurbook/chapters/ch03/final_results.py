@@ -14,10 +14,9 @@ from ...book.viz import Panel, box_around, comparison_panels, figure, to_hwc
 from ...core.device import describe, resolve
 from ...models.bladenet import BladeNet, blur_probability
 from ...nn.blocks import parameter_count
-from ...training.archive import train_archived
 from .._runs import GOPRO_SET, REDS_SET, blurred_per_set, blurred_scores, per_set
 from .ablations import _NO_WORSE, _versus, read
-from .experiments import CHAPTER, LODE_SET, PAPER, budget, test_sets, train_row
+from .experiments import LODE_SET, PAPER, budget, test_sets, trained_row
 from .network import VARIANT_NAMES
 from .training import score_row
 
@@ -26,9 +25,9 @@ from .training import score_row
 RESULT_ROWS = {
     "unet_global": ("U-Net, global blur only", "DPSR, REDS (Table 2's best baseline)", ("table2", "DPSR")),
     "none_global": ("BladeNet-, global blur only", "BladeNet-, REDS", ("table2", "BladeNet-")),
-    "unet_lbs": ("U-Net, global + LBS", "SDNet, REDS+VOC (the best baseline of Table 3)", ("table3", "SDNet")),
+    "unet": ("U-Net, global + LBS", "SDNet, REDS+VOC (the best baseline of Table 3)", ("table3", "SDNet")),
     "none": ("BladeNet-, global + LBS", "BladeNet-, REDS+VOC", ("table3", "BladeNet-")),
-    "full": ("BladeNet (staged), global + LBS", "BladeNet, REDS+LBS", ("table2", "BladeNet")),
+    "full": ("BladeNet, global + LBS", "BladeNet, REDS+LBS", ("table2", "BladeNet")),
     "unet_plus": ("U-Net+, fine-tuned on the LODE proxy", "SDNet, fine-tuned on LODE", ("table5", "SDNet")),
     "plus": ("BladeNet+, fine-tuned on the LODE proxy", "BladeNet+, fine-tuned on LODE", ("table2", "BladeNet+")),
 }
@@ -106,7 +105,7 @@ def table2(res: dict, sets: tuple[str, ...] | None = None) -> str:
 def table5(res: dict) -> str:
     """Table 5: fine-tuning on the LODE proxy, before and after, paired (after minus before)."""
     lines = []
-    for before, after, method in (("unet_lbs", "unet_plus", "SDNet"), ("full", "plus", "BladeNet")):
+    for before, after, method in (("unet", "unet_plus", "SDNet"), ("full", "plus", "BladeNet")):
         a, b = (per_set(res["rows"][r]["runs"])[LODE_SET] for r in (before, after))
         p_before = paper_value(RESULT_ROWS[before][2])[0]
         p_after = PAPER["table5"][method][0]
@@ -159,7 +158,7 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
             versus(
                 f"BladeNet over a baseline with the same data ({m['equal_data']:.2f} dB in the paper)",
                 "full",
-                "unet_lbs",
+                "unet",
             ),
             versus(
                 f"BladeNet+ over a baseline fine-tuned the same way ({m['both_tuned']:.2f} dB in the paper)",
@@ -167,7 +166,7 @@ def results_claims(res: dict) -> list[tuple[str, str]]:
                 "unet_plus",
             ),
             versus("Fine-tuning on LODE helps BladeNet (Table 5)", "plus", "full"),
-            versus("Fine-tuning on LODE helps the baseline (Table 5)", "unet_plus", "unet_lbs"),
+            versus("Fine-tuning on LODE helps the baseline (Table 5)", "unet_plus", "unet"),
             versus(
                 "BladeNet is no worse than BladeNet- (global only) on global blur",
                 "full",
@@ -232,14 +231,14 @@ def results_summary(res: dict) -> str:
     return (
         f"on the LODE proxy, BladeNet+ against the U-Net trained on global blur alone (the headline's reading) "
         f"is {said('plus', 'unet_global')}; BladeNet against the U-Net trained on the same data is "
-        f"{said('full', 'unet_lbs')}; fine-tuning changes BladeNet by {said('plus', 'full')}"
+        f"{said('full', 'unet')}; fine-tuning changes BladeNet by {said('plus', 'full')}"
     )
 
 
 def result_figures(profile: str, seed: int, device: str) -> dict:
     """:data:`RESULT_FIGURES` drawn with the networks of ``seed``."""
     trainers = {
-        label: train_archived(f"{CHAPTER}:{row}", profile, seed=seed, device=device, train=train_row)[1]
+        label: trained_row(row, profile, seed, device)
         for row, label in (("none_global", "BladeNet- (global only)"), ("full", "BladeNet"), ("plus", "BladeNet+"))
     }
     models, dev = {label: t.model for label, t in trainers.items()}, trainers["BladeNet"].device

@@ -20,7 +20,7 @@ from .experiments import PAPER
 # (in the spec written for this chapter, not part of the book); the paper states only BladeNet's total, 40.8 M.
 CODE_COUNTS = {"none": 17_267_523, "lbp": 34_536_133, "bsa": 23_509_958, "full": 40_778_568}
 VARIANT_NAMES = {"none": "BladeNet- (no LBP, no BSA)", "lbp": "LBP only", "bsa": "BSA only", "full": "BladeNet"}
-ROW_NAMES = {**VARIANT_NAMES, "full": "BladeNet (stages S1-S3)", "full_joint": "BladeNet, joint from the start"}
+ROW_NAMES = VARIANT_NAMES
 _KINDS = {
     DoubleConv: "Conv-BN-ReLU x2",
     Down: "MaxPool, Conv-BN-ReLU x2",

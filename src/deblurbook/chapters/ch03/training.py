@@ -14,16 +14,15 @@ from ...imaging import metrics
 from ...models.bladenet import BladeNet, blur_probability
 from ...models.bladenet_losses import dice
 from ...nn.blocks import parameter_count
+from ...training import experiments
 from ...training.archive import train_archived
-from .._runs import against_input, blurred_scores, input_table, train_and_score
+from .._runs import against_input, blurred_scores, input_table, train_and_score, training_logs
 from .experiments import (
-    CHAPTER,
-    EXPERIMENTS,
     LODE_SET,
     MOTION_THRESHOLD,
     ROWS,
-    STAGES,
     _blur_map_scores,
+    experiment_of,
     region_psnr,
     test_sets,
     train_row,
@@ -64,7 +63,7 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     on the LBS test set; the parameters trained and at the paper's width."""
     local = sets["local (LBS)"]
     runs, model = train_and_score(
-        f"{CHAPTER}:{row}",
+        experiment_of(row, profile),
         profile,
         seeds,
         device,
@@ -78,24 +77,26 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
 
 
 def rows_table(profile: str) -> str:
-    """Every trained row at ``profile``: network, training data, steps, what it starts from, and
-    which parameters each data phase leaves alone."""
+    """Every trained row at ``profile``: the experiment that trains it (chapter 7's where shared),
+    network, training data, steps, the row it starts from, and the parameters it leaves alone."""
+    data = {"stream": "the protocol's stream (with LBS)", "global": "global blur only", "lode": "LODE-proxy pairs"}
     lines = []
     for name, row in ROWS.items():
-        exp = EXPERIMENTS[f"{CHAPTER}:{name}"](profile=profile, seed=0, device="cpu", iterations=None)
-        frozen = "; ".join(f"phase {k + 1}: {', '.join(p) or 'none'}" for k, p in enumerate(row.phase_frozen))
+        experiment = experiment_of(name, profile)
+        exp = experiments.build(experiment, profile, seed=0, device="cpu")
         lines.append(
             [
-                f"{CHAPTER}:{name}",
+                name,
+                experiment,
                 row.network + (f" ({row.variant})" if row.variant else ""),
-                row.data,
+                data[row.data],
                 exp.config.iterations,
-                ", ".join(row.init_from) or "-",
-                frozen or "-",
+                ", ".join(exp.settings.get("init_from", ())) or "-",
+                ", ".join(row.frozen) or "-",
             ]
         )
     return markdown_table(
-        ["experiment", "network", "training data", "steps", "starts from", "frozen (parameter prefixes)"], lines
+        ["row", "experiment", "network", "training data", "steps", "starts from", "frozen (parameter prefixes)"], lines
     )
 
 
@@ -158,21 +159,8 @@ def training_summary(res: dict) -> str:
     return f"against the blurred input, BladeNet is {'; '.join(parts)}{tail}"
 
 
-def staged_log(profile: str, seed: int, device: str) -> tuple[list[dict], list[int]]:
-    """The full model's training log across its stages (S1, S2, S3), steps counted from the start
-    of S1, and the steps where S2 and S3 begin."""
-    log, offset, starts = [], 0, []
-    for stage in STAGES:
-        _, trainer = train_archived(f"{CHAPTER}:{stage}", profile, seed=seed, device=device, train=train_row)
-        log += [{**e, "step": e["step"] + offset} for e in trainer.log]
-        offset += trainer.config.iterations
-        starts.append(offset)
-    return log, starts[:-1]
-
-
-def loss_curves(logs: dict[int, list[dict]], stage_starts: list[int] = ()):
-    """Training loss terms per seed (every logged step; LBS phases carry the mask terms), with
-    dotted lines where a stage begins."""
+def loss_curves(logs: dict[int, list[dict]]):
+    """Training loss terms per seed (every logged step)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
@@ -182,13 +170,9 @@ def loss_curves(logs: dict[int, list[dict]], stage_starts: list[int] = ()):
             points = [(e["step"], e[key]) for e in log if key in e]
             if points:
                 ax.plot(*zip(*points), style, markersize=3, linewidth=0.9, label=f"seed {seed}")
-    for ax, title in zip(
-        axes, (f"{rec.split('_')[0].upper()} (both phases)", "LBP cross-entropy (LBS phases)", "BSA Dice (LBS phases)")
-    ):
+    for ax, title in zip(axes, (f"{rec.split('_')[0].upper()} (Eq. 5's first term)", "LBP cross-entropy", "BSA Dice")):
         ax.set_title(title, fontsize=11)
         ax.set_xlabel("step")
-        for start in stage_starts:
-            ax.axvline(start, color="grey", linestyle=":", linewidth=1)
     axes[0].set_yscale("log")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
@@ -211,7 +195,7 @@ def selection_table(res: dict) -> str:
                 f"{np.mean(last):.2f}",
             ]
         )
-    return markdown_table(["seed", "step chosen (S3)", "chosen: LODE-proxy PSNR", "last: LODE-proxy PSNR"], lines)
+    return markdown_table(["seed", "step chosen", "chosen: LODE-proxy PSNR", "last: LODE-proxy PSNR"], lines)
 
 
 def qualitative_panels(model, item: dict, device) -> list[Panel]:
@@ -237,7 +221,7 @@ def qualitative_panels(model, item: dict, device) -> list[Panel]:
 
 def training_result(profile: str, seeds, device: str) -> dict:
     """03.03's results: the full model at ``profile`` for each seed, scored on the test sets,
-    with the blurred input's scores and each LBS test image's mask share."""
+    with the blurred input's scores, each LBS test image's mask share and the training logs."""
     sets = test_sets(profile)
     local = sets["local (LBS)"]
     return {
@@ -245,4 +229,5 @@ def training_result(profile: str, seeds, device: str) -> dict:
         "blurred": blurred_scores(sets),
         "mask_share": [float(local[i]["mask"].mean()) for i in range(len(local))],
         "sets": {name: len(data) for name, data in sets.items()},
+        "logs": training_logs(experiment_of("full", profile), profile, seeds, device),
     }
