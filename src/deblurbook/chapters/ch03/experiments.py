@@ -222,20 +222,6 @@ def _blur_map_scores(result, mask: np.ndarray) -> tuple[float | None, float | No
     return _binary_scores(blur_probability(result)[0].float().cpu().numpy() > 0.5, mask)
 
 
-@torch.no_grad()
-def mean_blur_map_iou(model, data, device) -> float:
-    """Mean IoU of LBP's blur map with the mask over a local test set."""
-    model.eval()
-    return float(
-        np.mean(
-            [
-                _blur_map_scores(model(data[i]["blur"][None].to(device)), data[i]["mask"][0].numpy() > 0.5)[0]
-                for i in range(len(data))
-            ]
-        )
-    )
-
-
 # ---------------------------------------------------------------- experiments
 #
 # Table 4's rows are BladeNet's variants, all trained jointly under the protocol: global-blur scenes
