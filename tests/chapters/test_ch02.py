@@ -4,6 +4,7 @@ import torch
 
 from deblurbook.chapters import ch02
 from deblurbook.training import experiments
+from tests.chapters.shared_runs import same_training
 
 IMAGES = 12
 
@@ -156,10 +157,6 @@ def test_every_row_builds_at_smoke_under_the_books_protocol(row):
 
 
 def test_the_paper_profile_follows_the_text_under_the_protocol_and_small_shares_chapter_sevens_flow_run():
-    import dataclasses
-
-    from deblurbook.training import protocol
-
     text = ch02.build("full", "paper", seed=0, device="cpu", iterations=None).config
     assert (text.lr, text.batch, text.iterations) == (1e-3, 20, 800_000)
     assert (
@@ -167,13 +164,8 @@ def test_the_paper_profile_follows_the_text_under_the_protocol_and_small_shares_
     )
     assert ch02.experiment_of("no_rnn", "small") == "ch02:no_rnn" and ch02.experiment_of("full", "paper") == "ch02:full"
     assert ch02.ablation_rows("small")[0] == "full" and ch02.ablation_rows("paper") == ch02.TABLE4_ROWS
-    own = experiments.build("ch02:full", "small", seed=2, device="cpu")
-    shared = experiments.build("ch07:flow-1M", "small", seed=2, device="cpu")
-    assert dataclasses.asdict(own.config) == dataclasses.asdict(shared.config)
-    assert own.settings["steps"] == shared.settings["steps"] == ch02.budget("small")["iterations"]
-    assert {k: own.settings[k] for k in protocol.KEYS} == {k: shared.settings[k] for k in protocol.KEYS}
-    assert own.inputs == shared.inputs and repr(own.loss) == repr(shared.loss) and repr(own.model) == repr(shared.model)
-    assert (own.train_set.length, own.train_set.seed) == (shared.train_set.length, shared.train_set.seed)
+    own, _ = same_training("ch02:full", "ch07:flow-1M")
+    assert own.settings["steps"] == ch02.budget("small")["iterations"]
 
 
 def test_rows_are_trained_scored_and_paired_image_by_image(tmp_path, monkeypatch):

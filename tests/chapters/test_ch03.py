@@ -6,6 +6,7 @@ import torch
 
 from deblurbook.chapters import ch03
 from deblurbook.models.bladenet import BladeNet
+from tests.chapters.shared_runs import same_training
 
 
 def _fake_ratios(local, glob):
@@ -135,21 +136,10 @@ def test_rows_train_under_the_books_protocol_and_fine_tuning_starts_from_the_row
 
 @pytest.mark.parametrize("profile", ["smoke", "small"])
 def test_the_shared_rows_are_chapter_sevens_runs_trained_exactly_as_the_chapters_own_would_be(profile):
-    import dataclasses
-
-    from deblurbook.training import experiments, protocol
-
     for row, net in (("full", "bladenet"), ("unet", "unet")):
         size = "smoke" if profile == "smoke" else "1M"
         assert ch03.experiment_of(row, profile) == f"ch07:{net}-{size}"
-        own = experiments.build(f"ch03:{row}", profile, seed=2, device="cpu")
-        shared = experiments.build(f"ch07:{net}-{size}", profile, seed=2, device="cpu")
-        assert dataclasses.asdict(own.config) == dataclasses.asdict(shared.config)
-        assert own.settings["steps"] == shared.settings["steps"]
-        assert {k: own.settings[k] for k in protocol.KEYS} == {k: shared.settings[k] for k in protocol.KEYS}
-        assert own.inputs == shared.inputs and repr(own.loss) == repr(shared.loss)
-        assert repr(own.model) == repr(shared.model)
-        assert (own.train_set.length, own.train_set.seed) == (shared.train_set.length, shared.train_set.seed)
+        own, shared = same_training(f"ch03:{row}", f"ch07:{net}-{size}", profile)
         assert torch.equal(own.train_set[3]["blur"], shared.train_set[3]["blur"]) if profile == "smoke" else True
 
 

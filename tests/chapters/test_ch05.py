@@ -4,6 +4,7 @@ import torch
 from deblurbook.chapters import ch05
 from deblurbook.models.sgenet import SGENet
 from deblurbook.training import experiments
+from tests.chapters.shared_runs import same_training
 
 
 def test_each_row_builds_its_variant():
@@ -44,10 +45,6 @@ def test_rows_train_under_the_books_protocol_on_the_scenes_of_their_unet_baselin
 
 
 def test_the_full_row_at_small_is_chapter_sevens_sgenet_run_trained_exactly_as_its_own_would_be():
-    import dataclasses
-
-    from deblurbook.training import protocol
-
     assert (
         ch05.experiment_of("full", "small") == "ch07:sgenet-1M" and ch05.experiment_of("full", "smoke") == "ch05:full"
     )
@@ -55,13 +52,17 @@ def test_the_full_row_at_small_is_chapter_sevens_sgenet_run_trained_exactly_as_i
         ch05.experiment_of("unet", "small") == "ch07:unet-1M"
         and ch05.experiment_of("one_stage", "small") == "ch05:one_stage"
     )
-    own = experiments.build("ch05:full", "small", seed=2, device="cpu")
-    shared = experiments.build("ch07:sgenet-1M", "small", seed=2, device="cpu")
-    assert dataclasses.asdict(own.config) == dataclasses.asdict(shared.config)
-    assert own.settings["steps"] == shared.settings["steps"] == ch05.budget("small")["iterations"]
-    assert {k: own.settings[k] for k in protocol.KEYS} == {k: shared.settings[k] for k in protocol.KEYS}
-    assert own.inputs == shared.inputs and repr(own.loss) == repr(shared.loss)
-    assert {k: v.shape for k, v in own.model.state_dict().items()} == {
-        k: v.shape for k, v in shared.model.state_dict().items()
-    }
-    assert (own.train_set.length, own.train_set.seed) == (shared.train_set.length, shared.train_set.seed)
+    own, _ = same_training("ch05:full", "ch07:sgenet-1M", same_repr=False)
+    assert own.settings["steps"] == ch05.budget("small")["iterations"]
+
+
+def test_the_committed_headline_prints_no_ablation_verdict_under_the_floor():
+    from deblurbook.chapters._claims import can_test_claims, own_distribution_gain
+    from deblurbook.core import results
+
+    res = results.load("small", "ch05", "ablations", required=False)
+    if res is None:
+        pytest.skip("no committed small ablations")
+    floor = own_distribution_gain(res["blurred"], res["rows"]["full"]["runs"], ch05.STUDY.own_sets)
+    said = ch05.ablation_summary(res)
+    assert said.count("no verdict") == (0 if can_test_claims(floor) else 3)

@@ -6,6 +6,7 @@ from deblurbook.chapters import ch06
 from deblurbook.imaging import metrics
 from deblurbook.models.two_way import MTDN
 from deblurbook.training import experiments
+from tests.chapters.shared_runs import same_training
 
 
 def test_the_tables_come_from_the_models_and_match_the_specs_arithmetic():
@@ -33,10 +34,7 @@ def test_every_row_builds_with_its_loss_under_the_books_protocol():
 
 
 def test_the_two_way_row_at_small_is_chapter_sevens_mtdn_run_trained_exactly_as_its_own_would_be():
-    import dataclasses
-
     from deblurbook.nn.blocks import parameter_count
-    from deblurbook.training import protocol
 
     assert (
         ch06.experiment_of("two_way", "small") == "ch07:mtdn-1M"
@@ -46,13 +44,8 @@ def test_the_two_way_row_at_small_is_chapter_sevens_mtdn_run_trained_exactly_as_
         ch06.experiment_of("single", "small") == "ch06:single"
         and ch06.experiment_of("two_way", "paper") == "ch06:two_way"
     )
-    own = experiments.build("ch06:two_way", "small", seed=2, device="cpu")
-    shared = experiments.build("ch07:mtdn-1M", "small", seed=2, device="cpu")
-    assert dataclasses.asdict(own.config) == dataclasses.asdict(shared.config)
-    assert own.settings["steps"] == shared.settings["steps"] == ch06.budget("small")["iterations"]
-    assert {k: own.settings[k] for k in protocol.KEYS} == {k: shared.settings[k] for k in protocol.KEYS}
-    assert own.inputs == shared.inputs and repr(own.loss) == repr(shared.loss) and repr(own.model) == repr(shared.model)
-    assert (own.train_set.length, own.train_set.seed) == (shared.train_set.length, shared.train_set.seed)
+    own, _ = same_training("ch06:two_way", "ch07:mtdn-1M")
+    assert own.settings["steps"] == ch06.budget("small")["iterations"]
     assert parameter_count(own.model) == pytest.approx(1e6, rel=0.05)
     assert ch06.STUDY.with_floor(ch06.RESULT_ROWS, ch06.budget("paper")) == ch06.RESULT_ROWS
 

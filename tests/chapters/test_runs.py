@@ -4,6 +4,7 @@ import torch
 from deblurbook.book import stats
 from deblurbook.chapters import _runs
 from deblurbook.chapters._claims import Claim, read_claims, read_with_floor
+from deblurbook.chapters._rowstudy import RowStudy
 from deblurbook.chapters._runs import blurred_per_set, blurred_scores, per_set
 from deblurbook.imaging import metrics
 
@@ -75,6 +76,14 @@ def test_over_the_floor_the_claims_are_read_as_one_holm_family():
     corrected = stats.holm(comparisons)
     assert read_claims(_claims(res))[0][1] == stats.judge(corrected[0])
     assert corrected[0].low < comparisons[0].low  # the family widened the interval
+
+
+def test_a_summary_gives_no_verdict_under_the_floor_and_the_verdict_over_it():
+    study = RowStudy("ch99", None, None, "main", "the model", {}, own_sets=("global",))
+    for gain, said in ((0.5, "no verdict (the model is under the floor): +"), (3.0, "higher: +")):
+        res = _result(gain, 0.0)
+        main, rival = (per_set(res["rows"][r]["runs"])["global"] for r in ("main", "rival"))
+        assert study.describe(res, stats.compare(main, rival)).startswith(said)
 
 
 def test_real_sets_are_clustered_by_sequence_in_every_form_the_chapters_use():

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..book import stats
 from ..nn.blocks import parameter_count
-from ._claims import Claim, read_with_floor
+from ..training.archive import train_archived
+from ._claims import Claim, own_distribution_gain, read_claims, read_with_floor
 from ._runs import (
     against_input,
     against_input_summary,
@@ -31,13 +33,19 @@ def shared_experiment(chapter: str, row: str, budget: dict) -> str:
     return budget.get("shared_runs", {}).get(row) or f"{chapter}:{row}"
 
 
-def scored_row(experiment: str, profile: str, seeds, device: str, sets: dict, paper=None, extra=None) -> dict:
+def scored_row(
+    experiment: str, profile: str, seeds, device: str, sets: dict, paper=None, extra=None, train=train_archived
+) -> dict:
     """``experiment`` trained for each seed (or loaded) and scored on ``sets`` (``extra(model,
-    device)`` adds its dict per run), with its parameters trained and, where ``paper`` builds the
-    row's network at the paper's size, at that size (None: no paper size, as for the U-Net floor)."""
-    runs, model = train_and_score(experiment, profile, seeds, device, sets, extra=extra)
+    device)`` adds its dict per run; ``train`` as :func:`~._runs.train_and_score` takes it), with its
+    parameters trained and, where ``paper`` builds the row's network at the paper's size, at that
+    size (None: no paper size, as for the U-Net floor)."""
+    runs, model = train_and_score(experiment, profile, seeds, device, sets, extra=extra, train=train)
     at_paper = parameter_count(paper()) if paper is not None else None
     return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": at_paper}}
+
+
+VERDICTS = {verdict: verdict for verdict in stats.CLAIM_HIGHER}  # a verdict said as itself
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,13 @@ class RowStudy:
         return [
             Claim(f"{label}, {t}", versus(rows, self.main_row, "unet", t)) for t in per_set(rows[self.main_row]["runs"])
         ]
+
+    def describe(self, res: dict, comparison: stats.Comparison, unit: str = "dB") -> str:
+        """A comparison that rests on the model in a summary's words: "higher: +0.82 dB [+0.23,
+        +1.41]" where the main row clears the floor on its own training distribution, else no verdict
+        and the difference alone (as :func:`~._claims.read_claims` reads a gated claim)."""
+        floor = own_distribution_gain(res["blurred"], res["rows"][self.main_row]["runs"], self.own_sets)
+        return read_claims([Claim("", comparison, words=VERDICTS, unit=unit)], floor)[0][1]
 
     def read(self, res: dict, claims: list[Claim]) -> list[tuple[str, str]]:
         """``claims`` read as one family under the main row's floor (:func:`read_with_floor`)."""

@@ -15,7 +15,7 @@ from ...book import stats
 from ...core import results
 from .._runs import per_set
 from .ablations import *  # noqa: F403
-from .ablations import _NO_WORSE, TABLE3_PAIRS, _versus  # noqa: F401
+from .ablations import _NO_WORSE, STUDY, TABLE3_PAIRS, _versus  # noqa: F401
 from .blurred_area import *  # noqa: F403
 from .blurred_area import (
     _mean_ci,  # noqa: F401
@@ -53,9 +53,8 @@ def headline(profile: str = "small") -> list[str]:
         alone, with_lbs = (per_set(ablations["rows"][r]["runs"]) for r in TABLE3_PAIRS["BladeNet-"])
         local_c, global_c = (stats.compare(with_lbs[t], alone[t]) for t in (LODE_SET, "global"))
         lines.append(
-            f"Training BladeNet- on LBS data as well as global blur ({link}) changes its PSNR on the "
-            f"LODE proxy by {stats.difference(local_c)} ({local_c.verdict}) and on global blur by "
-            f"{stats.difference(global_c)} ({global_c.verdict})."
+            f"Training BladeNet- on LBS data as well as global blur ({link}): on the LODE proxy, "
+            f"{STUDY.describe(ablations, local_c)}; on global blur, {STUDY.describe(ablations, global_c)}."
         )
     final = results.load(profile, CHAPTER, "results", required=False)
     if final:

@@ -8,9 +8,10 @@ import numpy as np
 
 from ...book import stats
 from ...book.tables import markdown_table
-from .._claims import Claim, read_with_floor
+from .. import _rowstudy
+from .._claims import Claim
 from .._runs import blurred_scores, per_set, versus
-from .experiments import LODE_SET, PAPER, test_sets
+from .experiments import CHAPTER, LODE_SET, PAPER, test_sets
 from .network import ROW_NAMES
 from .training import score_row
 
@@ -91,6 +92,9 @@ def table3(res: dict) -> str:
 
 OWN_SETS = ("global", "mixed")  # the protocol's validation presets: six sevenths of BladeNet's training stream
 REGIONS = ("small_code", "small_true", "large_code", "large_true")
+# the rows as one study: claims and summaries read under the floor of BladeNet (the full model)
+STUDY = _rowstudy.RowStudy(CHAPTER, score_row, test_sets, "full", "BladeNet", ROW_NAMES, own_sets=OWN_SETS)
+read = STUDY.read
 
 
 def region_scores(runs: list[dict], key: str) -> np.ndarray | None:
@@ -220,9 +224,3 @@ def claims(res: dict) -> list[tuple[str, str]]:
         *table6_claims(rows),
     ]
     return read(res, found)
-
-
-def read(res: dict, found: list[Claim]) -> list[tuple[str, str]]:
-    """``found`` read as one family under the floor of BladeNet (the full model) on its own training
-    distribution, the floor's line first."""
-    return read_with_floor(res, "full", "BladeNet", OWN_SETS, found)

@@ -15,7 +15,7 @@ from ...core.device import describe, resolve
 from ...models.bladenet import BladeNet, blur_probability
 from ...nn.blocks import parameter_count
 from .._runs import GOPRO_SET, REDS_SET, blurred_per_set, blurred_scores, per_set
-from .ablations import _NO_WORSE, _versus, read
+from .ablations import _NO_WORSE, STUDY, _versus, read
 from .experiments import LODE_SET, PAPER, budget, test_sets, trained_row
 from .network import VARIANT_NAMES
 from .training import score_row
@@ -221,16 +221,18 @@ RESULT_FIGURES = {
 
 
 def results_summary(res: dict) -> str:
-    """03.05's result in words chosen by the verdicts: BladeNet+ against the global-only U-Net
+    """03.05's result in words chosen by the verdicts (none under the floor): BladeNet+ against the global-only U-Net
     (the headline's reading), BladeNet against the U-Net with the same data, and fine-tuning."""
     rows = res["rows"]
 
     def said(a: str, b: str) -> str:
-        return stats.describe(stats.compare(per_set(rows[a]["runs"])[LODE_SET], per_set(rows[b]["runs"])[LODE_SET]))
+        return STUDY.describe(
+            res, stats.compare(per_set(rows[a]["runs"])[LODE_SET], per_set(rows[b]["runs"])[LODE_SET])
+        )
 
     return (
-        f"on the LODE proxy, BladeNet+ against the U-Net trained on global blur alone (the headline's reading) "
-        f"is {said('plus', 'unet_global')}; BladeNet against the U-Net trained on the same data is "
+        f"on the LODE proxy, BladeNet+ against the U-Net trained on global blur alone (the headline's reading), "
+        f"{said('plus', 'unet_global')}; BladeNet against the U-Net trained on the same data, "
         f"{said('full', 'unet')}; fine-tuning changes BladeNet by {said('plus', 'full')}"
     )
 

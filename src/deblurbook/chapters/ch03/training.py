@@ -13,10 +13,10 @@ from ...book.viz import Panel, to_hwc
 from ...imaging import metrics
 from ...models.bladenet import BladeNet, blur_probability
 from ...models.bladenet_losses import dice
-from ...nn.blocks import parameter_count
 from ...training import experiments
 from ...training.archive import train_archived
-from .._runs import against_input, blurred_scores, input_table, train_and_score, training_logs
+from .. import _rowstudy
+from .._runs import against_input, blurred_scores, input_table, training_logs
 from .experiments import (
     LODE_SET,
     MOTION_THRESHOLD,
@@ -62,18 +62,17 @@ def score_row(row: str, profile: str, seeds, device: str, sets: dict) -> dict:
     """Train a row for each seed (or load it) and score it on ``sets``, with :func:`local_scores`
     on the LBS test set; the parameters trained and at the paper's width."""
     local = sets["local (LBS)"]
-    runs, model = train_and_score(
+    spec = ROWS[row]
+    return _rowstudy.scored_row(
         experiment_of(row, profile),
         profile,
         seeds,
         device,
         sets,
+        paper=partial(BladeNet, spec.variant, width=64) if spec.network == "bladenet" else None,
         extra=lambda m, dev: local_scores(m, local, dev),
         train=partial(train_archived, train=train_row),
     )
-    spec = ROWS[row]
-    paper = parameter_count(BladeNet(spec.variant, width=64)) if spec.network == "bladenet" else None
-    return {"runs": runs, "parameters": {"trained": parameter_count(model), "paper": paper}}
 
 
 def rows_table(profile: str) -> str:

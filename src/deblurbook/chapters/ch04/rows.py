@@ -206,16 +206,16 @@ def claims(res: dict) -> list[tuple[str, str]]:
 
 
 def ablation_summary(res: dict) -> str:
-    """04.04's result in words chosen by the verdicts (on `mixed` scenes)."""
+    """04.04's result in words chosen by the verdicts (on `mixed` scenes; none under the floor)."""
     rows, t = res["rows"], "mixed"
     swaps = _swaps(res)
     return (
-        f"on `mixed` scenes, the full model against no SFFM is "
-        f"{stats.describe(versus(rows, 'full', 'no_sffm', t))}; against no reference modules, "
-        f"{stats.describe(versus(rows, 'full', 'no_reference', t))}; against the same modules fed zeros, "
-        f"{stats.describe(versus(rows, 'full', 'zero_reference', t))}; a same-scene reference against an "
+        f"on `mixed` scenes, the full model against no SFFM, "
+        f"{STUDY.describe(res, versus(rows, 'full', 'no_sffm', t))}; against no reference modules, "
+        f"{STUDY.describe(res, versus(rows, 'full', 'no_reference', t))}; against the same modules fed zeros, "
+        f"{STUDY.describe(res, versus(rows, 'full', 'zero_reference', t))}; a same-scene reference against an "
         f"unrelated one at test time, "
-        f"{stats.describe(compare_on(rows['full']['runs'], t, swaps['same'][t], swaps['unrelated'][t]))}"
+        f"{STUDY.describe(res, compare_on(rows['full']['runs'], t, swaps['same'][t], swaps['unrelated'][t]))}"
     )
 
 
@@ -289,8 +289,8 @@ def results_summary(res: dict) -> str:
     return (
         f"on real REDS frames, the full model against its blurred input is "
         f"{stats.describe(compare_on(runs, REDS_SET, full, blurred))}; against no reference modules, "
-        f"{stats.describe(versus(rows, 'full', 'no_reference', REDS_SET))}; the previous sharp frame against "
-        f"an unrelated one as reference, {stats.describe(same)}"
+        f"{STUDY.describe(res, versus(rows, 'full', 'no_reference', REDS_SET))}; the previous sharp frame against "
+        f"an unrelated one as reference, {STUDY.describe(res, same)}"
     )
 
 

@@ -132,13 +132,13 @@ def claims(res: dict) -> list[tuple[str, str]]:
 
 
 def ablation_summary(res: dict) -> str:
-    """05.04's result in words chosen by the verdicts (on `mixed` scenes)."""
+    """05.04's result in words chosen by the verdicts (on `mixed` scenes; none under the floor)."""
     rows, t = res["rows"], "mixed"
     return (
-        f"on `mixed` scenes, SGENet against CEM without side supervision is "
-        f"{stats.describe(versus(rows, 'full', 'final_only', t))}; against a sum in CSAM's place, "
-        f"{stats.describe(versus(rows, 'full', 'sum_fusion', t))}; against one stage, "
-        f"{stats.describe(versus(rows, 'full', 'one_stage', t))}"
+        f"on `mixed` scenes, SGENet against CEM without side supervision, "
+        f"{STUDY.describe(res, versus(rows, 'full', 'final_only', t))}; against a sum in CSAM's place, "
+        f"{STUDY.describe(res, versus(rows, 'full', 'sum_fusion', t))}; against one stage, "
+        f"{STUDY.describe(res, versus(rows, 'full', 'one_stage', t))}"
     )
 
 

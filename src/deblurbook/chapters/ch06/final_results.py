@@ -159,7 +159,7 @@ def results_summary(res: dict) -> str:
     versus = _runs.compare_on(runs, LEVIN_SET, two_way[LEVIN_SET], res["baselines"][rl][LEVIN_SET]["psnr"])
     return (
         f"MTDN against its blurred input on the real samples: {real}; against Richardson-Lucy given the "
-        f"true kernel on the Levin set: {stats.describe(versus)}"
+        f"true kernel on the Levin set: {STUDY.describe(res, versus)}"
     )
 
 
@@ -211,4 +211,4 @@ def _levin_summary(final: dict) -> str:
     rl = next(k for k in final["baselines"] if k.startswith("Richardson"))
     runs = final["rows"]["two_way"]["runs"]
     c = _runs.compare_on(runs, LEVIN_SET, _runs.per_set(runs)[LEVIN_SET], final["baselines"][rl][LEVIN_SET]["psnr"])
-    return f"MTDN against Richardson-Lucy given the true kernel: {stats.describe(c)}"
+    return f"MTDN against Richardson-Lucy given the true kernel: {STUDY.describe(final, c)}"

@@ -143,8 +143,8 @@ def ablation_summary(res: dict) -> str:
     """06.04's result in words chosen by the verdicts (on the `global` set, Table 1's analogue)."""
     rows = res["rows"]
     return (
-        f"on `global` scenes, two-way against the image branch alone is "
-        f"{stats.describe(_runs.versus(rows, 'two_way', 'single', 'global'))}; against one decoder of about its "
-        f"size, {stats.describe(_runs.versus(rows, 'two_way', 'single_matched', 'global'))}; alpha = (1, 1, 5) "
-        f"against (1, 1, 1), {stats.describe(_runs.versus(rows, 'two_way', 'alpha_equal', 'global'))}"
+        f"on `global` scenes, two-way against the image branch alone, "
+        f"{STUDY.describe(res, _runs.versus(rows, 'two_way', 'single', 'global'))}; against one decoder of about its "
+        f"size, {STUDY.describe(res, _runs.versus(rows, 'two_way', 'single_matched', 'global'))}; alpha = (1, 1, 5) "
+        f"against (1, 1, 1), {STUDY.describe(res, _runs.versus(rows, 'two_way', 'alpha_equal', 'global'))}"
     )
