@@ -233,7 +233,7 @@ def results_summary(res: dict) -> str:
     return (
         f"on the LODE proxy, BladeNet+ against the U-Net trained on global blur alone (the headline's reading), "
         f"{said('plus', 'unet_global')}; BladeNet against the U-Net trained on the same data, "
-        f"{said('full', 'unet')}; fine-tuning changes BladeNet by {said('plus', 'full')}"
+        f"{said('full', 'unet')}; BladeNet+ against BladeNet (what fine-tuning changes), {said('plus', 'full')}"
     )
 
 

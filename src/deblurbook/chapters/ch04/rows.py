@@ -287,7 +287,7 @@ def results_summary(res: dict) -> str:
     runs = rows["full"]["runs"]
     same = compare_on(runs, REDS_SET, swaps["same"][REDS_SET], swaps["unrelated"][REDS_SET])
     return (
-        f"on real REDS frames, the full model against its blurred input is "
+        f"on real REDS frames, the full model against its blurred input, "
         f"{stats.describe(compare_on(runs, REDS_SET, full, blurred))}; against no reference modules, "
         f"{STUDY.describe(res, versus(rows, 'full', 'no_reference', REDS_SET))}; the previous sharp frame against "
         f"an unrelated one as reference, {STUDY.describe(res, same)}"
