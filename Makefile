@@ -29,13 +29,14 @@ unit: install
 	$(PYTHON) -m pytest -q -m "not browser and not isolated" tests
 
 # JOBS chapters at once, longest (the last) first: a chapter's notebooks in order in one pytest
-# (later ones read what earlier ones wrote), each kernel on CORES/JOBS threads
+# (later ones read what earlier ones wrote), each kernel on CORES/JOBS threads. A notebook that
+# passes is kept as the book's executed copy (book/nbval_record.py): the render reuses it.
 JOBS    ?= 2
 THREADS := $(shell n=$$(nproc); t=$$((n / $(JOBS))); [ $$t -ge 1 ] && echo $$t || echo 1)
 
 nbval: install
 	ls -dr notebooks/ch*/ | OMP_NUM_THREADS=$(THREADS) xargs -P $(JOBS) -I{} \
-	  $(PYTHON) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=600 {}
+	  $(PYTHON) -m pytest -q -p no:cacheprovider -p deblurbook.book.nbval_record --nbval-lax --nbval-cell-timeout=600 {}
 
 render: install
 	$(PYTHON) -m deblurbook reproduce --profile smoke --device $(DEVICE) --jobs $(JOBS)

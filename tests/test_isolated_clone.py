@@ -5,7 +5,7 @@ book at ``smoke`` there, then renders it. Marked ``isolated``: ``make isolated``
 (part of ``make test``) runs it.
 
 The book is executed once per CI run (issue 27): when this checkout has
-executed it at ``smoke`` (``make render`` does, before this test), the clone
+executed it at ``smoke`` (``make nbval`` does, before this test), the clone
 is given those executed copies and what they wrote (``results/smoke``,
 ``weights/smoke``), which the runner reuses only where the clone's code,
 notebook and every file the notebook read are the same; chapter 1, which

@@ -84,6 +84,11 @@ def run_key(notebook: Path, parameters: dict, package_digest: str, inputs_digest
     return digest.hexdigest()
 
 
+def code_and_inputs(root: Path) -> tuple[str, str]:
+    """The digests of the package's sources and the bundled real data that :func:`run_key` takes."""
+    return _tree_digest(root / "src" / "deblurbook", "*.py"), _inputs_digest()
+
+
 def executed_path(root: Path, entry: Entry) -> Path:
     return root / EXECUTED / entry.path.relative_to(root)
 
@@ -218,10 +223,16 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
         read = reads.read_text(encoding="utf-8").split() if reads.exists() else []
         reads.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
-    atomic.write_json(
-        stamp, {"key": key, "seconds": round(seconds, 2), "parameters": parameters, "reads": _digests(root, read)}
-    )
+    write_stamp(root, out, key, seconds, parameters, read)
     return Outcome(rel, "ran", seconds)
+
+
+def write_stamp(root: Path, executed: Path, key: str, seconds: float, parameters: dict, read) -> None:
+    """What makes ``executed`` current (:func:`is_current`): its run key and the files it read."""
+    atomic.write_json(
+        stamp_path(executed),
+        {"key": key, "seconds": round(seconds, 2), "parameters": parameters, "reads": _digests(root, read)},
+    )
 
 
 def is_current(entry: Entry, root: Path, key: str) -> bool:
@@ -267,8 +278,7 @@ def run(
     if not todo:
         raise ValueError("no notebooks in _toc.yml" + (f" for chapter {chapter}" if chapter else ""))
     parameters = {"profile": profile, "device": device, "seed": seed}
-    package_digest = _tree_digest(root / "src" / "deblurbook", "*.py")
-    inputs_digest = _inputs_digest()
+    package_digest, inputs_digest = code_and_inputs(root)
     with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"):
         outcomes = _run(
             root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force, progress, jobs
