@@ -23,8 +23,7 @@ def test_every_experiment_builds_at_paper():
 @pytest.mark.parametrize("name", MAIN)
 def test_the_main_model_steps_at_paper_width_in_bfloat16(name, tmp_path, monkeypatch):
     module = chapters.module_of(name.split(":")[0])
-    # small crops and batch; ch03's alternating data switches every step (its phases are 3,000 steps)
-    small = {"crop": 48, "batch": 2, "pool": None, "phase_steps": 1}
+    small = {"crop": 48, "batch": 2, "pool": None}  # small crops and batch
     paper = module.BUDGETS["paper"]
     monkeypatch.setitem(module.BUDGETS, "paper", {**paper, **{k: v for k, v in small.items() if k in paper}})
     exp = experiments.build(name, "paper", device="cpu", iterations=2)

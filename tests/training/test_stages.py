@@ -7,7 +7,6 @@ from torch.utils.data import Dataset
 
 from deblurbook.chapters import ch03
 from deblurbook.core import atomic
-from deblurbook.data.alternating import AlternatingPhases
 from deblurbook.training import stages
 from deblurbook.training.stages import PhasedAdam, warm_start
 from deblurbook.training.trainer import TrainConfig, Trainer
@@ -44,7 +43,7 @@ class L1(nn.Module):
 def _phased(tmp_path, phase_steps=2, iterations=8):
     torch.manual_seed(0)
     model = TwoParts()
-    data = AlternatingPhases([Constant(1.0), Constant(2.0)], batch=2, phase_steps=phase_steps)
+    data = Constant(1.0)
     config = TrainConfig(iterations=iterations, batch=2, lr=1e-2, checkpoint_every=3, log_every=1)
     trainer = Trainer(model, L1(), data, ("blur",), config, tmp_path, progress=False)
     trainer.optimizer = PhasedAdam(model, config, [("lbp.",), ()], phase_steps)
@@ -61,7 +60,7 @@ def test_a_phase_leaves_its_frozen_parameters_alone_and_the_other_trains_them(tm
         seen.append(
             (phase, torch.equal(lbp, trainer.model.lbp.weight), torch.equal(deblur, trainer.model.deblur.weight))
         )
-    # phase 0 (first source): LBP fixed, deblurring net moves; phase 1: both move
+    # phase 0: LBP fixed, deblurring net moves; phase 1: both move
     assert seen == [(0, True, False), (0, True, False), (1, False, False), (1, False, False)]
     assert all(g["lr"] == pytest.approx(1e-2) for g in trainer.optimizer.param_groups)
 

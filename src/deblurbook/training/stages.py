@@ -9,12 +9,12 @@ does, and reads three optional keys of its ``settings``:
   by this function, whose selected weights start this run
   (:func:`warm_start`, in order). The LODE paper's stages: BSA-deblur, then
   LBP alone, then both from those two.
-* ``phase_frozen``: per data phase (``phase_steps`` steps each, in turn, as
-  :class:`~deblurbook.data.alternating.AlternatingPhases` serves them), the
+* ``phase_frozen``: per phase of ``phase_steps`` steps each, in turn, the
   parameter-name prefixes that phase leaves alone. Each phase has its own Adam
   (:class:`PhasedAdam`), as the LODE code keeps one optimiser for the
   deblurring net on global-blur epochs and another for everything on LBS
-  epochs. One entry freezes those parameters throughout (fine-tuning).
+  epochs. One entry freezes those parameters throughout (fine-tuning: the
+  only use the book makes of it now that every batch mixes the data).
 * ``select_every``: every that many steps (and at the end) the model is
   scored by ``validation(exp)``, a function ``(model, device) -> score``
   (higher is better: a mean PSNR on held-out pairs, say, never the test
@@ -72,8 +72,7 @@ def warm_start(model: nn.Module, state: dict[str, torch.Tensor]) -> dict[str, li
 class PhasedAdam:
     """One Adam per data phase; phase ``k`` updates every parameter but those whose
     names start with a prefix in ``frozen[k]``. Step ``s`` (counted by :meth:`step`,
-    restored with the state) belongs to phase ``(s // phase_steps) % phases``, on every rank
-    (:class:`~deblurbook.data.alternating.AlternatingPhases` serves that phase's data to all of them).
+    restored with the state) belongs to phase ``(s // phase_steps) % phases``, on every rank.
 
     ``param_groups`` lists every group of every phase, so the trainer's learning-rate
     schedule reaches all of them. Not for fp16 loss scaling (a scaler would unscale a
