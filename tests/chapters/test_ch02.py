@@ -9,18 +9,28 @@ from tests.chapters.shared_runs import same_training
 IMAGES = 12
 
 
-def runs(offsets, seed_sd=0.02, image_sd=0.3, base=30.0, seed=0):
-    """Evaluation runs of one row: one per seed, per-image PSNR around base + offset."""
+def images(image_sd=0.3, base=30.0, seed=0):
+    """The PSNR each row's runs scatter around, per image (half `global`, half `mixed` scenes)."""
+    return base + np.random.default_rng(seed).normal(0, image_sd, IMAGES)
+
+
+def runs(offsets, seed_sd=0.02, seed=0):
+    """Evaluation runs of one row: one per seed, per-image PSNR around :func:`images` + offset."""
     rng = np.random.default_rng(seed)
-    images = base + rng.normal(0, image_sd, IMAGES)
+    found = images(seed=seed)
+    rng.normal(0, 0.3, IMAGES)  # the draw images() made
     out = []
     for s, offset in enumerate(offsets):
-        psnr = images + offset + rng.normal(0, seed_sd) + rng.normal(0, 0.01, IMAGES)
-        out.append({"seed": s, "per_image": [{"psnr": float(p), "ssim": 0.9} for p in psnr]})
+        psnr = found + offset + rng.normal(0, seed_sd) + rng.normal(0, 0.01, IMAGES)
+        scores = [
+            {"preset": ch02.OWN_PRESETS[2 * k // IMAGES], "psnr": float(p), "ssim": 0.9} for k, p in enumerate(psnr)
+        ]
+        out.append({"seed": s, "per_image": scores})
     return out
 
 
-def ablations(full_offsets, other_offsets):
+def ablations(full_offsets, other_offsets, floor_db=2.0):
+    """An ablation file: the full model ``floor_db`` over its blurred input, the other rows at their offsets."""
     rows = {
         r: {"runs": runs(other_offsets), "parameters": {"trained": 2_000_000, "paper": 8_000_000}}
         for r in ch02.TABLE4_ROWS
@@ -35,7 +45,8 @@ def ablations(full_offsets, other_offsets):
         "psnr_consecutive": np.array([[30.0 + 0.1 * i for i in range(IMAGES)]] * seeds),
         "psnr_identical": np.array([[29.8 + 0.1 * i + 0.01 * (i % 3) for i in range(IMAGES)]] * seeds),
     }
-    return {"rows": rows, "fig6": {k: v.tolist() for k, v in {**flow, **psnr}.items()}}
+    blurred = {"psnr": (images() - floor_db).tolist(), "ssim": [0.8] * IMAGES}
+    return {"rows": rows, "blurred": blurred, "fig6": {k: v.tolist() for k, v in {**flow, **psnr}.items()}}
 
 
 def results(ours_offsets, blurred=29.0):
@@ -120,7 +131,7 @@ def test_sentences_follow_the_numbers():
     assert ch02.reference_summary(results([1.0, 1.1, 1.2]), clear) == (
         "against the blurred input, the full model is higher on synthetic global, REDS (real); against "
         "Richardson-Lucy with TV-L1 flow kernels it is higher on synthetic global, REDS (real); its Table IV rows "
-        "against the full model are 7 lower"
+        "against the full model: 7 lower"
     )
     mixed = results([1.0, 1.1, 1.2])
     mixed["table2_ours"]["REDS (real)"] = {
@@ -130,6 +141,20 @@ def test_sentences_follow_the_numbers():
     assert "it is higher on synthetic global; lower on REDS (real)" in ch02.reference_summary(mixed, None)
     low, high = ch02.paper_table4_range()
     assert (round(low, 2), round(high, 2)) == (0.02, 1.74)
+
+
+def test_under_the_floor_table_iv_and_its_sentences_give_no_verdict():
+    weak = ablations([0.0, 0.0, 0.0], [-1.0, -1.0, -1.0], floor_db=0.5)
+    text = ch02.table4(weak)
+    assert text.count("| no verdict (the model is under the floor): -1.00 dB [") == len(ch02.TABLE4_ROWS) - 1
+    assert ch02.verdict_counts(weak) == {"no verdict": 7}
+    assert ch02.verdict_words(weak).startswith(
+        "without a verdict, all 7: the full model's gain over its blurred input where it was trained, +0.49 dB ["
+    )
+    summary = ch02.reference_summary(results([-0.6, -0.5, -0.4]), weak)
+    assert "kernels no verdict is read (the model is under the floor)" in summary and "without a verdict" in summary
+    with pytest.raises(ValueError, match="no blurred-input scores"):
+        ch02.verdict_counts({k: v for k, v in weak.items() if k != "blurred"})
 
 
 def test_tables_two_three_and_fig6():

@@ -154,7 +154,7 @@ def test_results_tables_at_smoke_cover_every_set_and_row():
     table = ch03.table2(res)
     assert ch03.table2(json.loads(json.dumps(res, sort_keys=True))) == table  # as loaded: the sets' keys sorted
     assert all(label in table for label, _, _ in ch03.RESULT_ROWS.values()) and "34.36 / 0.9487" in table
-    assert "33.18 -> 33.67" in ch03.table5(res)
+    assert "33.18 -> 33.67" in ch03.table5(res) and "no verdict (the model is under the floor)" in ch03.table5(res)
     assert res["timing"]["size"] == list(ch03.budget("smoke")["time_size"]) and "ratio" in ch03.timing_table(res)
     floor, *found = ch03.results_claims(res)
     assert "floor" in floor[0] and "no verdict" in floor[1]  # the smoke model cannot reach 1 dB
@@ -191,3 +191,29 @@ def test_table_6_has_intervals_and_reads_the_papers_four_sentences_on_the_true_r
     claims = ch03.table6_claims(rows)
     assert [c.comparison.verdict for c in claims] == ["higher"] * 4  # LBP, BSA > none; BSA > LBP; LBP > BSA (small)
     assert all("Table 6" in c.label and '"' in c.label for c in claims)
+
+
+def _ablations(gain_db):
+    """03.04's file in small: every row ``gain_db`` over a 20 dB input on the LODE proxy, `global` and
+    `mixed` (3 seeds, 3 images each), the full model 0.5 dB over the others."""
+    sets = (ch03.LODE_SET, "global", "mixed")
+    rng = np.random.default_rng(0)
+    base = 20 + rng.normal(0, 1, 3 * len(sets))
+
+    def runs(shift):
+        scores = [base + shift + rng.normal(0, 0.05, base.size) for _ in range(3)]
+        return [
+            {"per_image": [{"preset": sets[k // 3], "psnr": float(v), "ssim": 0.5} for k, v in enumerate(s)]}
+            for s in scores
+        ]
+
+    rows = {row: {"runs": runs(gain_db + 0.5 * (row == "full"))} for row in ch03.ABLATION_ROWS}
+    return {"blurred": {"psnr": base.tolist(), "ssim": [0.5] * base.size}, "rows": rows}
+
+
+def test_the_ablation_tables_give_no_verdict_while_bladenet_is_under_its_floor():
+    for gain, said in ((0.3, "no verdict (the model is under the floor)"), (3.0, "lower: -0.50")):
+        res = _ablations(gain)
+        none = next(line for line in ch03.table4(res).splitlines() if line.startswith(f"| {ch03.ROW_NAMES['none']}"))
+        assert said in none, none
+        assert ("no verdict" in ch03.table3(res)) == (gain < 1)

@@ -99,3 +99,27 @@ def test_scale_scores_and_timing_cover_every_scale_and_both_networks():
     timing = ch06.time_per_image("smoke", "cpu")
     assert timing["macs"]["two_way"] > timing["macs"]["single"] > 0
     assert timing["parameters"]["two_way"] > timing["parameters"]["single"]
+
+
+def _scaled_result(gain_db):
+    """06.04's file in small: MTDN ``gain_db`` over a 20 dB input on `global` and `mixed` (3 seeds,
+    4 images each), its finest scale 0.5 dB over alpha = (1, 1, 1)'s, the coarser scales equal."""
+    rng = np.random.default_rng(0)
+    base = 20 + rng.normal(0, 1, 8)
+
+    def run(shift, finest):
+        scores = base + shift + rng.normal(0, 0.05, 8)
+        per_image = [
+            {"preset": ("global", "mixed")[k // 4], "psnr": float(v), "ssim": 0.5} for k, v in enumerate(scores)
+        ]
+        extra = {"1/4": (base[:4] + 1).tolist(), "1/2": (base[:4] + 1).tolist(), "1/1": (base[:4] + finest).tolist()}
+        return {"per_image": per_image, "extra": extra}
+
+    rows = {"two_way": [run(gain_db, 1.5) for _ in range(3)], "alpha_equal": [run(gain_db, 1.0) for _ in range(3)]}
+    return {"blurred": {"psnr": base.tolist(), "ssim": [0.5] * 8}, "rows": {k: {"runs": v} for k, v in rows.items()}}
+
+
+def test_the_scale_table_gives_no_verdict_while_mtdn_is_under_its_floor():
+    for gain, said in ((0.5, "no verdict (the model is under the floor): +0.50"), (3.0, "higher: +0.50")):
+        finest = ch06.scale_table(_scaled_result(gain)).splitlines()[-1]
+        assert finest.startswith("| 1/1 |") and said in finest, finest

@@ -40,7 +40,7 @@ def table4(res: dict) -> str:
     for row in TABLE4_ROWS:
         ours = per_set(rows[row]["runs"])[LODE_SET]
         ssim = per_set(rows[row]["runs"], "ssim")[LODE_SET].mean()
-        versus = "-" if row == "full" else stats.describe(stats.compare(ours, full))
+        versus = "-" if row == "full" else STUDY.describe(res, stats.compare(ours, full))
         quoted = (
             f"{paper[row][0]:.2f} / {paper[row][1]:.4f} ({paper[row][0] - paper['full'][0]:+.2f})"
             if row in paper
@@ -72,7 +72,7 @@ def table3(res: dict) -> str:
                     test,
                     stats.estimate(stats.interval(a[test])),
                     stats.estimate(stats.interval(b[test])),
-                    stats.describe(stats.compare(b[test], a[test])),
+                    STUDY.describe(res, stats.compare(b[test], a[test])),
                 ]
             )
     quoted = PAPER["table3"]["BladeNet-"]

@@ -114,7 +114,7 @@ def table5(res: dict) -> str:
                 RESULT_ROWS[after][0],
                 f"{method}: {p_before:.2f} -> {p_after:.2f} ({p_after - p_before:+.2f})",
                 f"{a.mean():.2f} -> {b.mean():.2f}",
-                stats.describe(stats.compare(b, a)),
+                STUDY.describe(res, stats.compare(b, a)),
             ]
         )
     return markdown_table(["row", "paper on LODE", "ours on the LODE proxy", "after against before"], lines)
