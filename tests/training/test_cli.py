@@ -125,3 +125,14 @@ def test_two_ranks_train_a_model_with_parameters_that_get_no_gradient(tmp_path):
     """SGENet's last full-scale CEM feeds no next stage: DDP is told (has_unused_parameters)."""
     result = _torchrun(["--experiment", "ch05:full", "--out", str(tmp_path / "sgenet")], 29562)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_status_says_what_each_run_has_and_trains_nothing(empty_root, capsys):
+    cli.train_book_runs(["ch07:unet-smoke"], "smoke", [0], "cpu")
+    capsys.readouterr()
+    assert cli.main(["--experiment", "ch07:unet-smoke", "--seeds", "0,1", "--status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("ch07:unet-smoke seed 0: finished, not packed yet") and "seed 1: not started" in lines[1]
+    assert lines[-1] == "0 of 2 runs packed at smoke"
+    unstarted = experiments.run_dir(experiments.build("ch07:unet-smoke", "smoke", seed=1, device="cpu"), "smoke", 1)
+    assert not unstarted.exists()

@@ -14,6 +14,8 @@ loaded. With ``--out``, one experiment trains into that folder.
 
 Run the same command again to resume an interrupted run; a folder that holds
 another run (other experiment, profile, seed, settings or code) is refused.
+``--status`` trains nothing: it says, run by run, what a sitting left (packed in
+``runs/<profile>``, finished or part-trained in ``_build/runs``, or not started).
 ``--help`` lists the experiments the chapters define.
 """
 
@@ -30,13 +32,14 @@ from collections.abc import Callable
 
 import torch
 
+from ..core import atomic
 from ..core.checkpoints import CheckpointError
 from ..core.device import DeviceUnavailable
 from ..core.device_policy import require_device
 from ..core.locks import LockedError, hold
 from ..core.paths import build_dir
 from . import experiments
-from .archive import train_archived
+from .archive import archive_dir, finished, train_archived
 from .trainer import RunMismatchError, Trainer
 
 WORKER_VARIABLE = "DEBLURBOOK_TRAIN_WORKER"  # set in the processes that --jobs starts
@@ -92,6 +95,27 @@ def train_book_runs(
     return done
 
 
+def run_status(names: list[str], profile: str, seeds: list[int]) -> list[str]:
+    """A line per (experiment, seed) on what its run folder under the current identity holds: packed
+    in ``runs/<profile>``, finished but not packed, part-trained (its step) in ``_build/runs``, or
+    nothing yet; then how many are packed."""
+    lines, packed = [], 0
+    for name in names:
+        for seed in seeds:
+            folder = experiments.run_dir(experiments.build(name, profile, seed=seed, device="cpu"), profile, seed)
+            if (archive_dir(profile) / name.split(":")[0] / folder.name).is_dir():
+                said, packed = "packed", packed + 1
+            elif finished(folder):
+                said = "finished, not packed yet (the next sitting packs it)"
+            elif (folder / "log.json").is_file():
+                log = atomic.read_json(folder / "log.json")
+                said = f"part-trained: step {log['step']} of {log['config']['iterations']}"
+            else:
+                said = "started, before its first checkpoint" if folder.is_dir() else "not started"
+            lines.append(f"{name} seed {seed}: {said} ({folder.name})")
+    return [*lines, f"{packed} of {len(lines)} runs packed at {profile}"]
+
+
 def train_function(name: str) -> Callable:
     """How the chapter of experiment ``name`` trains its runs: its module's ``TRAIN_RUN`` where it has
     one (a chapter whose runs start from earlier runs' weights trains them in stages), else
@@ -138,11 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=None, help="DataLoader processes rendering batches (a GPU wants several)"
     )
+    parser.add_argument("--status", action="store_true", help="train nothing: say what each named run has")
     args = parser.parse_args(argv)
     if args.out is None:
         try:
             names = matching(args.experiment)
             seeds = seed_list(args.seeds) if args.seeds is not None else [args.seed]
+            if args.status:
+                print("\n".join(run_status(names, args.profile, seeds)))
+                return 0
             if args.iterations is not None or args.no_resume:
                 raise ValueError("--iterations and --no-resume need --out (the book's runs keep their budget)")
             if args.jobs > 1:
