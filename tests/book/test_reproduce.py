@@ -224,3 +224,26 @@ def test_only_a_chapter_whose_notebooks_all_ran_is_handed_on(fake_book):
     called.clear()
     reproduce.run("smoke", chapter="ch08", root=fake_book, progress=False, after_chapter=lambda *a: called.append(a))
     assert [args[:2] for args in called] == [("smoke", "ch08")] and called[0][2] >= 1  # skipped counts as current
+
+
+def test_threads_beside_a_busy_machine():
+    assert reproduce.threads_beside(load=0.1, cores=2, default=2) == 2
+    assert reproduce.threads_beside(load=1.2, cores=2, default=2) == 1
+    assert reproduce.threads_beside(load=5.0, cores=2, default=2) == 1  # never zero
+    assert reproduce.threads_beside(load=0.0, cores=16, default=8) == 8  # never above torch's default
+
+
+def test_kernels_beside_a_trainer_get_the_free_core_only(fake_book, monkeypatch, capsys):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(reproduce.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(reproduce.os, "getloadavg", lambda: (3.2, 3.0, 3.0))
+    called = []
+    reproduce.run("smoke", chapter="ch08", root=fake_book, progress=False, after_chapter=lambda *a: called.append(a))
+    assert called == [("smoke", "ch08", 1)]  # what the results record says the kernels used
+    assert "OMP_NUM_THREADS" not in os.environ  # restored for whatever runs next in this process
+    if reproduce.kernel_threads() > 1:
+        assert "the kernels run with 1 torch thread" in capsys.readouterr().err
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # asked for explicitly: kept
+    called.clear()
+    reproduce.run("smoke", chapter="ch08", root=fake_book, progress=False, after_chapter=lambda *a: called.append(a))
+    assert called == [("smoke", "ch08", 2)]

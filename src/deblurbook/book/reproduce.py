@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,12 +280,12 @@ def run(
         raise ValueError("no notebooks in _toc.yml" + (f" for chapter {chapter}" if chapter else ""))
     parameters = {"profile": profile, "device": device, "seed": seed}
     package_digest, inputs_digest = code_and_inputs(root)
-    with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"):
+    with hold(root / "_build" / ".lock", f"the build tree {root / '_build'}"), spare_cores(jobs):
         outcomes = _run(
             root, todo, profile, parameters, package_digest, inputs_digest, keep_going, force, progress, jobs
         )
-    if after_chapter is not None:
         threads = worker_threads(jobs) if jobs > 1 else kernel_threads()
+    if after_chapter is not None:
         for done in completed_chapters(todo, outcomes, root):
             after_chapter(profile, done, threads)
     return outcomes
@@ -296,6 +297,39 @@ AfterChapter = Callable[[str, str, int], None]
 def worker_threads(jobs: int) -> int:
     """The torch threads of each of ``jobs`` chapters run at once: the cores shared between them."""
     return max(1, (os.cpu_count() or 1) // jobs)
+
+
+def threads_beside(load: float, cores: int, default: int) -> int:
+    """The torch threads a kernel should use when other processes keep ``load`` (the one-minute
+    load average) cores busy out of ``cores``: the free ones, at least one, at most ``default``.
+    Two OpenMP threads on a machine whose other core is taken wait on each other at every
+    kernel: measured ten to twenty times slower than one thread beside a trainer (chapter 6)."""
+    return max(1, min(default, cores - round(load)))
+
+
+@contextmanager
+def spare_cores(jobs: int):
+    """Unless ``OMP_NUM_THREADS`` is set (or chapters run in parallel, which share the cores
+    already), the kernels started inside get only the cores the load leaves free (they inherit
+    the variable); said on stderr when that is fewer than torch's default."""
+    if jobs > 1 or os.environ.get("OMP_NUM_THREADS") or not hasattr(os, "getloadavg"):
+        yield
+        return
+    default = kernel_threads()
+    threads = threads_beside(os.getloadavg()[0], os.cpu_count() or 1, default)
+    if threads == default:
+        yield
+        return
+    print(
+        f"reproduce: the load average says other processes hold cores; the kernels run with {threads} "
+        f"torch thread{'s' * (threads != 1)} (set OMP_NUM_THREADS to choose)",
+        file=sys.stderr,
+    )
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    try:
+        yield
+    finally:
+        del os.environ["OMP_NUM_THREADS"]
 
 
 def kernel_threads() -> int:
