@@ -1,5 +1,6 @@
 """``python -m deblurbook train`` for the book's runs: patterns, seeds, claims, processes."""
 
+import json
 import os
 import subprocess
 import sys
@@ -136,3 +137,28 @@ def test_status_says_what_each_run_has_and_trains_nothing(empty_root, capsys):
     assert lines[-1] == "0 of 2 runs packed at smoke"
     unstarted = experiments.run_dir(experiments.build("ch07:unet-smoke", "smoke", seed=1, device="cpu"), "smoke", 1)
     assert not unstarted.exists()
+
+
+def test_seconds_per_step_skips_the_restart_of_a_resumed_run():
+    entries = [
+        {"step": 25, "seconds": 10.0},
+        {"step": 50, "seconds": 20.0},
+        {"step": 75, "seconds": 2.0},  # resumed: a new process's clock
+        {"step": 100, "seconds": 17.0},
+    ]
+    assert cli.seconds_per_step(entries) == (10.0 + 15.0) / 50
+    assert cli.seconds_per_step(entries[:1]) is None
+
+
+def test_status_of_a_part_trained_run_says_the_time_left(empty_root, capsys):
+    exp = experiments.build("ch07:unet-smoke", "smoke", seed=0, device="cpu")
+    folder = experiments.run_dir(exp, "smoke", 0)
+    folder.mkdir(parents=True)
+    log = {
+        "step": 50,
+        "config": {"iterations": 650},
+        "log": [{"step": 25, "seconds": 1.0}, {"step": 50, "seconds": 51.0}],
+    }
+    (folder / "log.json").write_text(json.dumps(log))
+    assert cli.main(["--experiment", "ch07:unet-smoke", "--seeds", "0", "--status"]) == 0
+    assert "part-trained: step 50 of 650, about 20 min left at its logged rate" in capsys.readouterr().out

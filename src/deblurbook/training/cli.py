@@ -110,10 +110,26 @@ def run_status(names: list[str], profile: str, seeds: list[int]) -> list[str]:
             elif (folder / "log.json").is_file():
                 log = atomic.read_json(folder / "log.json")
                 said = f"part-trained: step {log['step']} of {log['config']['iterations']}"
+                rate = seconds_per_step(log["log"])
+                if rate is not None:
+                    left = (log["config"]["iterations"] - log["step"]) * rate / 60
+                    said += f", about {left:.0f} min left at its logged rate"
             else:
                 said = "started, before its first checkpoint" if folder.is_dir() else "not started"
             lines.append(f"{name} seed {seed}: {said} ({folder.name})")
     return [*lines, f"{packed} of {len(lines)} runs packed at {profile}"]
+
+
+def seconds_per_step(entries: list[dict]) -> float | None:
+    """The mean seconds a step took over a run's log entries (``step``, ``seconds`` since its
+    process started, so a resumed run restarts the clock: only increasing pairs count), or
+    None before two entries of one process."""
+    seconds = steps = 0.0
+    for a, b in zip(entries, entries[1:]):
+        if b["seconds"] > a["seconds"] and b["step"] > a["step"]:
+            seconds += b["seconds"] - a["seconds"]
+            steps += b["step"] - a["step"]
+    return seconds / steps if steps else None
 
 
 def train_function(name: str) -> Callable:
