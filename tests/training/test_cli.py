@@ -162,3 +162,18 @@ def test_status_of_a_part_trained_run_says_the_time_left(empty_root, capsys):
     (folder / "log.json").write_text(json.dumps(log))
     assert cli.main(["--experiment", "ch07:unet-smoke", "--seeds", "0", "--status"]) == 0
     assert "part-trained: step 50 of 650, about 20 min left at its logged rate" in capsys.readouterr().out
+
+
+def test_a_worker_says_its_line_in_one_write(monkeypatch):
+    writes = []
+
+    class Pipe:
+        def write(self, text):
+            writes.append(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stdout", Pipe())
+    cli.say("train: ch07:unet-smoke seed 0 at smoke ready")
+    assert writes == ["train: ch07:unet-smoke seed 0 at smoke ready\n"]

@@ -90,9 +90,16 @@ def train_book_runs(
                     )
             except LockedError:
                 continue
-            print(f"train: {name} seed {seed} at {profile} ready", flush=True)
+            say(f"train: {name} seed {seed} at {profile} ready")
             done.append(f"{name}#{seed}")
     return done
+
+
+def say(line: str) -> None:
+    """One line on stdout in a single write: workers share the pipe, and ``print`` writes the text
+    and its newline apart, so under ``PYTHONUNBUFFERED`` two workers' lines could run together."""
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
 
 
 def run_status(names: list[str], profile: str, seeds: list[int]) -> list[str]:
