@@ -63,9 +63,10 @@ BUDGETS = {
         "time_size": (64, 96),
     },
     # Chapter 7's reference network at about 1 M parameters (widths 16/32/64, 3 ResBlocks per group) and its
-    # 2,250 steps (about 30 minutes of one core a run). Runs shared with chapter 7 (``shared_runs``): the NCC
-    # row is its reference-network run (the same network, loss, steps and scenes: tested), the baseline its
-    # U-Net of the same size. 4 rows x 3 seeds train here, about 3 hours with two one-thread workers,
+    # 2,250 steps (about 55 minutes of one core a run matching with the frozen VGG, 11 without reference
+    # modules). Runs shared with chapter 7 (``shared_runs``): the NCC row is its reference-network run (the
+    # same network, loss, steps and scenes: tested), the baseline its U-Net of the same size. 4 rows x 3
+    # seeds train here, about 4.5 hours with two one-thread workers,
     # resumable run by run (finished runs are packed in runs/small/ch04).
     "small": {
         **protocol.budget("small"),
