@@ -2,8 +2,8 @@
 
 A U-Net deblurs a blurred frame with the help of a sharp reference frame (a
 nearby frame of the same scene in GoPro). No code was released and the
-figures are unreadable, so the layout follows the text and
-``../shared/specs/ch04-reference.md``; its [R] choices are marked below.
+figures are unreadable, so the layout follows the text and the book's written
+reading of it (its choices marked [R] below; chapter 4's Deviations list them).
 
 * **Encoder** (Sec. 3): a convolution and three ResBlock groups (``blocks``
   ResBlocks each) at 32/64/128 channels and scales 1, 1/2, 1/4, a stride-2

@@ -14,7 +14,7 @@ the paper's own:
   by a softmax over the three inputs (MIRNet's selective kernel fusion).
 
 The text breaks off in Sec. 4.2.2 and its figures are unreadable, so the
-layer details follow ``../shared/specs/ch05-sgenet.md`` [R]: convolutions
+layer details follow the book's written reading [R] (chapter 5's Deviations): convolutions
 without bias (MPRNet), MPRNet's channel-attention block (:class:`CAB`) at each
 stage's input, bilinear resizing with 1x1 convolutions between scales, and
 :class:`RDM`, the "dilated convolution module with recursive residual design"

@@ -18,7 +18,7 @@ convolutions with ReLU, ResBlocks conv-ReLU-conv plus identity, stride-2
 convolutions down, 4x4 stride-2 transposed convolutions (then ReLU) up, skips
 added, Xavier-uniform weights and zero biases. At width 32 the counts are
 3,911,398 parameters (two-way) and 2,584,035 (one decoder); the paper gives
-none (``../shared/specs/ch06-two-way.md`` lists other readings).
+none (06.02 sets the other readings of the text beside the built counts).
 :class:`~deblurbook.nn.scale_losses.ScaleWeightedMSE` is Cheng et al.'s Eq. 2.
 
 Images are (N, 3, H, W) in [0, 1], any H, W (padded to a multiple of 16:
