@@ -213,3 +213,15 @@ def test_the_floor_reads_sets_that_table2_scores():
     """The floor's sets are named as 02.06 names the sets it scores (one place makes both names)."""
     assert set(ch02.OWN_SETS) <= set(ch02.table2_sets("smoke"))
     assert ch02.REDS_SET in ch02.table2_sets("smoke")
+
+
+def test_the_per_pixel_check_asks_the_gain_only_where_the_blur_is_visible():
+    still = ch02.PER_PIXEL_STILL_DB + 11.0
+    passing = {"global": {"eq12": [30.0, still + 2.0], "sharp": [20.0, still]}}
+    assert ch02.per_pixel_gains(passing) == [10.0]
+    assert ch02.per_pixel_failures(passing) == []
+    assert "1 more" in ch02.per_pixel_summary({"per_pixel": passing})
+    short = {"global": {"eq12": [21.0], "sharp": [20.0]}, "mixed": {"eq12": [still - 1.0], "sharp": [still]}}
+    assert ch02.per_pixel_failures(short) == [1.0, -1.0]
+    no_pixel = {"global": {"eq12": [float("nan")], "sharp": [float("nan")]}}
+    assert len(ch02.per_pixel_failures(no_pixel)) == 1
