@@ -108,6 +108,12 @@ def test_a_notebook_runs_again_when_a_file_it_read_changes(fake_book, monkeypatc
     assert [o.status for o in reproduce.run("smoke", root=fake_book, progress=False)] == ["ran", "ran"]
     stamp = read_json(fake_book / "_build/executed/notebooks/ch12_x/12.01-x.ipynb.stamp.json")
     assert list(stamp["reads"]) == ["results/smoke/ch11/numbers.json"]
+    written = read_json(fake_book / "_build/executed/notebooks/ch11_x/11.01-x.ipynb.stamp.json")["writes"]
+    assert list(written) == ["results/smoke/ch11/numbers.json"]
+    # deleted results are written again by the notebook that wrote them; its reader, whose file
+    # comes back the same, stays current
+    (fake_book / "results/smoke/ch11/numbers.json").unlink()
+    assert [o.status for o in reproduce.run("smoke", root=fake_book, progress=False)] == ["ran", "skipped"]
 
 
 def test_a_notebook_without_a_parameters_cell_is_refused(fake_book):

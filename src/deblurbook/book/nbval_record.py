@@ -85,6 +85,7 @@ class _Run:
     path: Path
     reads: Path
     previous_reads: str | None
+    results_before: dict[Path, int] = field(default_factory=dict)
     start: float = field(default_factory=time.perf_counter)
     outputs: dict[int, list | None] = field(default_factory=dict)
     failed: bool = False
@@ -109,8 +110,17 @@ class Recorder:
             return
         handle, name = tempfile.mkstemp(prefix="reads-", suffix=".txt")
         os.close(handle)
-        self.run = _Run(Path(item.parent.path), Path(name), os.environ.get(READS_VARIABLE))
+        path = Path(item.parent.path)
+        self.run = _Run(path, Path(name), os.environ.get(READS_VARIABLE), self.results_times(path))
         os.environ[READS_VARIABLE] = name
+
+    def results_times(self, path: Path) -> dict[Path, int]:
+        """The modification times in the notebook's chapter results folder at its committed profile."""
+        entry = self.book.get(path.resolve())
+        if entry is None:
+            return {}
+        parameters = committed_parameters(json.loads(entry.path.read_text(encoding="utf-8")))
+        return reproduce.results_times(self.root, entry, parameters["profile"]) if parameters else {}
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -144,7 +154,9 @@ class Recorder:
         key = reproduce.run_key(entry.path, parameters, *reproduce.code_and_inputs(self.root))
         out = reproduce.executed_path(self.root, entry)
         atomic.write_text(out, nbformat.writes(nbformat.from_dict(executed_notebook(notebook, run.outputs))))
-        reproduce.write_stamp(self.root, out, key, time.perf_counter() - run.start, parameters, read)
+        after = reproduce.results_times(self.root, entry, parameters["profile"])
+        wrote = [p for p, t in after.items() if run.results_before.get(p) != t]
+        reproduce.write_stamp(self.root, out, key, time.perf_counter() - run.start, parameters, read, wrote)
 
 
 def pytest_configure(config):

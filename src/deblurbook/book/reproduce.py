@@ -10,7 +10,9 @@ without outputs. A notebook already executed with the same code (notebook
 and package sources), inputs (the bundled real data) and parameters, and
 whose recorded reads are unchanged, is skipped: while a notebook runs, the
 package records every results file and checkpoint it loads (files another
-notebook wrote), and the notebook runs again when any of them changes.
+notebook wrote), and the notebook runs again when any of them changes. The
+results files it wrote (in its chapter's results folder) are recorded too: a
+notebook whose results were deleted or edited runs again.
 A notebook without a ``parameters`` cell is refused. One runner per build
 tree at a time: a second one fails, naming the first.
 
@@ -140,6 +142,14 @@ def _digests(root: Path, paths) -> dict[str, str]:
     return found
 
 
+def results_times(root: Path, entry: Entry, profile: str) -> dict[Path, int]:
+    """{file: modification time} in ``entry``'s chapter results folder at ``profile`` (none without a chapter)."""
+    folder = root / "results" / profile / entry.chapter if entry.chapter else None
+    if folder is None or not folder.is_dir():
+        return {}
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
 def describe_failure(err: Exception, notebook: str, injected: int = 0) -> str:
     """'notebook, cell N: ErrorName: message' from a papermill execution error.
 
@@ -187,6 +197,7 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
     reads = Path(name)
     previous = os.environ.get(READS_VARIABLE)
     os.environ[READS_VARIABLE] = str(reads)  # the kernel inherits it; the package appends what it loads
+    before = results_times(root, entry, parameters["profile"])
     start = time.perf_counter()
     try:
         with atomic.atomic_path(out) as tmp:
@@ -224,20 +235,30 @@ def execute(entry: Entry, root: Path, parameters: dict, key: str) -> Outcome:
         read = reads.read_text(encoding="utf-8").split() if reads.exists() else []
         reads.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
-    write_stamp(root, out, key, seconds, parameters, read)
+    after = results_times(root, entry, parameters["profile"])
+    wrote = [p for p, t in after.items() if before.get(p) != t]
+    write_stamp(root, out, key, seconds, parameters, read, wrote)
     return Outcome(rel, "ran", seconds)
 
 
-def write_stamp(root: Path, executed: Path, key: str, seconds: float, parameters: dict, read) -> None:
-    """What makes ``executed`` current (:func:`is_current`): its run key and the files it read."""
+def write_stamp(root: Path, executed: Path, key: str, seconds: float, parameters: dict, read, wrote=()) -> None:
+    """What makes ``executed`` current (:func:`is_current`): its run key, the files it read and
+    the results files it wrote."""
     atomic.write_json(
         stamp_path(executed),
-        {"key": key, "seconds": round(seconds, 2), "parameters": parameters, "reads": _digests(root, read)},
+        {
+            "key": key,
+            "seconds": round(seconds, 2),
+            "parameters": parameters,
+            "reads": _digests(root, read),
+            "writes": _digests(root, wrote),
+        },
     )
 
 
 def is_current(entry: Entry, root: Path, key: str) -> bool:
-    """The executed copy exists, was made with ``key``, and every file it read is unchanged."""
+    """The executed copy exists, was made with ``key``, and every file it read or wrote is unchanged
+    (a stamp from before writes were recorded is not current)."""
     out = executed_path(root, entry)
     stamp = stamp_path(out)
     if not (out.is_file() and stamp.is_file()):
@@ -246,8 +267,10 @@ def is_current(entry: Entry, root: Path, key: str) -> bool:
         recorded = json.loads(stamp.read_text(encoding="utf-8"))
     except ValueError:
         return False
-    reads = recorded.get("reads", {})
-    return recorded.get("key") == key and _digests(root, [root / p for p in reads]) == reads
+    reads, writes = recorded.get("reads", {}), recorded.get("writes")
+    if recorded.get("key") != key or writes is None:
+        return False
+    return all(_digests(root, [root / p for p in files]) == files for files in (reads, writes))
 
 
 def run(
