@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from ..book import stats
 from ..nn.blocks import parameter_count
@@ -31,6 +32,23 @@ def shared_experiment(chapter: str, row: str, budget: dict) -> str:
     (chapter 7's U-Net floor, or its run of the chapter's own model trained the same way), else the
     chapter's own ``chapter:row``."""
     return budget.get("shared_runs", {}).get(row) or f"{chapter}:{row}"
+
+
+def row_experiments(chapter: str, rows, build: Callable) -> dict[str, Callable]:
+    """The chapter's named experiments: ``chapter:row`` -> ``build`` with the row bound, for each row."""
+    return {f"{chapter}:{row}": partial(build, row) for row in rows}
+
+
+def experiment_finder(chapter: str, budget: Callable[[str], dict]) -> Callable[[str, str], str]:
+    """The chapter's ``experiment_of(row, profile)``: :func:`shared_experiment` under its budget at
+    ``profile``."""
+
+    def experiment_of(row: str, profile: str) -> str:
+        """A row's experiment: the chapter's ``chapter:row``, or, where the budget's ``shared_runs``
+        names the row, chapter 7's run (its U-Net floor, or the chapter's model trained the same way)."""
+        return shared_experiment(chapter, row, budget(profile))
+
+    return experiment_of
 
 
 def scored_row(

@@ -167,18 +167,20 @@ def _change(row, reference) -> stats.Comparison:
     return stats.compare(np.asarray(row), np.asarray(reference), min_seeds=1)
 
 
+def _say(comparison: stats.Comparison, higher: str, lower: str, equivalent: str, inconclusive: str) -> str:
+    """The words for ``comparison``'s verdict."""
+    return {"higher": higher, "lower": lower, "equivalent": equivalent, "inconclusive": inconclusive}[
+        comparison.verdict
+    ]
+
+
 def levin_summary(res: dict) -> str:
     """The Levin experiment in words chosen by the numbers."""
     levin = res["levin"]
     column = {m: [v[m] for v in levin.values()] for m in ("blurred", "wiener", "richardson_lucy")}
     rl, wiener = _change(column["richardson_lucy"], column["blurred"]), _change(column["wiener"], column["blurred"])
     versus = _change(column["richardson_lucy"], column["wiener"])
-    order = {
-        "higher": "above Wiener's",
-        "lower": "below Wiener's",
-        "equivalent": "level with Wiener's",
-        "inconclusive": "not distinguishable from Wiener's",
-    }[versus.verdict]
+    order = _say(versus, "above", "below", "level with", "not distinguishable from") + " Wiener's"
     return (
         f"with the true kernel, Richardson-Lucy ({res['rl_iterations']} iterations) changes the mean PSNR "
         f"over the {len(levin)} kernels by {stats.difference(rl)} against the blurred images, and Wiener by "
@@ -196,12 +198,10 @@ def dynamic_summary(res: dict, preset: str) -> str:
 def reds_summary(res: dict) -> str:
     r = res["reds_warp_psnr"]
     change = _change(r["tvl1"], r["no warp"])
-    word = {
-        "higher": "brings it closer to the current frame",
-        "lower": "moves it further from the current frame",
-        "equivalent": "leaves it as close to the current frame",
-        "inconclusive": "changes its distance to the current frame inconclusively",
-    }[change.verdict]
+    word = _say(
+        change, "brings it closer to", "moves it further from", "leaves it as close to", "has no clear effect on"
+    )
+    word += " the current frame" if change.verdict != "inconclusive" else " its distance to the current frame"
     return (
         f"over {len(r['tvl1'])} consecutive pairs, warping the next blurred frame by its TV-L1 flow {word} "
         f"({stats.difference(change)} in PSNR)"

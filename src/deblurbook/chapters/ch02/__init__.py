@@ -13,7 +13,6 @@ from ...core import results
 from .._runs import blurred_scores, train_and_score  # noqa: F401 (02.05 shows the second and keeps the first)
 from .experiments import *  # noqa: F403
 from .experiments import (
-    _COMMON,  # noqa: F401
     CHAPTER,
 )
 from .pages import *  # noqa: F403

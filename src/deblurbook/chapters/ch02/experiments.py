@@ -2,59 +2,17 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from ...core import profiles
 from ...models.flow_deblur import VARIANTS, FlowDeblurLoss, FlowDeblurNet
 from ...training import protocol
 from ...training.experiments import Experiment
-from .._rowstudy import shared_experiment
+from .._rowstudy import experiment_finder, row_experiments
 from .._runs import CLAIM_SEEDS
+from .._settings import budgets, quoted
 
 CHAPTER = "ch02"
 
-# Numbers quoted from the paper (typed from its text; never ours).
-PAPER = {
-    "citation": "zhang2021flow",
-    # Table II: DVD test set (Su et al. 2017), PSNR / SSIM.
-    "table2": {
-        "Whyte": (25.29, 0.832),
-        "Sun": (27.24, 0.878),
-        "Gong": (28.22, 0.894),
-        "Nah": (29.51, 0.912),
-        "Kupyn (DeblurGAN)": (26.78, 0.848),
-        "Tao": (29.95, 0.919),
-        "Zhang (SVRNN)": (30.05, 0.922),
-        "Kupyn (DeblurGAN-v2)": (29.47, 0.910),
-        "Cai": (29.48, 0.914),
-        "Kim 2015": (27.01, 0.861),
-        "Su": (30.05, 0.920),
-        "Kim 2017": (29.95, 0.911),
-        "ours (paper)": (30.58, 0.928),
-    },
-    # Table III: 720x1280 image, Intel Xeon + Titan Xp; seconds and parameters.
-    "table3": {"seconds": 0.20, "device": "Nvidia Titan Xp", "parameters": 8.7e6},
-    # Table IV: ablations on DVD, PSNR / SSIM, keyed by the book's variant names.
-    "table4": {
-        "no_rnn": (28.84, 0.901),
-        "concat_weights": (29.71, 0.914),
-        "single_image": (30.11, 0.922),
-        "no_flow_loss": (30.35, 0.924),
-        "bidirectional": (30.56, 0.927),
-        "rnn_in_decoder": (29.72, 0.914),
-        "full": (30.58, 0.928),
-    },
-    # Section III-D: training set-up as the text states it.
-    "training": {
-        "batch": 20,
-        "crop": 256,
-        "iterations": 800_000,
-        "lr": 1e-3,
-        "betas": (0.9, 0.999),
-        "weight_decay": 1e-6,
-        "flow_scales": 5,
-    },
-}
+PAPER = quoted(__file__)  # paper.toml: the numbers quoted from the paper
 
 # The solver of the authors' released code (matlab/exp/model/solver.prototxt and dataconfig.m of
 # zhjwustc/tcsvt21_flow_deblur_matcaffe), which differs from the text: Adam at base_lr 1e-4 with
@@ -82,67 +40,9 @@ PER_PIXEL_GAIN_DB = 3.0
 PER_PIXEL_STILL_DB = 40.0
 PER_PIXEL_SCENES = 4
 
-# The book's training protocol (training/protocol.py: the engine's `global` and `mixed` scenes with one in
-# seven from `local`, pools, cosine annealing, the checkpoint chosen on validation scenes) with Eq. 14 and
-# chapter 7's fast settings for the flow network (bf16 autocast, channels_last).
-FAST = {"amp": True, "amp_dtype": "bfloat16", "channels_last": True}
-_COMMON = {"flow_weight": 1.0, "flow_balance": "pixels"}
-BUDGETS = {
-    "smoke": {
-        **protocol.budget("smoke"),
-        **_COMMON,
-        # float32: the trainer's tests use this chapter's smoke runs to compare runs made in other
-        # processes (a real kill, DDP) bit for bit, which bf16 on a CPU does not give across thread counts
-        "fast": False,
-        "width": 0.125,
-        "iterations": 3,
-        "residual": True,
-        "rows": None,  # every row
-        "shared_runs": {"unet": "ch07:unet-smoke"},
-        "test_size": 64,
-        "test_images": 2,
-        "rl_iterations": 5,
-        "timing_size": (96, 160),
-    },
-    # Chapter 7's flow network at about 1 M parameters (width 0.35) and its 12,000 steps (about 30 minutes of
-    # one core a run). Runs shared with chapter 7 (``shared_runs``): the full model is its flow-network run
-    # (the same network, loss, steps and scenes: tested), the baseline its U-Net of the same size. Three of
-    # Table IV's rows, one per idea the paper tests (the RNNs, the flow as an input, the flow's loss; the
-    # other rows at `paper`): 3 rows x 3 seeds and one seed without the residual train here, about 2.5 hours
-    # with two one-thread workers, resumable run by run (finished runs are packed in runs/small/ch02).
-    "small": {
-        **protocol.budget("small"),
-        **_COMMON,
-        "width": 0.35,
-        "iterations": 12_000,
-        "residual": True,
-        "rows": ("full", "no_rnn", "single_image", "no_flow_loss"),
-        "shared_runs": {"unet": "ch07:unet-1M", "full": "ch07:flow-1M"},
-        "test_size": 128,
-        "test_images": 16,
-        "rl_iterations": 30,
-        "timing_size": (720, 1280),
-    },
-    # the text's learning rate, crop, batch and iterations under the protocol's cosine schedule (the released
-    # code's solver is quoted in RELEASED_SOLVER, not trained); no U-Net of its size is trained
-    "paper": {
-        **protocol.budget("paper"),
-        **_COMMON,
-        "seeds": CLAIM_SEEDS,
-        "width": 1.0,
-        "crop": 256,
-        "batch": 20,
-        "lr": 1e-3,
-        "iterations": 800_000,
-        "residual": False,
-        "rows": None,
-        "shared_runs": {},
-        "test_size": 256,
-        "test_images": 100,
-        "rl_iterations": 30,
-        "timing_size": (720, 1280),
-    },
-}
+FAST = {"amp": True, "amp_dtype": "bfloat16", "channels_last": True}  # chapter 7's fast settings
+# budgets.toml: the budget per profile, on top of the training protocol (TOML has no null: rows = every row)
+BUDGETS = budgets(__file__, extra={"smoke": {"rows": None}, "paper": {"seeds": CLAIM_SEEDS, "rows": None}})
 # The budget's settings of its own a training run depends on (with the protocol's: its identity); the
 # others only shape the evaluation.
 TRAINING_KEYS = ("flow_weight", "flow_balance", "width", "iterations", "residual")
@@ -200,14 +100,11 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     )
 
 
-EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in VARIANTS + tuple(EXTRA_ROWS)}
+EXPERIMENTS = row_experiments(CHAPTER, VARIANTS + tuple(EXTRA_ROWS), build)
 MAIN_EXPERIMENT = f"{CHAPTER}:full"  # the chapter's model (what the benchmarks time)
 
 
-def experiment_of(row: str, profile: str) -> str:
-    """A row's experiment: one of the chapter's rows, or ``unet`` (chapter 7's U-Net of the same size
-    under the same protocol); where the budget's ``shared_runs`` names the row, chapter 7's run."""
-    return shared_experiment(CHAPTER, row, budget(profile))
+experiment_of = experiment_finder(CHAPTER, budget)  # a row's experiment (chapter 7's where shared)
 
 
 def ablation_rows(profile: str) -> tuple[str, ...]:

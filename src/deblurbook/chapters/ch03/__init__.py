@@ -23,7 +23,6 @@ from .blurred_area import (
 )
 from .experiments import *  # noqa: F403
 from .experiments import (  # noqa: F401
-    _COMMON,
     CHAPTER,
     LODE_SET,
     _binary_scores,

@@ -77,9 +77,9 @@ def table3(res: dict) -> str:
             )
     quoted = PAPER["table3"]["BladeNet-"]
     paper = (
-        f"BladeNet- in the paper: LODE {quoted[('LODE', 'REDS')][0]:.2f} -> "
-        f"{quoted[('LODE', 'REDS+VOC')][0]:.2f}, REDS {quoted[('REDS', 'REDS')][0]:.2f} -> "
-        f"{quoted[('REDS', 'REDS+VOC')][0]:.2f} dB"
+        f"BladeNet- in the paper: LODE {quoted['LODE']['REDS'][0]:.2f} -> "
+        f"{quoted['LODE']['REDS+VOC'][0]:.2f}, REDS {quoted['REDS']['REDS'][0]:.2f} -> "
+        f"{quoted['REDS']['REDS+VOC'][0]:.2f} dB"
     )
     return (
         markdown_table(

@@ -4,7 +4,6 @@ and region scores that checkpoint selection uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
@@ -20,79 +19,13 @@ from ...training import experiments, protocol
 from ...training.archive import train_archived
 from ...training.experiments import Experiment
 from ...training.stages import train_staged
-from .._rowstudy import shared_experiment
+from .._rowstudy import experiment_finder, row_experiments
 from .._runs import CLAIM_SEEDS, real_sets
+from .._settings import budgets, quoted
 
 CHAPTER = "ch03"
 
-# Numbers quoted from the paper (typed from its text; never ours). PSNR / SSIM on LODE's validation set.
-PAPER = {
-    "citation": "lode2021",
-    # Table 2: baselines trained on REDS; BladeNet on REDS + LBS; BladeNet+ fine-tuned on LODE.
-    "table2": {
-        "SRN-Deblur": (30.71, 0.9219),
-        "DPSR": (31.84, 0.9241),
-        "SDNet": (31.41, 0.9321),
-        "DeblurGAN-v2": (27.29, 0.8691),
-        "BladeNet-": (31.89, 0.9382),
-        "BladeNet": (34.12, 0.9467),
-        "BladeNet+": (34.36, 0.9487),
-    },
-    # Table 3: (evaluated on, trained on) -> PSNR / SSIM.
-    "table3": {
-        "SRN-Deblur": {
-            ("LODE", "REDS"): (30.71, 0.9219),
-            ("LODE", "REDS+VOC"): (31.67, 0.9249),
-            ("REDS", "REDS"): (31.26, 0.8922),
-            ("REDS", "REDS+VOC"): (30.74, 0.8771),
-        },
-        "DPSR": {
-            ("LODE", "REDS"): (31.84, 0.9241),
-            ("LODE", "REDS+VOC"): (31.98, 0.9242),
-            ("REDS", "REDS"): (25.72, 0.7531),
-            ("REDS", "REDS+VOC"): (25.76, 0.7546),
-        },
-        "SDNet": {
-            ("LODE", "REDS"): (31.41, 0.9321),
-            ("LODE", "REDS+VOC"): (33.18, 0.9415),
-            ("REDS", "REDS"): (31.34, 0.8928),
-            ("REDS", "REDS+VOC"): (30.20, 0.8722),
-        },
-        "DeblurGAN-v2": {
-            ("LODE", "REDS"): (27.29, 0.8691),
-            ("LODE", "REDS+VOC"): (29.48, 0.9033),
-            ("REDS", "REDS"): (26.66, 0.7823),
-            ("REDS", "REDS+VOC"): (26.31, 0.7704),
-        },
-        "BladeNet-": {
-            ("LODE", "REDS"): (31.89, 0.9382),
-            ("LODE", "REDS+VOC"): (33.63, 0.9463),
-            ("REDS", "REDS"): (30.40, 0.8737),
-            ("REDS", "REDS+VOC"): (30.59, 0.8741),
-        },
-    },
-    # Table 4: components, keyed by the book's variant names.
-    "table4": {"none": (33.63, 0.9463), "lbp": (33.88, 0.9432), "bsa": (33.92, 0.9458), "full": (34.12, 0.9467)},
-    # Table 5: trained on REDS+VOC, then fine-tuned on LODE (PSNR / SSIM after fine-tuning).
-    "table5": {
-        "SRN-Deblur": (33.18, 0.9338),
-        "DPSR": (32.35, 0.9301),
-        "SDNet": (33.67, 0.9394),
-        "DeblurGAN-v2": (31.28, 0.9228),
-        "BladeNet": (34.36, 0.9487),
-    },
-    # Table 6 (appendix B.3), the "localval" subset: full image, small-motion and large-motion regions.
-    # The threshold is lost in the text (the code: 0.25); the column order follows the code.
-    "table6": {
-        "none": ((33.63, 0.9489), (61.73, 0.9981), (34.05, 0.9510)),
-        "lbp": ((33.87, 0.9460), (62.17, 0.9979), (34.29, 0.9484)),
-        "bsa": ((33.90, 0.9482), (60.97, 0.9979), (34.40, 0.9505)),
-        "full": ((34.15, 0.9494), (62.08, 0.9981), (34.59, 0.9515)),
-    },
-    "parameters": 40.8e6,  # appendix B.1
-    "headline_db": 2.5,  # Sec. 5: "outperform previous SotA methods by a large margin (2.5 dB in PSNR)"
-    "training": {"epochs": 400, "lr": 1e-3, "halve_every": 100, "loss_weights": (1.0, 0.25, 0.01)},
-}
+PAPER = quoted(__file__)  # paper.toml: the numbers quoted from the paper
 
 # The book's training protocol (training/protocol.py: the engine's `global` and `mixed` scenes with one
 # in seven from `local`, LODE's LBS; pools, cosine annealing, the checkpoint chosen on validation scenes)
@@ -105,80 +38,8 @@ FAST = {
     "bladenet": {"amp": False, "amp_dtype": "float16", "channels_last": False},
     "unet": {"amp": True, "amp_dtype": "bfloat16", "channels_last": True},
 }
-_COMMON = {"loss_weights": (1.0, 0.25, 0.01), "lbp_input": "logits", "residual": True, "rec_norm": "mse"}
-BUDGETS = {
-    "smoke": {
-        **protocol.budget("smoke"),
-        **_COMMON,
-        "ratio_size": 48,
-        "ratio_scenes": 2,
-        "reds_pairs": 1,
-        "lbs_examples": 2,
-        "width": 4,
-        "unet_width": 4,
-        "steps": {"bladenet": 3, "unet": 3},
-        "finetune_steps": 2,
-        "finetune_lr": 1.25e-4,
-        "shared_runs": {"unet": "ch07:unet-smoke", "full": "ch07:bladenet-smoke"},
-        "test_size": 48,
-        "test_images": 2,
-        "real_images": 2,
-        "time_size": (48, 80),
-        "time_width": 4,
-    },
-    # Chapter 7's BladeNet at about 1 M parameters (width 10) and its 2,250 steps, its U-Net (width 16)
-    # and its 12,000 steps: about 30 minutes of one core a run. Shared with chapter 7 (``shared_runs``):
-    # the full model (the same network, loss, steps and scenes: tested) and the U-Net trained on the
-    # stream with LBS. 4 rows x 3 seeds train here (about 3 hours with two one-thread workers), and two
-    # fine-tuned rows (a few minutes each); resumable run by run (packed in runs/small/ch03).
-    "small": {
-        **protocol.budget("small"),
-        **_COMMON,
-        "ratio_size": 128,
-        "ratio_scenes": 16,
-        "reds_pairs": 9,
-        "lbs_examples": 16,
-        "width": 10,
-        "unet_width": 16,
-        "steps": {"bladenet": 2250, "unet": 12000},
-        "finetune_steps": 200,
-        "finetune_lr": 1.25e-4,
-        "shared_runs": {"unet": "ch07:unet-1M", "full": "ch07:bladenet-1M"},
-        "test_size": 128,
-        "test_images": 16,
-        "real_images": 30,
-        "time_size": (720, 1280),
-        "time_width": 64,
-    },
-    # 400 epochs, each a pass over 24,000 REDS pairs then 24,000 LBS pairs at batch 8 (2.4 M steps), Adam
-    # 1e-3 (the paper halves it every 100 epochs; the protocol anneals it by a cosine)
-    "paper": {
-        **protocol.budget("paper"),
-        **_COMMON,
-        "stream": interleave(protocol.PRESETS, "local", 2),
-        "crop": 192,
-        "batch": 8,
-        "lr": 1e-3,
-        "seeds": CLAIM_SEEDS,
-        "ratio_size": 256,
-        "ratio_scenes": 100,
-        "reds_pairs": 9,
-        "lbs_examples": 100,
-        "residual": False,
-        "rec_norm": "l1",
-        "width": 64,
-        "unet_width": 32,
-        "steps": {"bladenet": 2_400_000, "unet": 2_400_000},
-        "finetune_steps": 30_000,
-        "finetune_lr": 1.25e-4,
-        "shared_runs": {},
-        "test_size": 256,
-        "test_images": 100,
-        "real_images": 30,
-        "time_size": (720, 1280),
-        "time_width": 64,
-    },
-}
+# budgets.toml: the budget per profile, on top of the training protocol; at paper, LBS in every other slot
+BUDGETS = budgets(__file__, extra={"paper": {"stream": interleave(protocol.PRESETS, "local", 2), "seeds": CLAIM_SEEDS}})
 # The budget's settings of its own a training run depends on (with the protocol's: its identity); the
 # others only shape the evaluation.
 TRAINING_KEYS = ("loss_weights", "lbp_input", "residual", "rec_norm", "width", "unet_width", "steps")
@@ -260,10 +121,7 @@ ROWS = {
 }
 
 
-def experiment_of(row: str, profile: str) -> str:
-    """A row's experiment: one of :data:`ROWS`; where the budget's ``shared_runs`` names the row,
-    chapter 7's run of the same network trained the same way."""
-    return shared_experiment(CHAPTER, row, budget(profile))
+experiment_of = experiment_finder(CHAPTER, budget)  # a row's experiment (chapter 7's where shared)
 
 
 def _model(row: Row, cfg: dict) -> torch.nn.Module:
@@ -317,7 +175,7 @@ def build(name: str, profile: str, seed: int, device: str, iterations: int | Non
     )
 
 
-EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
+EXPERIMENTS = row_experiments(CHAPTER, ROWS, build)
 MAIN_EXPERIMENT = f"{CHAPTER}:full"  # the chapter's model (what the benchmarks time)
 LBS_PRESET, LODE_PRESET = "local", "local_fast"  # the engine's LBS, and LBS with LODE-like motion
 LODE_SET = "local (LODE proxy)"

@@ -37,14 +37,14 @@ REAL_SETS = (GOPRO_SET, REDS_SET)
 def paper_value(where: tuple[str, str]) -> tuple[float, float]:
     """The paper's PSNR / SSIM on LODE for a :data:`RESULT_ROWS` entry."""
     table, method = where
-    return PAPER["table3"][method][("LODE", "REDS+VOC")] if table == "table3" else PAPER[table][method]
+    return PAPER["table3"][method]["LODE"]["REDS+VOC"] if table == "table3" else PAPER[table][method]
 
 
 def headline_margins() -> dict[str, float]:
     """The paper's "2.5 dB" and what its own tables give with equal data (dB, from :data:`PAPER`)."""
     t2, t3, t5 = PAPER["table2"], PAPER["table3"], PAPER["table5"]
     best_reds = max(v[0] for k, v in t2.items() if not k.startswith("BladeNet"))
-    best_voc = max(v[("LODE", "REDS+VOC")][0] for k, v in t3.items() if k != "BladeNet-")
+    best_voc = max(v["LODE"]["REDS+VOC"][0] for k, v in t3.items() if k != "BladeNet-")
     best_tuned = max(v[0] for k, v in t5.items() if k != "BladeNet")
     return {
         "plus_vs_reds": t2["BladeNet+"][0] - best_reds,

@@ -14,7 +14,6 @@ from __future__ import annotations
 from ...book import pages
 from .experiments import *  # noqa: F403
 from .experiments import (
-    _COMMON,  # noqa: F401
     CHAPTER,
 )
 from .matching import *  # noqa: F403

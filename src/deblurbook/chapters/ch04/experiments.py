@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from ...core import profiles
 from ...models.reference import NCCDescriptor, RefDeblurNet, VGGFeatures
 from ...nn.adversarial import VGGStyleDiscriminator
 from ...nn.frequency_losses import ContentFrequencyLoss
 from ...training import protocol
 from ...training.experiments import Experiment
-from .._rowstudy import shared_experiment
+from .._rowstudy import experiment_finder, row_experiments
 from .._runs import CLAIM_SEEDS
+from .._settings import budgets, quoted
 
 CHAPTER = "ch04"
 
-# Numbers quoted from the paper (typed from its text; never ours).
-PAPER = {
-    "citation": "liu2024reference",
-    # Table 1: ResBlocks per group n -> GoPro PSNR, SSIM, parameters (M).
-    "table1": {
-        8: (31.71, 0.951, 7.59),
-        12: (32.25, 0.955, 10.99),
-        16: (32.50, 0.958, 14.09),
-        20: (32.19, 0.955, 17.19),
-    },
-    "table5": {"without SFFM": (32.27, 0.955), "with SFFM": (32.50, 0.958)},
-    "table6": {"without reference": (32.12, 0.955), "with reference": (32.50, 0.958)},
-    "table7": {"Reference1": (32.51, 0.956), "Reference2": (32.49, 0.956), "Reference3": (32.49, 0.956)},
-    "memory_gb": 13.3,  # the full similarity matrix at 720x1280, 1/4 scale, float32 (the spec's arithmetic)
-}
+PAPER = quoted(__file__)  # paper.toml: the numbers quoted from the paper
+PAPER["table1"] = {int(n): row for n, row in PAPER["table1"].items()}  # ResBlocks per group (TOML keys are text)
 
 # The book's training protocol (training/protocol.py: the engine's `global` and `mixed` scenes with one in
 # seven from `local`, pools, cosine annealing, the checkpoint chosen on validation scenes; each scene's
@@ -41,74 +27,10 @@ PAPER = {
 # worse there, and a network trained with a matcher that misses the true cell has little reason to use
 # the reference. The row `ncc_matcher` trains with NCC (chapter 7's reference network).
 FAST = {"amp": True, "amp_dtype": "bfloat16", "channels_last": True}
-_COMMON = {"content": 1.0, "frequency": 0.1, "freq_norm": "l1", "matcher": "vgg"}
+# budgets.toml: the budget per profile, on top of the training protocol
+BUDGETS = budgets(__file__, extra={"paper": {"seeds": CLAIM_SEEDS}})
 # a training matcher's name -> its descriptor (the row of 04.01's study it is: matching.TRAINED)
 MATCHERS = {"ncc": NCCDescriptor, "vgg": VGGFeatures}
-BUDGETS = {
-    "smoke": {
-        **protocol.budget("smoke"),
-        **_COMMON,
-        "match_size": (48, 64),
-        "match_scenes": 2,
-        "match_presets": ("global",),
-        "width": 4,
-        "blocks": 1,
-        "iterations": 3,
-        "adversarial": 5e-3,
-        "critic_width": 4,
-        "shared_runs": {"unet": "ch07:unet-smoke"},
-        "test_size": 48,
-        "test_images": 2,
-        "real_images": 1,
-        "time_size": (64, 96),
-    },
-    # Chapter 7's reference network at about 1 M parameters (widths 16/32/64, 3 ResBlocks per group) and its
-    # 2,250 steps (about 55 minutes of one core a run matching with the frozen VGG, 11 without reference
-    # modules). Runs shared with chapter 7 (``shared_runs``): the NCC row is its reference-network run (the
-    # same network, loss, steps and scenes: tested), the baseline its U-Net of the same size. 4 rows x 3
-    # seeds train here, about 4.5 hours with two one-thread workers,
-    # resumable run by run (finished runs are packed in runs/small/ch04).
-    "small": {
-        **protocol.budget("small"),
-        **_COMMON,
-        "match_size": (128, 160),
-        "match_scenes": 12,
-        "match_presets": ("global", "mixed"),
-        "width": 16,
-        "blocks": 3,
-        "iterations": 2250,
-        "adversarial": 0.0,
-        "critic_width": 64,
-        "shared_runs": {"unet": "ch07:unet-1M", "ncc_matcher": "ch07:reference-1M"},
-        "test_size": 128,
-        "test_images": 16,
-        "real_images": 30,
-        "time_size": (720, 1280),
-    },
-    # batch 12, 120x120 crops, Adam 1e-4 with cosine annealing (Sec. 4.1); iterations not stated:
-    # the spec's ~500k; no U-Net of its size is trained
-    "paper": {
-        **protocol.budget("paper"),
-        **_COMMON,
-        "seeds": CLAIM_SEEDS,
-        "match_size": (256, 320),
-        "match_scenes": 50,
-        "match_presets": ("global", "mixed"),
-        "width": 32,
-        "blocks": 16,
-        "crop": 120,
-        "batch": 12,
-        "iterations": 500_000,
-        "lr": 1e-4,
-        "adversarial": 5e-3,
-        "critic_width": 64,
-        "shared_runs": {},
-        "test_size": 256,
-        "test_images": 50,
-        "real_images": 1000,
-        "time_size": (720, 1280),
-    },
-}
 # The budget's settings of its own a training run depends on (with the protocol's: its identity); the
 # others only shape the evaluation.
 TRAINING_KEYS = (
@@ -159,11 +81,8 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     )
 
 
-EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
+EXPERIMENTS = row_experiments(CHAPTER, ROWS, build)
 MAIN_EXPERIMENT = f"{CHAPTER}:full"  # the chapter's model (what the benchmarks time)
 
 
-def experiment_of(row: str, profile: str) -> str:
-    """A row's experiment: one of :data:`ROWS`, or ``unet`` (chapter 7's U-Net of the same size under
-    the same protocol); where the budget's ``shared_runs`` names the row, chapter 7's run."""
-    return shared_experiment(CHAPTER, row, budget(profile))
+experiment_of = experiment_finder(CHAPTER, budget)  # a row's experiment (chapter 7's where shared)

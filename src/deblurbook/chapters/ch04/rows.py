@@ -33,6 +33,7 @@ from .._runs import (
 )
 from .experiments import CHAPTER, PAPER, ROWS, budget, experiment_of
 
+SYNTHETIC_SETS = ("global", "mixed")  # the engine's test sets, each image with a reference
 ROW_NAMES = {
     "full": "full model (SFFM + REAMs)",
     "no_sffm": "w/o SFFM (a ResBlock in its place, Table 5)",
@@ -47,7 +48,6 @@ SWAP_NAMES = {
     "zero": "zero image",
     "truth": "ground truth (oracle)",
 }
-SYNTHETIC_SETS = ("global", "mixed")
 
 
 def test_sets(profile: str, extended: bool = False) -> dict:

@@ -14,7 +14,7 @@ from ...book import pages
 from .branches import *  # noqa: F403
 from .branches import _branch_values, _corr  # noqa: F401
 from .experiments import *  # noqa: F403
-from .experiments import _COMMON, CHAPTER  # noqa: F401
+from .experiments import CHAPTER  # noqa: F401
 from .final_results import *  # noqa: F403
 from .final_results import _levin_summary  # noqa: F401
 from .rows import *  # noqa: F403

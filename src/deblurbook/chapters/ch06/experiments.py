@@ -18,35 +18,13 @@ from ...nn.blocks import parameter_count
 from ...nn.scale_losses import ScaleWeightedMSE
 from ...training import protocol
 from ...training.experiments import Experiment
-from .._rowstudy import shared_experiment
+from .._rowstudy import experiment_finder, row_experiments
 from .._runs import CLAIM_SEEDS, real_sets
+from .._settings import budgets, quoted
 
 CHAPTER = "ch06"
 
-# Numbers quoted from the paper (typed from its text; never ours).
-PAPER = {
-    "citation": "cheng2021twoway",
-    # Table 1: GoPro test set, PSNR / SSIM.
-    "table1": {
-        "Nah et al.": (29.08, 0.914),
-        "Tao et al. (SRN)": (30.10, 0.924),
-        "DeblurGAN": (28.70, 0.958),
-        "DeblurGAN-v2": (28.17, 0.925),
-        "Ours w/o TWNNet": (30.18, 0.926),
-        "Ours": (30.56, 0.933),
-    },
-    # Table 2: Köhler et al.'s benchmark (4 images x 12 recorded shakes), PSNR / SSIM.
-    "table2": {
-        "Xu et al.": (29.96, 0.876),
-        "Pan et al.": (30.20, 0.888),
-        "Nah et al.": (26.48, 0.807),
-        "Tao et al. (SRN)": (26.75, 0.837),
-        "DeblurGAN": (26.10, 0.816),
-        "DeblurGAN-v2": (26.36, 0.820),
-        "Ours": (26.80, 0.840),
-    },
-    "training": {"lr": 1e-4, "power": 0.3, "epochs": 4000, "crop": 256, "alphas": (1.0, 1.0, 5.0)},
-}
+PAPER = quoted(__file__)  # paper.toml: the numbers quoted from the paper
 # The readings of the parameter count at width 32 in the spec written for this chapter from the paper (by
 # arithmetic; the spec is not part of the book);
 # the paper gives none. The first three are models this module builds.
@@ -68,59 +46,8 @@ SPEC_READINGS = {
 # input on every test set, the skip slightly above it on shake blur. No shake blur is trained on: Köhler's
 # shake (Table 2) is a test the paper's network never trained for either (it trains on GoPro).
 FAST = {"amp": True, "amp_dtype": "bfloat16", "channels_last": True}
-_COMMON = {"alphas": (1.0, 1.0, 5.0), "residual": True, "shake_extents": (3.0, 11.0)}
-BUDGETS = {
-    "smoke": {
-        **protocol.budget("smoke"),
-        **_COMMON,
-        "width": 4,
-        "iterations": 3,
-        "shared_runs": {"unet": "ch07:unet-smoke"},
-        "test_size": 48,
-        "test_images": 2,
-        "levin_images": 1,
-        "real_images": 1,
-        "time_width": 4,
-        "time_size": (64, 96),
-    },
-    # Chapter 7's MTDN at about 1 M parameters (width 16) and its 4,500 steps (about 30 minutes of one core a
-    # run). Runs shared with chapter 7 (``shared_runs``): the two-way model is its MTDN run (the same network,
-    # loss, steps and scenes: tested), the baseline its U-Net of the same size, trained under the same
-    # protocol for the same CPU time. 3 rows x 3 seeds train here, about 2.3 hours with two one-thread
-    # workers, resumable run by run (finished runs are packed in runs/small/ch06).
-    "small": {
-        **protocol.budget("small"),
-        **_COMMON,
-        "width": 16,
-        "iterations": 4500,
-        "shared_runs": {"unet": "ch07:unet-1M", "two_way": "ch07:mtdn-1M"},
-        "test_size": 128,
-        "test_images": 16,
-        "levin_images": 2,
-        "real_images": 30,
-        "time_width": 32,
-        "time_size": (720, 1280),
-    },
-    # 4000 epochs of 2,103 GoPro pairs at batch 16 (the batch is SRN's default; the paper does not say), the
-    # paper's learning rate under the protocol's cosine schedule (the paper: polynomial decay, power 0.3); no
-    # U-Net of its size is trained
-    "paper": {
-        **protocol.budget("paper"),
-        **_COMMON,
-        "seeds": CLAIM_SEEDS,
-        "lr": PAPER["training"]["lr"],
-        "residual": False,
-        "width": 32,
-        "iterations": 524_000,
-        "shared_runs": {},
-        "test_size": 256,
-        "test_images": 50,
-        "levin_images": 4,
-        "real_images": 1000,
-        "time_width": 32,
-        "time_size": (720, 1280),
-    },
-}
+# budgets.toml: the budget per profile, on top of the training protocol; at paper, the paper's learning rate
+BUDGETS = budgets(__file__, extra={"paper": {"seeds": CLAIM_SEEDS, "lr": PAPER["training"]["lr"]}})
 
 # The budget's settings of its own a training run depends on (with the protocol's: its identity); the
 # others only shape the evaluation.
@@ -163,14 +90,11 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     )
 
 
-EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
+EXPERIMENTS = row_experiments(CHAPTER, ROWS, build)
 MAIN_EXPERIMENT = f"{CHAPTER}:two_way"  # the chapter's model (what the benchmarks time)
 
 
-def experiment_of(row: str, profile: str) -> str:
-    """A row's experiment: one of :data:`ROWS`, or ``unet`` (chapter 7's U-Net of the same size under
-    the same protocol); where the budget's ``shared_runs`` names the row, chapter 7's run."""
-    return shared_experiment(CHAPTER, row, budget(profile))
+experiment_of = experiment_finder(CHAPTER, budget)  # a row's experiment (chapter 7's where shared)
 
 
 def test_sets(profile: str, extended: bool = False) -> dict:

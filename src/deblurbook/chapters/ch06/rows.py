@@ -140,12 +140,17 @@ def claims(res: dict) -> list[tuple[str, str]]:
     return STUDY.read(res, _claims(res, ABLATION_SETS))
 
 
+ABLATION_WORDS = {  # 06.04's rows against the two-way model, as its sentence names them
+    "single": "two-way against the image branch alone",
+    "single_matched": "against one decoder of about its size",
+    "alpha_equal": "alpha = (1, 1, 5) against (1, 1, 1)",
+}
+
+
 def ablation_summary(res: dict) -> str:
     """06.04's result in words chosen by the verdicts (on the `global` set, Table 1's analogue)."""
-    rows = res["rows"]
-    return (
-        f"on `global` scenes, two-way against the image branch alone, "
-        f"{STUDY.describe(res, _runs.versus(rows, 'two_way', 'single', 'global'))}; against one decoder of about its "
-        f"size, {STUDY.describe(res, _runs.versus(rows, 'two_way', 'single_matched', 'global'))}; alpha = (1, 1, 5) "
-        f"against (1, 1, 1), {STUDY.describe(res, _runs.versus(rows, 'two_way', 'alpha_equal', 'global'))}"
-    )
+    parts = [
+        f"{words}, {STUDY.describe(res, _runs.versus(res['rows'], 'two_way', row, 'global'))}"
+        for row, words in ABLATION_WORDS.items()
+    ]
+    return "on `global` scenes, " + "; ".join(parts)

@@ -9,7 +9,7 @@ from functools import partial
 from torch import nn
 
 from ...core import profiles
-from ...data.datasets import SyntheticDataset, interleave
+from ...data.datasets import SyntheticDataset
 from ...models.bladenet import BladeNet, BladeNetLoss
 from ...models.flow_deblur import FlowDeblurLoss, FlowDeblurNet
 from ...models.reference import RefDeblurNet
@@ -24,6 +24,7 @@ from ...training.cosine import from_budget
 from ...training.experiments import Experiment
 from ...training.selection import validation_psnr
 from .._runs import CLAIM_SEEDS
+from .._settings import PROTOCOL_KEYS, budgets
 
 CHAPTER = "ch07"
 
@@ -121,130 +122,16 @@ VARIANTS = {
 ALL = {**NETWORKS, **VARIANTS}
 SIZE_NAMES = {"smoke": "tiny (smoke)", "chapter": "its chapter's `small` width", "1M": "about 1 M parameters"}
 
-# The training stream: `global` and `mixed` in turn, and one scene in seven from `local` (LODE's LBS: a
-# still camera, a few movers, most pixels sharp in the input). Without them every training input has
-# camera blur, and the networks sharpen what is already sharp: on `local` the U-Net scored 1.6 dB below
-# its input (its still pixels at 35 dB); with one in seven it scored above it on each of three seeds (+2.2 dB
-# paired) and lost 0.14 and 0.18 dB on `global` and `mixed`, inconclusive at three seeds (measured by
-# benchmarks/training_mix.py, results/benchmarks/training_mix.json). A third of the batches from LBS held
-# a U-Net at its input for 3,300 steps (measured earlier). Validation and the floor stay on `global` and
-# `mixed`, six sevenths of the stream.
-_PROTOCOL = {
-    "presets": ("global", "mixed"),
-    "stream": interleave(("global", "mixed"), "local", 7),
-    "lr": 5e-4,
-    "eta_min": 0.0,
-    "grad_clip": None,
-    "fast": True,
-}
-BUDGETS = {
-    "smoke": {
-        **_PROTOCOL,
-        "sizes": ("smoke",),
-        "variants": True,
-        "crop": 32,
-        "batch": 2,
-        "pool": 4,
-        "steps": {net: 3 for net in ALL},
-        "checkpoint_every": 2,
-        "log_every": 1,
-        "selections": 3,
-        "val_size": 32,
-        "val_images": 1,
-        "test_size": 48,
-        "test_images": 2,
-        "real_images": 1,
-        "motion_factors": (1, 2),
-        "downscale": (1, 2),
-        "tool_scales": (1, 2),
-        "blur_stats_images": 2,
-        "cost_size": (64, 96),
+# budgets.toml: the budget per profile, on top of the training protocol (training/protocol.py: chapter 7's)
+BUDGETS = budgets(
+    __file__,
+    extra={
+        "smoke": {"steps": {net: 3 for net in ALL}},
+        "paper": {"seeds": CLAIM_SEEDS, "steps": {net: 300_000 for net in ALL}},
     },
-    # One protocol but for the steps: the same scenes (a pool of pre-rendered engine scenes, global and
-    # mixed in turn), 96x96 crops (they hold the blur streaks end to end), batch 8, Adam 5e-4 cosine to 0
-    # (on the U-Net, 1e-3 with the gradient's norm clipped at 1 was behind 5e-4 on the validation scenes
-    # at every score to 5,600 steps), bf16 and NHWC where each network's gradients allow, the checkpoint
-    # kept the best of ten on held-out validation scenes. Steps: the same CPU time for every network
-    # (about 30 minutes of one core a run, from benchmarks/training_speed.py), not the same steps: the
-    # same steps would leave the cheap networks untrained or cost SGENet days. On the recalibrated dead
-    # leaves (seed 0), the U-Net's best validation gain was +0.84 dB (at 9,600 steps) and the flow
-    # network's +0.35 dB: under the 1 dB floor at these steps. The 18 runs take about 4.5 hours with two
-    # one-thread workers; finished runs are packed in runs/small/ch07 and add up across sittings.
-    "small": {
-        **_PROTOCOL,
-        "sizes": ("1M",),
-        "variants": False,
-        "crop": 96,
-        "batch": 8,
-        "pool": 4096,
-        "steps": {
-            "unet": 12000,
-            "flow": 12000,
-            "bladenet": 2250,
-            "reference": 2250,
-            "sgenet": 1050,
-            "mtdn": 4500,
-            "mtdn_single": 6000,
-            "sgenet_sum": 1050,
-        },
-        "checkpoint_every": 100,
-        "log_every": 25,
-        "selections": 10,
-        "val_size": 128,
-        "val_images": 8,
-        "test_size": 128,
-        "test_images": 16,
-        "real_images": 30,
-        "motion_factors": (0.5, 1, 2),
-        "downscale": (1, 2, 4),
-        "tool_scales": (1, 2, 4),
-        "blur_stats_images": 64,
-        "cost_size": (720, 1280),
-    },
-    "paper": {
-        **_PROTOCOL,
-        "seeds": CLAIM_SEEDS,
-        "sizes": ("chapter", "1M"),
-        "variants": True,
-        "crop": 256,
-        "batch": 16,
-        "pool": None,
-        "steps": {net: 300_000 for net in ALL},
-        "lr": 2e-4,
-        "eta_min": 1e-7,
-        "grad_clip": None,
-        "checkpoint_every": 5000,
-        "log_every": 100,
-        "selections": 30,
-        "val_size": 256,
-        "val_images": 32,
-        "test_size": 256,
-        "test_images": 50,
-        "real_images": 30,
-        "motion_factors": (0.5, 1, 2),
-        "downscale": (1, 2, 4),
-        "tool_scales": (1, 2, 4),
-        "blur_stats_images": 200,
-        "cost_size": (720, 1280),
-    },
-}
-# the budget's settings a run depends on (its identity): the others only shape the evaluation
-TRAINING_KEYS = (
-    "presets",
-    "stream",
-    "crop",
-    "batch",
-    "lr",
-    "eta_min",
-    "grad_clip",
-    "pool",
-    "fast",
-    "checkpoint_every",
-    "log_every",
-    "selections",
-    "val_size",
-    "val_images",
 )
+# the budget's settings a run depends on (its identity): the others only shape the evaluation
+TRAINING_KEYS = PROTOCOL_KEYS
 # One pool for every network: each reads its own inputs and targets from the same scenes.
 SIGNALS = tuple(dict.fromkeys(k for n in ALL.values() for k in (*n.inputs, "sharp", *n.targets)))
 
