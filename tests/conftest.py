@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +12,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = [sys.executable, "-m", "deblurbook", "train"]  # the train command, as a reader types it
+
+
+def run_python(args, timeout: int = 120, **kwargs) -> subprocess.CompletedProcess:
+    """``python *args`` with this interpreter in a child process, its output captured as text."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
 def train_args(experiment: str, out: Path, iterations: int, profile: str = "smoke") -> list[str]:

@@ -1,8 +1,5 @@
-import subprocess
-import sys
-
 from deblurbook.__main__ import COMMANDS, main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 
 
 def test_commands_and_help(capsys):
@@ -14,7 +11,5 @@ def test_commands_and_help(capsys):
 
 
 def test_python_dash_m_reaches_a_command():
-    result = subprocess.run(
-        [sys.executable, "-m", "deblurbook", "train", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    result = run_python(["-m", "deblurbook", "train", "--help"], cwd=ROOT)
     assert result.returncode == 0 and "--experiment" in result.stdout and "ch02:full" in result.stdout

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from deblurbook.book import reproduce
-from tests.conftest import read_json
+from tests.conftest import read_json, run_python
 
 
 def test_failure_names_notebook_cell_and_error_and_keeps_partial_copy(fake_book):
@@ -67,12 +67,8 @@ def test_unknown_profile_is_refused_before_running(fake_book):
 
 
 def test_nbval_fails_on_the_broken_notebook_and_names_it(fake_book):
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "notebooks/ch09_bad"],
-        cwd=fake_book,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_python(
+        ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "notebooks/ch09_bad"], cwd=fake_book
     )
     assert result.returncode != 0
     assert "09.01-bad.ipynb" in result.stdout and "deliberately broken" in result.stdout

@@ -10,7 +10,7 @@ import pytest
 from deblurbook.core.locks import hold
 from deblurbook.core.paths import build_dir
 from deblurbook.training import cli, experiments
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 
 
 def test_patterns_name_experiments_in_registry_order():
@@ -36,9 +36,8 @@ def test_book_runs_land_where_the_notebooks_look_and_held_runs_are_skipped(empty
 
 def test_the_command_trains_seeds_in_parallel_processes(empty_root):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    result = subprocess.run(
+    result = run_python(
         [
-            sys.executable,
             "-m",
             "deblurbook",
             "train",
@@ -54,8 +53,6 @@ def test_the_command_trains_seeds_in_parallel_processes(empty_root):
             "cpu",
         ],
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -64,13 +61,7 @@ def test_the_command_trains_seeds_in_parallel_processes(empty_root):
         "train: ch07:unet-smoke seed 0 at smoke ready",
         "train: ch07:unet-smoke seed 1 at smoke ready",
     }
-    bad = subprocess.run(
-        [sys.executable, "-m", "deblurbook", "train", "--experiment", "ch07:unet-smoke", "--iterations", "3"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = run_python(["-m", "deblurbook", "train", "--experiment", "ch07:unet-smoke", "--iterations", "3"], env=env)
     assert bad.returncode == 2 and "need --out" in bad.stderr
 
 
