@@ -19,8 +19,9 @@ from ...nn.blocks import parameter_count
 from ...nn.edge_losses import StageScaleCharbonnierEdge
 from ...training import protocol
 from ...training.experiments import Experiment
-from .._rowstudy import shared_experiment
+from .._rowstudy import experiment_finder, row_experiments
 from .._runs import CLAIM_SEEDS
+from .._settings import budgets
 
 CHAPTER = "ch05"
 
@@ -52,55 +53,8 @@ RTX3090_FP32 = 35.6e12
 # dilated convolutions in bf16 NHWC; chapter 7's tests check its bf16 gradients against float32).
 FAST = {"amp": True, "amp_dtype": "bfloat16", "channels_last": False}
 CPU_WIDTHS = (16, 20, 24)  # the spec's CPU widths (0.31 M), what 05.02 times at 720x1280 on a CPU
-BUDGETS = {
-    "smoke": {
-        **protocol.budget("smoke"),
-        "edge": 0.05,
-        "time_widths": (8, 10, 12),
-        "time_size": (64, 96),
-        "widths": (4, 5, 6),
-        "rdms": 1,
-        "iterations": 3,
-        "shared_runs": {"unet": "ch07:unet-smoke"},
-        "test_size": 48,
-        "test_images": 2,
-        "real_images": 1,
-    },
-    # Chapter 7's SGENet at about 1 M parameters (widths 29/36/43, one RDM a side) and its 1,050 steps
-    # (about 30 minutes of one core a run). Runs shared with chapter 7 (``shared_runs``): the full model is
-    # its SGENet run (the same network, loss, steps and scenes: tested), the baseline its U-Net of the same
-    # size, trained under the same protocol for the same CPU time. 3 rows x 3 seeds train here, about 2.3
-    # hours with two one-thread workers, resumable run by run (finished runs are packed in runs/small/ch05).
-    "small": {
-        **protocol.budget("small"),
-        "edge": 0.05,
-        "time_widths": CPU_WIDTHS,
-        "time_size": (720, 1280),
-        "widths": (29, 36, 43),
-        "rdms": 1,
-        "iterations": 1050,
-        "shared_runs": {"unet": "ch07:unet-1M", "full": "ch07:sgenet-1M"},
-        "test_size": 128,
-        "test_images": 16,
-        "real_images": 30,
-    },
-    # 3,000 epochs of 2,103 GoPro pairs, 256x256 crops, Adam 2e-4 with cosine annealing to 1e-7 (the
-    # spec's [R] for the garbled text), batch 16 (not stated); no U-Net of its size is trained
-    "paper": {
-        **protocol.budget("paper"),
-        "seeds": CLAIM_SEEDS,
-        "edge": 0.05,
-        "time_widths": (96, 120, 144),
-        "time_size": (720, 1280),
-        "widths": (96, 120, 144),
-        "rdms": 2,
-        "iterations": 396_000,
-        "shared_runs": {},
-        "test_size": 256,
-        "test_images": 50,
-        "real_images": 1000,
-    },
-}
+# budgets.toml: the budget per profile, on top of the training protocol
+BUDGETS = budgets(__file__, extra={"small": {"time_widths": CPU_WIDTHS}, "paper": {"seeds": CLAIM_SEEDS}})
 # The budget's settings of its own a training run depends on (with the protocol's: its identity); the
 # others only shape the evaluation.
 TRAINING_KEYS = ("edge", "widths", "rdms", "iterations")
@@ -136,15 +90,10 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     )
 
 
-EXPERIMENTS = {f"{CHAPTER}:{row}": partial(build, row) for row in ROWS}
+EXPERIMENTS = row_experiments(CHAPTER, ROWS, build)
 
 
-def experiment_of(row: str, profile: str) -> str:
-    """A row's experiment: one of :data:`ROWS`, or ``unet`` (chapter 7's U-Net of the same size under
-    the same protocol); where the budget's ``shared_runs`` names the row, chapter 7's run."""
-    return shared_experiment(CHAPTER, row, budget(profile))
-
-
+experiment_of = experiment_finder(CHAPTER, budget)  # a row's experiment (chapter 7's where shared)
 MAIN_EXPERIMENT = f"{CHAPTER}:full"  # the chapter's model (what the benchmarks time)
 
 
