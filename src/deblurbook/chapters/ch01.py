@@ -199,11 +199,14 @@ def reds_summary(res: dict) -> str:
     r = res["reds_warp_psnr"]
     change = _change(r["tvl1"], r["no warp"])
     word = _say(
-        change, "brings it closer to", "moves it further from", "leaves it as close to", "has no clear effect on"
+        change,
+        "brings it closer to",
+        "moves it further from",
+        "leaves it as close to",
+        "has no clear effect on its distance to",
     )
-    word += " the current frame" if change.verdict != "inconclusive" else " its distance to the current frame"
     return (
-        f"over {len(r['tvl1'])} consecutive pairs, warping the next blurred frame by its TV-L1 flow {word} "
+        f"over {len(r['tvl1'])} consecutive pairs, warping the next blurred frame by its TV-L1 flow {word} the current frame "
         f"({stats.difference(change)} in PSNR)"
     )
 
