@@ -17,8 +17,8 @@ from ...models.sgenet import CAB, CEM, CSAM, RDM, SGENet
 from ...models.two_way import MTDN
 from ...nn.blocks import parameter_count
 from ...nn.edge_losses import StageScaleCharbonnierEdge
-from ...training import protocol
 from ...training.experiments import Experiment
+from ...training.rows import row_experiment
 from .._rowstudy import experiment_finder, row_experiments
 from .._runs import CLAIM_SEEDS
 from .._settings import budgets
@@ -76,17 +76,18 @@ def build(row: str, profile: str, seed: int, device: str, iterations: int | None
     widths, Eq. 2 over the supervised outputs."""
     cfg = budget(profile)
     kwargs, supervised = ROWS[row]
-    return protocol.experiment(
+    return row_experiment(
         f"{CHAPTER}:{row}",
         SGENet(tuple(cfg["widths"]), rdms=cfg["rdms"], **kwargs),
         StageScaleCharbonnierEdge(cfg["edge"], supervised=supervised),
         ("blur",),
         cfg,
-        iterations if iterations is not None else cfg["iterations"],
-        seed,
-        device,
-        {**{key: cfg[key] for key in TRAINING_KEYS}, "row": row, "model": kwargs, "supervised": supervised},
-        FAST,
+        seed=seed,
+        device=device,
+        iterations=iterations,
+        training_keys=TRAINING_KEYS,
+        settings={"row": row, "model": kwargs, "supervised": supervised},
+        fast=FAST,
     )
 
 
