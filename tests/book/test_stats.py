@@ -102,6 +102,15 @@ def test_estimate_and_judge_say_the_interval_and_what_it_means_for_a_claim():
     assert stats.judge(c, {"higher": "fine"}).startswith("fine: +1.1")
 
 
+def test_an_estimate_over_two_clusters_shows_no_interval():
+    values = np.array([[20.0, 21.0, 30.0, 31.0]] * 3) + np.arange(3)[:, None] * 0.1
+    two = stats.interval(values, clusters=["a", "a", "b", "b"])
+    assert two.low < 0 and stats.estimate(two) == f"{two.mean:.2f} (2 scenes: too few for an interval)"
+    for clusters in (["a"] * 4, ["a", "b", "c", "c"]):  # one cluster: the seeds' spread; three: an interval
+        found = stats.interval(values, clusters=clusters)
+        assert stats.estimate(found) == f"{found.mean:.2f} [{found.low:.2f}, {found.high:.2f}]"
+
+
 def test_a_difference_under_the_smallest_effect_that_matters_is_never_higher():
     rng = np.random.default_rng(5)
     small = simulate(rng, 3, 64, delta=0.04, seed_sd=0.002, image_sd=0.01, noise_sd=0.01)

@@ -63,6 +63,7 @@ import numpy as np
 from scipy import stats as sps
 
 MIN_SEEDS = 3
+MIN_CLUSTERS = 3  # an estimate over two clusters shows no interval (:func:`estimate`)
 DOF_CAP = 3  # Satterthwaite's degrees of freedom are capped at DOF_CAP * (seeds - 1)
 MARGIN_DB = 0.1  # the default smallest difference that matters (and equivalence margin), in dB of PSNR
 LEVEL = 0.95
@@ -233,7 +234,13 @@ def difference(c: Interval, unit: str = "dB") -> str:
 
 
 def estimate(c: Interval) -> str:
-    """ "30.12 [29.80, 30.44]": a mean with its interval."""
+    """ "30.12 [29.80, 30.44]": a mean with its interval; "24.52 (2 scenes: too few for an
+    interval)" where the images are two independent scenes, or two clusters (the two REDS clips):
+    one degree of freedom on the image side puts a 95% interval 12.7 standard errors either side
+    of the mean, wider than the range the quantity can take. (One cluster's interval covers the
+    seeds' spread only, see :func:`interval`.)"""
+    if 1 < c.clusters < MIN_CLUSTERS:
+        return f"{c.mean:.2f} ({c.clusters} scenes: too few for an interval)"
     return f"{c.mean:.2f} [{c.low:.2f}, {c.high:.2f}]"
 
 
